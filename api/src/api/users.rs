@@ -1,0 +1,232 @@
+use poem::{Request, web::Data};
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr, TransactionTrait};
+
+use super::{ApiTags, UserRef};
+use crate::{
+    AppState,
+    auth::{
+        SessionContext,
+        throttle::{Attempt, client_address},
+    },
+    domain::{Email, Password, Username},
+    entities::user,
+    error::{AppError, ErrorBody, ErrorCode},
+    http::JsonBody,
+};
+
+pub struct UsersApi;
+
+/// A new account.
+#[derive(Object)]
+struct SignUp {
+    /// 3–30 characters of letters, digits, `_` and `-`; unique ignoring case.
+    username: String,
+    /// A valid address, at most 254 characters; stored lower-cased; unique.
+    email: String,
+    /// 8–128 characters, any script; common passwords are refused.
+    password: String,
+}
+
+/// Credentials to log in with.
+#[derive(Object)]
+struct Login {
+    /// The account's email address (any case).
+    email: String,
+    /// The account's password.
+    password: String,
+}
+
+#[derive(ApiResponse)]
+enum SignUpResponse {
+    /// The account exists and this browser is logged in to it with a brand-new session.
+    #[oai(status = 201)]
+    Created(Json<UserRef>, #[oai(header = "Set-Cookie")] String),
+    /// A cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    #[allow(
+        dead_code,
+        reason = "answered by the cross-site middleware before the handler runs"
+    )]
+    Forbidden(Json<ErrorBody>),
+    /// The username (`username_taken`) or the email (`email_taken`) already has an account.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum LoginResponse {
+    /// Logged in, with a brand-new session (any session the browser had is ended).
+    #[oai(status = 200)]
+    Ok(Json<UserRef>, #[oai(header = "Set-Cookie")] String),
+    /// The email and password do not match an account (`invalid_credentials`). The answer is
+    /// the same whether or not the email has an account.
+    #[oai(status = 401)]
+    InvalidCredentials(Json<ErrorBody>),
+    /// A cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    #[allow(
+        dead_code,
+        reason = "answered by the cross-site middleware before the handler runs"
+    )]
+    Forbidden(Json<ErrorBody>),
+    /// Too many failed logins for this account or from this address (`too_many_attempts`).
+    #[oai(status = 429)]
+    TooManyAttempts(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
+}
+
+#[derive(ApiResponse)]
+enum LogoutResponse {
+    /// Logged out: the session is deleted on the server and the cookie expired. Also the answer
+    /// when there was no session (logout is idempotent).
+    #[oai(status = 204)]
+    LoggedOut(#[oai(header = "Set-Cookie")] String),
+    /// A cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    #[allow(
+        dead_code,
+        reason = "answered by the cross-site middleware before the handler runs"
+    )]
+    Forbidden(Json<ErrorBody>),
+}
+
+#[OpenApi(tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Sign up
+    ///
+    /// Creates an account and logs this browser in to it. Nothing is written unless both the
+    /// account and its session are.
+    #[oai(path = "/users", method = "post", operation_id = "sign_up")]
+    async fn sign_up(
+        &self,
+        state: Data<&AppState>,
+        session: Data<&SessionContext>,
+        req: &Request,
+        body: JsonBody<SignUp>,
+    ) -> Result<SignUpResponse, AppError> {
+        let SignUp {
+            username,
+            email,
+            password,
+        } = body.0;
+        let username = Username::parse(&username)?;
+        let email = Email::parse(&email)?;
+        let password = Password::parse_new("password", password)?;
+        let password_hash = state.hasher.hash(&password).await?;
+
+        let txn = state.db.begin().await?;
+        let account = user::ActiveModel {
+            username: Set(username.as_str().to_owned()),
+            username_key: Set(username.key()),
+            email: Set(email.as_str().to_owned()),
+            password_hash: Set(password_hash),
+            created_at: Set(state.config.clock.now()),
+            ..Default::default()
+        };
+        let id = match user::Entity::insert(account).exec(&txn).await {
+            Ok(inserted) => inserted.last_insert_id,
+            Err(err) => {
+                return match err.sql_err() {
+                    Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("email") => {
+                        Ok(SignUpResponse::Conflict(ErrorBody::field(
+                            ErrorCode::EmailTaken,
+                            "email",
+                            "an account with this email already exists",
+                        )))
+                    }
+                    Some(SqlErr::UniqueConstraintViolation(_)) => {
+                        Ok(SignUpResponse::Conflict(ErrorBody::field(
+                            ErrorCode::UsernameTaken,
+                            "username",
+                            "this username is taken",
+                        )))
+                    }
+                    _ => Err(err.into()),
+                };
+            }
+        };
+        let cookie = state.start_session(&txn, &session, id, req).await?;
+        txn.commit().await?;
+        Ok(SignUpResponse::Created(
+            Json(UserRef {
+                id,
+                username: username.as_str().to_owned(),
+            }),
+            cookie,
+        ))
+    }
+
+    /// Log in
+    ///
+    /// Checks the credentials and logs this browser in with a brand-new session. Failed attempts
+    /// are counted per account and per client address; past the limit the answer is 429 until
+    /// the window passes, before any password is checked.
+    #[oai(path = "/users/login", method = "post", operation_id = "log_in")]
+    async fn log_in(
+        &self,
+        state: Data<&AppState>,
+        session: Data<&SessionContext>,
+        req: &Request,
+        body: JsonBody<Login>,
+    ) -> Result<LoginResponse, AppError> {
+        let Login { email, password } = body.0;
+        let email = Email::parse(&email)?;
+        let password = Password::parse_existing("password", password)?;
+        let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
+        if let Some(wait) = state.throttle.check(&attempt).await? {
+            return Ok(LoginResponse::TooManyAttempts(
+                ErrorBody::new(
+                    ErrorCode::TooManyAttempts,
+                    "too many failed logins; try again later",
+                ),
+                wait.as_secs(),
+            ));
+        }
+
+        let account = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(&state.db)
+            .await?;
+        let matches = state
+            .hasher
+            .verify(
+                &password,
+                account.as_ref().map(|a| a.password_hash.as_str()),
+            )
+            .await?;
+        let Some(account) = account.filter(|_| matches) else {
+            state.throttle.record_failure(&attempt).await?;
+            return Ok(LoginResponse::InvalidCredentials(ErrorBody::new(
+                ErrorCode::InvalidCredentials,
+                "the email or password is incorrect",
+            )));
+        };
+        state.throttle.clear_account(&attempt).await?;
+
+        let txn = state.db.begin().await?;
+        let cookie = state.start_session(&txn, &session, account.id, req).await?;
+        txn.commit().await?;
+        Ok(LoginResponse::Ok(
+            Json(UserRef {
+                id: account.id,
+                username: account.username,
+            }),
+            cookie,
+        ))
+    }
+
+    /// Log out
+    ///
+    /// Deletes this browser's session on the server and expires its cookie.
+    #[oai(path = "/users/logout", method = "post", operation_id = "log_out")]
+    async fn log_out(
+        &self,
+        state: Data<&AppState>,
+        session: Data<&SessionContext>,
+    ) -> Result<LogoutResponse, AppError> {
+        if let Some(hash) = &session.presented_hash {
+            state.sessions.revoke(&state.db, hash).await?;
+        }
+        Ok(LogoutResponse::LoggedOut(state.cookie.expire()))
+    }
+}

@@ -1,0 +1,140 @@
+//! Password hashing: bcrypt over a fixed-length pre-hash, off the async runtime, a few at a time.
+
+use std::sync::Arc;
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::{domain::Password, error::AppError};
+
+/// The pre-hash key. It is not a secret: it only makes the pre-hash specific to this application,
+/// so bcrypt sees 44 bytes whatever the password's length (bcrypt reads only 72).
+const PREHASH_KEY: &[u8] = b"just-tech-news/password-prehash/v1";
+
+/// Hashes and verifies passwords on the blocking pool, at most one per core at a time, so a burst
+/// of logins queues here instead of starving every other request.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    cost: u32,
+    permits: Arc<Semaphore>,
+    dummy: Arc<OnceCell<String>>,
+}
+
+impl PasswordHasher {
+    pub fn new(cost: u32) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            cost,
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy: Arc::default(),
+        }
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
+        let prehashed = prehash(password);
+        let cost = self.cost;
+        self.blocking(move || bcrypt::hash(prehashed, cost)).await
+    }
+
+    /// Whether `password` matches `stored`. With no stored hash (an unknown account) it checks
+    /// against a dummy hash of the same cost, so both cases cost the same and answer `false`.
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<bool, AppError> {
+        let prehashed = prehash(password);
+        let (hash, known) = match stored {
+            Some(hash) => (hash.to_owned(), true),
+            None => (self.dummy_hash().await?.clone(), false),
+        };
+        let matches = self
+            .blocking(move || bcrypt::verify(prehashed, &hash))
+            .await?;
+        Ok(matches && known)
+    }
+
+    async fn dummy_hash(&self) -> Result<&String, AppError> {
+        self.dummy
+            .get_or_try_init(|| async {
+                let cost = self.cost;
+                self.blocking(move || bcrypt::hash("no account has this password", cost))
+                    .await
+            })
+            .await
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)
+    }
+}
+
+fn prehash(password: &Password) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(PREHASH_KEY).expect("HMAC takes any key length");
+    mac.update(password.expose().as_bytes());
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn password(s: &str) -> Password {
+        Password::parse_existing("password", s.into()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_password_verifies_against_its_own_hash_only() {
+        let hasher = PasswordHasher::new(4);
+        let hash = hasher
+            .hash(&password("correct-horse-battery"))
+            .await
+            .unwrap();
+        assert!(
+            hasher
+                .verify(&password("correct-horse-battery"), Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(&password("correct-horse-battery!"), Some(&hash))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_long_password_does_not_match_its_72_byte_prefix() {
+        let hasher = PasswordHasher::new(4);
+        let long = "a1b2c3d4e5".repeat(10);
+        let hash = hasher.hash(&password(&long)).await.unwrap();
+        assert!(
+            !hasher
+                .verify(&password(&long[..72]), Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(hasher.verify(&password(&long), Some(&hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_never_verifies() {
+        let hasher = PasswordHasher::new(4);
+        assert!(
+            !hasher
+                .verify(&password("no account has this password"), None)
+                .await
+                .unwrap()
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! The sessions table: issuing, resolving, refreshing and revoking logins (DESIGN.md section 4).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect, RelationTrait,
+    sea_query::{Expr, JoinType},
+};
+
+use super::token::SessionToken;
+use crate::{
+    clock::Clock,
+    config::Config,
+    entities::{session, user},
+};
+
+/// `last_seen_at` is written at most this often per session, so reads stay reads.
+const TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
+
+/// User agents are kept for the sessions list, cut to this many characters.
+const USER_AGENT_MAX: usize = 512;
+
+/// A session that is alive right now, and whose it is.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct LiveSession {
+    pub id: i32,
+    pub user_id: i32,
+    pub username: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// The session store, with the clock and timeouts it judges liveness by.
+#[derive(Clone)]
+pub struct Sessions {
+    db: DatabaseConnection,
+    clock: Clock,
+    idle: chrono::Duration,
+    absolute: chrono::Duration,
+}
+
+impl Sessions {
+    pub fn new(db: DatabaseConnection, config: &Config) -> Self {
+        let to_chrono = |d| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        Self {
+            db,
+            clock: config.clock.clone(),
+            idle: to_chrono(config.session_idle_timeout),
+            absolute: to_chrono(config.session_absolute_timeout),
+        }
+    }
+
+    /// Issues a new token for `user_id`. Pass a transaction when the session must stand or fall
+    /// with other writes (sign-up).
+    pub async fn create(
+        &self,
+        conn: &impl ConnectionTrait,
+        user_id: i32,
+        user_agent: Option<&str>,
+    ) -> Result<SessionToken, DbErr> {
+        let token = SessionToken::generate();
+        let now = self.clock.now();
+        let row = session::ActiveModel {
+            token_hash: sea_orm::Set(token.hash()),
+            user_id: sea_orm::Set(user_id),
+            created_at: sea_orm::Set(now),
+            last_seen_at: sea_orm::Set(now),
+            user_agent: sea_orm::Set(
+                user_agent.map(|ua| ua.chars().take(USER_AGENT_MAX).collect()),
+            ),
+            ..Default::default()
+        };
+        session::Entity::insert(row)
+            .exec_without_returning(conn)
+            .await?;
+        Ok(token)
+    }
+
+    /// The live session behind `token`, if any. A dead one is deleted on the way; a live one has
+    /// its `last_seen_at` refreshed when it is over a minute old — by an `UPDATE` of the existing
+    /// row only, so a request racing a logout can never bring the session back.
+    pub async fn resolve(&self, token: &SessionToken) -> Result<Option<LiveSession>, DbErr> {
+        let found = session::Entity::find()
+            .select_only()
+            .columns([
+                session::Column::Id,
+                session::Column::UserId,
+                session::Column::CreatedAt,
+                session::Column::LastSeenAt,
+            ])
+            .column(user::Column::Username)
+            .join(JoinType::InnerJoin, session::Relation::User.def())
+            .filter(session::Column::TokenHash.eq(token.hash()))
+            .into_model::<LiveSession>()
+            .one(&self.db)
+            .await?;
+        let Some(mut live) = found else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        if now - live.last_seen_at >= self.idle || now - live.created_at >= self.absolute {
+            session::Entity::delete_by_id(live.id)
+                .exec(&self.db)
+                .await?;
+            return Ok(None);
+        }
+        if now - live.last_seen_at >= TOUCH_INTERVAL {
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, Expr::value(now))
+                .filter(session::Column::Id.eq(live.id))
+                .exec(&self.db)
+                .await?;
+            live.last_seen_at = now;
+        }
+        Ok(Some(live))
+    }
+
+    /// Ends the session whose token hashes to `token_hash`, if there is one.
+    pub async fn revoke(&self, conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
+        session::Entity::delete_many()
+            .filter(session::Column::TokenHash.eq(token_hash))
+            .exec(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes every session that has timed out; returns how many.
+    pub async fn sweep(&self) -> Result<u64, DbErr> {
+        let now = self.clock.now();
+        let result = session::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(session::Column::LastSeenAt.lte(now - self.idle))
+                    .add(session::Column::CreatedAt.lte(now - self.absolute)),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+}

@@ -1,0 +1,101 @@
+//! Every setting, read from environment variables, with the defaults of DESIGN.md section 2.
+
+use std::{env, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use crate::clock::Clock;
+
+/// How the server is configured. Build it with [`Config::from_env`]; tests change fields directly.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `sqlite:`, `postgres:` or `mysql:` URL.
+    pub database_url: String,
+    /// Address to listen on; port 0 picks a free one.
+    pub bind: SocketAddr,
+    /// The site's origin as browsers see it (scheme, host and port, no path).
+    pub public_url: url::Url,
+    /// The static frontend served at `/`; `None` serves the API only.
+    pub web_dir: Option<PathBuf>,
+    /// A session unused for this long is dead.
+    pub session_idle_timeout: Duration,
+    /// A session this old is dead, however active.
+    pub session_absolute_timeout: Duration,
+    /// bcrypt's work factor.
+    pub bcrypt_cost: u32,
+    /// Failed logins allowed per account within [`Config::login_window`].
+    pub login_max_failures_per_account: u64,
+    /// Failed logins allowed per client address within [`Config::login_window`].
+    pub login_max_failures_per_address: u64,
+    /// The window over which failed logins are counted.
+    pub login_window: Duration,
+    /// Take the client address from the first hop of `X-Forwarded-For` (only behind a proxy you
+    /// trust, which must overwrite that header); otherwise the TCP peer is the client.
+    pub trust_proxy: bool,
+    /// The source of "now"; tests move it forward instead of sleeping.
+    pub clock: Clock,
+}
+
+/// A setting that could not be understood; the server refuses to start.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {reason}")]
+pub struct ConfigError {
+    name: &'static str,
+    reason: String,
+}
+
+impl Config {
+    /// Reads the environment (and a `.env` file, if there is one).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let public_url: url::Url = parse("PUBLIC_URL", "http://127.0.0.1:3000")?;
+        if !matches!(public_url.scheme(), "http" | "https") || public_url.host().is_none() {
+            return Err(ConfigError {
+                name: "PUBLIC_URL",
+                reason: "must be an http:// or https:// origin".into(),
+            });
+        }
+        let web_dir = var("WEB_DIR").unwrap_or_else(|| "web".into());
+        Ok(Self {
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/just-tech-news.db?mode=rwc".into()),
+            bind: parse("BIND", "127.0.0.1:3000")?,
+            public_url,
+            web_dir: (!web_dir.is_empty()).then(|| PathBuf::from(web_dir)),
+            session_idle_timeout: duration("SESSION_IDLE_TIMEOUT", "7d")?,
+            session_absolute_timeout: duration("SESSION_ABSOLUTE_TIMEOUT", "30d")?,
+            bcrypt_cost: parse("BCRYPT_COST", "12")?,
+            login_max_failures_per_account: parse("LOGIN_MAX_FAILURES_PER_ACCOUNT", "10")?,
+            login_max_failures_per_address: parse("LOGIN_MAX_FAILURES_PER_ADDRESS", "100")?,
+            login_window: duration("LOGIN_WINDOW", "15m")?,
+            trust_proxy: parse("TRUST_PROXY", "false")?,
+            clock: Clock::system(),
+        })
+    }
+
+    /// Whether cookies must be `Secure` (and so may use the `__Host-` prefix).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok()
+}
+
+fn parse<T: FromStr>(name: &'static str, default: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw = var(name).unwrap_or_else(|| default.into());
+    raw.trim().parse().map_err(|err: T::Err| ConfigError {
+        name,
+        reason: format!("cannot use {raw:?}: {err}"),
+    })
+}
+
+fn duration(name: &'static str, default: &str) -> Result<Duration, ConfigError> {
+    let raw = var(name).unwrap_or_else(|| default.into());
+    humantime::parse_duration(raw.trim()).map_err(|err| ConfigError {
+        name,
+        reason: format!("cannot use {raw:?} as a duration (like 7d or 15m): {err}"),
+    })
+}

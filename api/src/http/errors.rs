@@ -1,0 +1,101 @@
+//! Every error under `/api` leaves as the one JSON shape, whichever layer raised it.
+
+use std::sync::Arc;
+
+use poem::{
+    Endpoint, IntoResponse, Request, Response,
+    error::{MethodNotAllowedError, NotFoundError, ReadBodyError},
+    http::{HeaderValue, StatusCode, header},
+};
+use poem_openapi::error::{ContentTypeError, ParseParamError, ParsePathError};
+
+use crate::error::{AppError, ErrorBody, ErrorCode};
+
+/// Middleware: turns any error from the endpoints inside into a JSON error response, and marks
+/// every `/api` response `Cache-Control: no-store` (most depend on who is asking).
+pub async fn json_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let mut resp = match ep.call(req).await {
+        Ok(resp) => resp.into_response(),
+        Err(err) => json_error_response(err),
+    };
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+/// The JSON response for an error raised anywhere in poem, poem-openapi or this crate.
+pub fn json_error_response(err: poem::Error) -> Response {
+    if err.is::<AppError>() {
+        return err.into_response();
+    }
+    let (status, code, message, field) = if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+            param_message(e.name, &e.reason),
+            Some(e.name),
+        )
+    } else if let Some(e) = err.downcast_ref::<ParsePathError>() {
+        // A path id that is not a number can name no item.
+        let _ = e;
+        (
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "there is nothing here".into(),
+            None,
+        )
+    } else if err.is::<ContentTypeError>() {
+        return AppError::UnsupportedMediaType.into_response_now();
+    } else if let Some(ReadBodyError::PayloadTooLarge) = err.downcast_ref::<ReadBodyError>() {
+        return AppError::PayloadTooLarge {
+            limit: super::BODY_LIMIT,
+        }
+        .into_response_now();
+    } else if err.is::<NotFoundError>() {
+        (
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "there is nothing here".into(),
+            None,
+        )
+    } else if err.is::<MethodNotAllowedError>() {
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            "this path does not accept this method".into(),
+            None,
+        )
+    } else if err.status().is_client_error() {
+        (
+            err.status(),
+            ErrorCode::BadRequest,
+            "the request could not be understood".into(),
+            None,
+        )
+    } else {
+        return AppError::internal(err.to_string()).into_response_now();
+    };
+    let body = ErrorBody {
+        code,
+        message,
+        field: field.map(str::to_owned),
+    };
+    let mut resp = poem_openapi::payload::Json(body).into_response();
+    resp.set_status(status);
+    resp
+}
+
+fn param_message(name: &str, reason: &str) -> String {
+    // poem-openapi's reasons name its own types; say it in the API's words.
+    if reason.contains("expects an input") {
+        format!("{name} is required")
+    } else {
+        format!("{name} is not valid here")
+    }
+}
+
+impl AppError {
+    fn into_response_now(self) -> Response {
+        poem::Error::from(self).into_response()
+    }
+}

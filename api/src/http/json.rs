@@ -1,0 +1,127 @@
+//! [`JsonBody`]: a JSON request body whose every failure is an error in our own shape — 413 over
+//! 64 KiB, 400 when it is not a JSON object, 422 naming the missing or mistyped field.
+
+use poem::{Request, RequestBody};
+use poem_openapi::{
+    impl_apirequest_for_payload,
+    payload::{ParsePayload, Payload},
+    registry::{MetaSchemaRef, Registry},
+    types::{ParseFromJSON, Type},
+};
+use serde_json::Value;
+
+use crate::error::AppError;
+
+/// Request bodies over this many bytes are refused with 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A JSON request body parsed into `T`.
+pub struct JsonBody<T>(pub T);
+
+impl<T: Type> Payload for JsonBody<T> {
+    const CONTENT_TYPE: &'static str = "application/json";
+
+    fn check_content_type(content_type: &str) -> bool {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"))
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(_request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let bytes = body
+            .take()?
+            .into_bytes_limit(BODY_LIMIT)
+            .await
+            .map_err(|err| match err {
+                poem::error::ReadBodyError::PayloadTooLarge => {
+                    AppError::PayloadTooLarge { limit: BODY_LIMIT }
+                }
+                _ => AppError::BadRequest {
+                    message: "the request body could not be read".into(),
+                },
+            })?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|err| AppError::BadRequest {
+            message: format!("the request body is not valid JSON ({})", err),
+        })?;
+        let Value::Object(fields) = &value else {
+            return Err(AppError::BadRequest {
+                message: "the request body must be a JSON object".into(),
+            }
+            .into());
+        };
+        let blame = blame::<T>(fields);
+        T::parse_from_json(Some(value)).map(Self).map_err(|_| {
+            let (field, message) = blame.unwrap_or_else(|| {
+                (
+                    "body".into(),
+                    "the request body does not match the schema".into(),
+                )
+            });
+            AppError::Validation { field, message }.into()
+        })
+    }
+}
+
+impl_apirequest_for_payload!(JsonBody<T>, T: ParseFromJSON);
+
+/// Names the first field of `T`'s schema that is missing or of the wrong JSON type.
+fn blame<T: Type>(fields: &serde_json::Map<String, Value>) -> Option<(String, String)> {
+    let mut registry = Registry::new();
+    T::register(&mut registry);
+    let schema = registry.schemas.remove(&*T::name())?;
+    for (name, property) in &schema.properties {
+        let (ty, format) = match property {
+            MetaSchemaRef::Inline(p) => (p.ty, p.format),
+            MetaSchemaRef::Reference(_) => ("object", None),
+        };
+        match fields.get(*name) {
+            None | Some(Value::Null) if schema.required.contains(name) => {
+                return Some((name.to_string(), format!("{name} is required")));
+            }
+            None | Some(Value::Null) => {}
+            Some(value) if !has_type(value, ty, format) => {
+                return Some((name.to_string(), format!("{name} must be {}", article(ty))));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+fn has_type(value: &Value, ty: &str, format: Option<&str>) -> bool {
+    match (ty, format) {
+        ("integer", Some("int32")) => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+        ("string", _) => value.is_string(),
+        ("integer", _) => value.is_i64(),
+        ("number", _) => value.is_number(),
+        ("boolean", _) => value.is_boolean(),
+        ("array", _) => value.is_array(),
+        ("object", _) => value.is_object(),
+        _ => true,
+    }
+}
+
+fn article(ty: &str) -> String {
+    match ty {
+        "integer" => "an integer".into(),
+        "array" | "object" => format!("an {ty}"),
+        other => format!("a {other}"),
+    }
+}

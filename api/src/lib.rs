@@ -1,0 +1,185 @@
+//! Just Tech News: a link-sharing news site's JSON API with server-side sessions, and the
+//! static frontend it serves. [`Application::build`] is the one way to make the server: `main`,
+//! the tests and the spec all use it.
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod http;
+pub mod seed;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use poem::{
+    Endpoint, EndpointExt, Request, Route, Server,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use crate::{
+    auth::{
+        SessionContext, cookie::SessionCookie, password::PasswordHasher, sessions::Sessions,
+        throttle::LoginThrottle,
+    },
+    config::Config,
+    error::AppError,
+};
+
+/// What every request can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    /// `PUBLIC_URL`'s origin, as browsers send it in `Origin`.
+    pub origin: String,
+    pub sessions: Sessions,
+    pub cookie: SessionCookie,
+    pub hasher: PasswordHasher,
+    pub throttle: LoginThrottle,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        Self {
+            origin: config.public_url.origin().ascii_serialization(),
+            sessions: Sessions::new(db.clone(), &config),
+            cookie: SessionCookie::new(&config),
+            hasher: PasswordHasher::new(config.bcrypt_cost),
+            throttle: LoginThrottle::new(db.clone(), &config),
+            config: Arc::new(config),
+            db,
+        }
+    }
+
+    /// Ends the session the browser presented (if any) and issues a new one for `user_id`, inside
+    /// `conn`'s transaction; answers the `Set-Cookie` value. A planted session id is never adopted.
+    pub async fn start_session(
+        &self,
+        conn: &impl ConnectionTrait,
+        presented: &SessionContext,
+        user_id: i32,
+        req: &Request,
+    ) -> Result<String, AppError> {
+        if let Some(hash) = &presented.presented_hash {
+            self.sessions.revoke(conn, hash).await?;
+        }
+        let user_agent = req.header(poem::http::header::USER_AGENT);
+        let token = self.sessions.create(conn, user_id, user_agent).await?;
+        Ok(self.cookie.issue(&token))
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Frontend(#[from] http::web::MissingFrontend),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// The server, bound to its port and ready to run.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    state: AppState,
+    local_addr: SocketAddr,
+    brand_new_database: bool,
+}
+
+impl Application {
+    /// Connects to the database, runs pending migrations and binds the listening socket.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let db = db::connect(&config.database_url).await?;
+        let brand_new_database = db::migrate(&db).await?;
+        if let Some(dir) = &config.web_dir {
+            http::web::routes(dir)?;
+        }
+        let bind = config.bind;
+        let acceptor = TcpListener::bind(bind)
+            .into_acceptor()
+            .await
+            .map_err(|source| StartError::Bind { addr: bind, source })?;
+        let local_addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().copied())
+            .unwrap_or(bind);
+        Ok(Self {
+            acceptor,
+            state: AppState::new(db, config),
+            local_addr,
+            brand_new_database,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Whether this start created the database's schema from nothing.
+    pub fn brand_new_database(&self) -> bool {
+        self.brand_new_database
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 10 s).
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let sweeper = tokio::spawn(sweep_forever(self.state.clone()));
+        let app = endpoint(self.state).map_err(std::io::Error::other)?;
+        let result = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
+            .await;
+        sweeper.abort();
+        result
+    }
+}
+
+/// The whole site: the API under `/api`, the frontend (when configured) everywhere else.
+pub fn endpoint(state: AppState) -> Result<impl Endpoint + use<>, http::web::MissingFrontend> {
+    let service = api::service();
+    let api = Route::new()
+        .at("/openapi.json", service.spec_endpoint())
+        .nest("/docs", service.swagger_ui())
+        .nest("/", service)
+        .around(auth::resolve_session)
+        .around(http::reject_cross_site)
+        .around(http::json_errors);
+    let mut site = Route::new().nest("/api", api);
+    if let Some(dir) = &state.config.web_dir {
+        site = site.nest("/", http::web::routes(dir)?);
+    }
+    Ok(site.around(http::security_headers).data(state))
+}
+
+/// Deletes expired sessions and stale login failures every few minutes.
+async fn sweep_forever(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        match (state.sessions.sweep().await, state.throttle.sweep().await) {
+            (Ok(sessions), Ok(failures)) if sessions + failures > 0 => {
+                tracing::info!(sessions, failures, "swept expired rows");
+            }
+            (Err(err), _) | (_, Err(err)) => {
+                tracing::warn!(error = %err, "sweep failed; will retry")
+            }
+            _ => {}
+        }
+    }
+}

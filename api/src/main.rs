@@ -1,0 +1,102 @@
+//! The `just-tech-news` command: serve (the default), migrate, seed, or print the spec.
+
+use clap::{Parser, Subcommand};
+use just_tech_news::{AppState, Application, config::Config, db, seed};
+use tracing_subscriber::EnvFilter;
+
+/// Just Tech News: a link-sharing news site.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// Do not fill a brand-new embedded database with demo content.
+    #[arg(long, global = true)]
+    no_demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site and the API (the default).
+    Serve,
+    /// Run pending database migrations, then exit.
+    Migrate,
+    /// Fill the database with demo users, posts, comments and votes, then exit.
+    Seed,
+    /// Print the OpenAPI spec (what `openapi.json` holds), then exit.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        println!("{}", just_tech_news::api::service().spec());
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config, !cli.no_demo).await?,
+        Command::Migrate => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            tracing::info!("migrations are up to date");
+        }
+        Command::Seed => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            print_demo_login(&seed::seed(&AppState::new(db, config)).await?);
+        }
+        Command::Openapi => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let embedded = config.database_url.starts_with("sqlite:");
+    let app = Application::build(config).await?;
+    if demo && embedded && app.brand_new_database() {
+        print_demo_login(&seed::seed(app.state()).await?);
+    }
+    let public_url = app.state().config.public_url.clone();
+    tracing::info!(address = %app.local_addr(), %public_url, "listening");
+    app.run_until(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo_login(login: &seed::DemoLogin) {
+    println!(
+        "Demo content added. Log in as {} with password {}",
+        login.email, login.password
+    );
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down; letting in-flight requests finish");
+}

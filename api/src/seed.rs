@@ -1,0 +1,121 @@
+//! Demo content: a handful of users, posts, comments and votes, so a fresh site has something to
+//! show. Written through the same entities and rules the API uses.
+
+use chrono::Duration;
+use sea_orm::{ActiveValue::Set, DbErr, EntityTrait, TransactionTrait};
+
+use crate::{
+    AppState,
+    domain::{Email, Password, PostTitle, PostUrl, Username},
+    entities::{comment, post, user, vote},
+    error::AppError,
+};
+
+/// Every demo user's password. It passes the password rules.
+pub const DEMO_PASSWORD: &str = "demo-news-reader";
+
+const USERS: &[&str] = &["alesia", "jwilloughway", "iboddam", "dstanmer", "djiri"];
+
+const POSTS: &[(&str, &str)] = &[
+    ("Rust 2024 edition is out", "https://blog.rust-lang.org/"),
+    (
+        "SQLite is not a toy database",
+        "https://www.sqlite.org/whentouse.html",
+    ),
+    (
+        "How HTTP cookies really work",
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies",
+    ),
+    (
+        "PostgreSQL: the world's most advanced open source database",
+        "https://www.postgresql.org/",
+    ),
+    (
+        "OWASP Session Management Cheat Sheet",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html",
+    ),
+];
+
+const COMMENTS: &[&str] = &[
+    "Great read, thanks for sharing.",
+    "I had no idea about this. Bookmarked.",
+    "The section on trade-offs is the best part.",
+    "We switched to this at work last year and never looked back.",
+    "Does anyone have benchmarks for this?",
+];
+
+/// The accounts and the password a person can log in with.
+pub struct DemoLogin {
+    pub email: String,
+    pub password: &'static str,
+}
+
+/// Fills the database with demo content. Fails (and writes nothing) if a demo user exists.
+pub async fn seed(state: &AppState) -> Result<DemoLogin, AppError> {
+    let password = Password::parse_new("password", DEMO_PASSWORD.into())?;
+    let password_hash = state.hasher.hash(&password).await?;
+    let now = state.config.clock.now();
+    let txn = state.db.begin().await?;
+
+    let mut user_ids = Vec::new();
+    for (i, name) in USERS.iter().enumerate() {
+        let username = Username::parse(name)?;
+        let email = Email::parse(&format!("{name}@example.com"))?;
+        let row = user::ActiveModel {
+            username: Set(username.as_str().into()),
+            username_key: Set(username.key()),
+            email: Set(email.as_str().into()),
+            password_hash: Set(password_hash.clone()),
+            created_at: Set(now - Duration::days(30 - i as i64)),
+            ..Default::default()
+        };
+        user_ids.push(user::Entity::insert(row).exec(&txn).await?.last_insert_id);
+    }
+
+    let mut post_ids = Vec::new();
+    for (i, (title, url)) in POSTS.iter().enumerate() {
+        let at = now - Duration::hours(24 * (POSTS.len() - i) as i64);
+        let row = post::ActiveModel {
+            title: Set(PostTitle::parse(title)?.into_inner()),
+            post_url: Set(PostUrl::parse(url)?.into_inner()),
+            user_id: Set(user_ids[i % user_ids.len()]),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        };
+        post_ids.push(post::Entity::insert(row).exec(&txn).await?.last_insert_id);
+    }
+
+    for (i, text) in COMMENTS.iter().enumerate() {
+        let row = comment::ActiveModel {
+            comment_text: Set((*text).into()),
+            user_id: Set(user_ids[(i + 1) % user_ids.len()]),
+            post_id: Set(post_ids[i % post_ids.len()]),
+            created_at: Set(now - Duration::hours(i as i64 + 1)),
+            ..Default::default()
+        };
+        comment::Entity::insert(row).exec(&txn).await?;
+    }
+
+    // Later posts are more popular: post i gets i + 1 votes, one per user.
+    let votes = post_ids.iter().enumerate().flat_map(|(i, &post_id)| {
+        user_ids
+            .iter()
+            .take(i + 1)
+            .map(move |&user_id| vote::ActiveModel {
+                user_id: Set(user_id),
+                post_id: Set(post_id),
+                created_at: Set(now),
+            })
+    });
+    vote::Entity::insert_many(votes)
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit()
+        .await
+        .map_err(|err: DbErr| AppError::from(err))?;
+    Ok(DemoLogin {
+        email: format!("{}@example.com", USERS[0]),
+        password: DEMO_PASSWORD,
+    })
+}

@@ -1,0 +1,16 @@
+//! The schema of Just Tech News, as append-only migrations.
+//!
+//! Never edit a migration that has been released: add a new one instead.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_initial_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_initial_schema::Migration)]
+    }
+}

@@ -1,0 +1,41 @@
+// The one way the pages talk to the API: JSON in and out, same-origin cookies,
+// and every failure as an ApiError carrying the API's `{code, message, field}`.
+
+export class ApiError extends Error {
+  constructor(status, { code = 'unknown', message, field = null } = {}) {
+    super(message || `Request failed (${status})`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export async function api(method, path, body) {
+  const init = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json' },
+  };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, { code: 'network_error', message: 'Could not reach the server. Check your connection and try again.' });
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiError(response.status, data && typeof data === 'object' ? data : undefined);
+  }
+  return data;
+}
+
+/** `{logged_in, user: {id, username} | null}` */
+export function getSession() {
+  return api('GET', '/api/session');
+}

@@ -1,0 +1,28 @@
+// Tiny DOM builder: every string child becomes a text node, so user content is never parsed as HTML.
+
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'className') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2).toLowerCase(), value);
+    else node.setAttribute(key, value === true ? '' : value);
+  }
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+/** Replaces everything inside `parent`. */
+export function fill(parent, ...children) {
+  parent.replaceChildren(...children.flat().filter(Boolean));
+  return parent;
+}
+
+/** A message that replaces the page's content, e.g. "Post not found". */
+export function pageMessage(title, text, link) {
+  return el('section', { className: 'notice' },
+    el('h1', { text: title }),
+    text ? el('p', { text }) : null,
+    link ? el('p', {}, el('a', { href: link.href, text: link.text })) : null);
+}

@@ -1,0 +1,54 @@
+// The header every page shares. Pages are static, so each one asks GET /api/session
+// who is there and draws "dashboard / account / logout" or "login" from the answer.
+
+import { api, getSession } from './api.js';
+import { el, fill, pageMessage } from './dom.js';
+
+function navLink(href, text) {
+  const current = location.pathname === href;
+  return el('a', { href, text, 'aria-current': current ? 'page' : null });
+}
+
+function logoutButton() {
+  const button = el('button', { type: 'button', className: 'link-button', text: 'logout' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api('POST', '/api/users/logout');
+      location.assign('/');
+    } catch (error) {
+      button.disabled = false;
+      const status = document.getElementById('nav-error');
+      if (status) status.textContent = error.message;
+    }
+  });
+  return button;
+}
+
+export function renderNav(session) {
+  const nav = document.getElementById('site-nav');
+  if (!nav) return;
+  const items = session && session.logged_in
+    ? [navLink('/dashboard', 'dashboard'), navLink('/account', 'account'), logoutButton()]
+    : session ? [navLink('/login', 'login')] : [];
+  fill(nav, el('ul', {}, items.map((item) => el('li', {}, item))),
+    el('span', { id: 'nav-error', className: 'nav-error', role: 'alert' }));
+}
+
+/**
+ * Draws the header, then runs `page(session, main)`. A failure to load anything
+ * (API down, network gone) becomes a readable message in place of the page.
+ */
+export async function boot(page) {
+  const main = document.getElementById('main');
+  try {
+    const session = await getSession();
+    renderNav(session);
+    await page(session, main);
+  } catch (error) {
+    renderNav(null);
+    fill(main, pageMessage('Something went wrong', error.message || 'Please try again in a moment.', { href: location.pathname + location.search, text: 'Reload' }));
+  } finally {
+    main.removeAttribute('aria-busy');
+  }
+}

@@ -1,0 +1,78 @@
+// `/account`: your profile, change password, your sessions, delete account.
+
+import { api } from '../api.js';
+import { el } from '../dom.js';
+import { formatDate } from '../format.js';
+import { busy, onSubmit, redirectIfLoggedOut } from '../forms.js';
+import { boot } from '../header.js';
+
+async function showProfile() {
+  const error = document.getElementById('profile-error');
+  try {
+    const me = await api('GET', '/api/users/me');
+    document.getElementById('profile-username').textContent = me.username;
+    document.getElementById('profile-email').textContent = me.email;
+    document.getElementById('profile-since').textContent = formatDate(me.created_at);
+  } catch (failure) {
+    if (!redirectIfLoggedOut(failure)) error.textContent = failure.message;
+  }
+}
+
+function sessionItem(session, refresh) {
+  const when = `since ${formatDate(session.created_at)}, last seen ${formatDate(session.last_seen_at)}`;
+  const item = el('li', { className: 'session' },
+    el('span', { className: 'device', text: session.device || 'Unknown device' }),
+    el('span', { className: 'when', text: ` (${when})` }));
+  if (session.current) {
+    item.append(el('strong', { className: 'current', text: ' this browser' }));
+    return item;
+  }
+  const form = el('form', { className: 'inline' },
+    el('button', { type: 'submit', className: 'small secondary', text: 'End session', 'aria-label': `End session on ${session.device || 'unknown device'}` }));
+  onSubmit(form, async () => {
+    await api('DELETE', `/api/users/me/sessions/${session.id}`);
+    await refresh();
+  });
+  item.append(form);
+  return item;
+}
+
+async function showSessions() {
+  const list = document.getElementById('session-list');
+  const form = document.getElementById('end-others-form');
+  const refresh = () => busy(form, async () => {
+    const { sessions } = await api('GET', '/api/users/me/sessions');
+    list.replaceChildren(...sessions.map((session) => sessionItem(session, refresh)));
+    form.hidden = !sessions.some((session) => !session.current);
+  }, []);
+  onSubmit(form, async () => {
+    await api('DELETE', '/api/users/me/sessions');
+    await refresh();
+  });
+  await refresh();
+  return refresh;
+}
+
+boot(async (session) => {
+  if (!session.logged_in) {
+    location.replace('/login');
+    return;
+  }
+  document.getElementById('account').hidden = false;
+  const [, refreshSessions] = await Promise.all([showProfile(), showSessions()]);
+
+  const passwordForm = document.getElementById('password-form');
+  const status = document.getElementById('password-status');
+  onSubmit(passwordForm, async ({ current_password, new_password }) => {
+    status.textContent = '';
+    await api('PUT', '/api/users/me/password', { current_password, new_password });
+    passwordForm.reset();
+    status.textContent = 'Password changed. Every other session has been logged out.';
+    await refreshSessions();
+  });
+
+  onSubmit(document.getElementById('delete-account-form'), async ({ password }) => {
+    await api('DELETE', '/api/users/me', { password });
+    location.assign('/');
+  });
+});

@@ -1,0 +1,3 @@
+import { boot } from '../header.js';
+
+boot(() => {});

@@ -1,0 +1,170 @@
+// Browser-test harness: the real `just-tech-news` binary on a free port with a fresh SQLite
+// database, Debian's Chromium through playwright-core, and a page that records every console
+// error, uncaught exception and CSP violation so a test can insist there were none.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const WEB_DIR = path.resolve(here, '../..');
+const SCREENSHOTS = path.join(WEB_DIR, 'tests', 'screenshots');
+const BIN = process.env.JTN_BIN || '/root/.cache/jtn-target/debug/just-tech-news';
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export const PASSWORD = 'correct-horse-battery-staple';
+export const PHONE = { width: 375, height: 812 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url, child, log) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${log.join('')}`);
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`server did not become healthy within 30 s:\n${log.join('')}`);
+}
+
+/** Starts the server on a fresh database; `restart()` replaces the process, keeping the database. */
+export async function startServer() {
+  if (!existsSync(BIN)) {
+    throw new Error(`no server binary at ${BIN}: build it (cargo build) or point JTN_BIN at it`);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'jtn-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    BIND: `127.0.0.1:${port}`,
+    PUBLIC_URL: url,
+    DATABASE_URL: `sqlite://${path.join(dir, 'db.sqlite')}?mode=rwc`,
+    WEB_DIR,
+    BCRYPT_COST: '4',
+    RUST_LOG: process.env.RUST_LOG || 'warn',
+  };
+  let child;
+  const log = [];
+  const launch = async () => {
+    log.length = 0;
+    child = spawn(BIN, ['--no-demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk) => log.push(String(chunk)));
+    child.stderr.on('data', (chunk) => log.push(String(chunk)));
+    await waitForHealth(url, child, log);
+  };
+  const halt = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await launch();
+  return {
+    url,
+    log,
+    async restart() {
+      await halt();
+      await launch();
+    },
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/**
+ * A page in its own browser context (its own cookies) at `viewport`, with `errors` collecting
+ * console errors, uncaught exceptions and CSP violations. Responses the test expects to fail
+ * (e.g. a wrong password's 401) are listed in `allow` as substrings of the console message.
+ */
+export async function openPage(browser, baseURL, viewport = DESKTOP) {
+  const context = await browser.newContext({ baseURL, viewport });
+  const page = await context.newPage();
+  const errors = [];
+  const allowed = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (!allowed.some((fragment) => text.includes(fragment))) errors.push(`console: ${text}`);
+  });
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  return {
+    page,
+    context,
+    errors,
+    /** Ignore console errors containing `fragment` (an expected failed request). */
+    allow(fragment) {
+      allowed.push(fragment);
+    },
+  };
+}
+
+/** Saves a full-page screenshot as tests/screenshots/NAME.png. */
+export async function shot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+let counter = 0;
+/** A username no other test in this run uses. */
+export function uniqueName(prefix = 'user') {
+  counter += 1;
+  return `${prefix}${counter}_${process.pid % 10000}`;
+}
+
+/** Signs up through the /login page's form and waits for the dashboard. */
+export async function signUp(page, username = uniqueName()) {
+  await page.goto('/login');
+  const form = page.locator('#signup-form');
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Email').fill(`${username}@example.com`);
+  await form.getByLabel('Password').fill(PASSWORD);
+  await form.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForURL('**/dashboard');
+  await page.locator('#dashboard:not([hidden])').waitFor();
+  return username;
+}
+
+/** Creates a post through the dashboard's form; returns its id. */
+export async function createPost(page, title, postUrl = 'https://www.example.com/story') {
+  if (!page.url().endsWith('/dashboard')) await page.goto('/dashboard');
+  const form = page.locator('#create-form');
+  await form.getByLabel('Title').fill(title);
+  await form.getByLabel('URL').fill(postUrl);
+  await form.getByRole('button', { name: 'Create' }).click();
+  const item = page.locator('#post-list .post', { hasText: title }).first();
+  await item.waitFor();
+  const href = await item.getByRole('link', { name: 'Edit post' }).getAttribute('href');
+  return Number(href.split('/').pop());
+}
