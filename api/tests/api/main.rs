@@ -1,0 +1,13 @@
+//! Black-box tests of the API: each test builds the real application on a fresh database, on a
+//! free port, and talks to it over HTTP with a cookie-keeping client.
+//!
+//! Every test runs on embedded SQLite, and also on PostgreSQL and MariaDB/MySQL when
+//! `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` point at a server.
+
+mod harness;
+
+mod accounts;
+mod errors;
+mod security;
+mod sessions;
+mod spec;
