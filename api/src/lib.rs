@@ -11,6 +11,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod http;
+pub mod news;
 pub mod seed;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -100,6 +101,12 @@ impl Application {
     /// Connects to the database, runs pending migrations and binds the listening socket.
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let db = db::connect(&config.database_url).await?;
+        Self::build_on(config, db).await
+    }
+
+    /// Like [`Application::build`], on a connection made by the caller (tests use it to watch
+    /// the statements the server runs).
+    pub async fn build_on(config: Config, db: DatabaseConnection) -> Result<Self, StartError> {
         let brand_new_database = db::migrate(&db).await?;
         if let Some(dir) = &config.web_dir {
             http::web::routes(dir)?;

@@ -1,12 +1,16 @@
 //! The JSON API: one `#[OpenApi]` struct per resource, composed here into one service and spec.
 
+mod comments;
 mod health;
+mod posts;
 mod session;
 mod users;
 
 use poem_openapi::{Object, OpenApiService, Tags};
 
+pub use comments::CommentsApi;
 pub use health::HealthApi;
+pub use posts::PostsApi;
 pub use session::SessionApi;
 pub use users::UsersApi;
 
@@ -17,6 +21,10 @@ pub enum ApiTags {
     Users,
     /// Who is logged in.
     Session,
+    /// Posts, their votes, and listing them.
+    Posts,
+    /// Comments on posts.
+    Comments,
     /// Whether the service can serve.
     Health,
 }
@@ -31,14 +39,11 @@ pub struct UserRef {
 }
 
 /// The whole API, as served under `/api` and printed by `just-tech-news openapi`.
-pub type ApiService = OpenApiService<(HealthApi, SessionApi, UsersApi), ()>;
+pub type ApiService = OpenApiService<(UsersApi, SessionApi, PostsApi, CommentsApi, HealthApi), ()>;
 
 pub fn service() -> ApiService {
-    OpenApiService::new(
-        (HealthApi, SessionApi, UsersApi),
-        "Just Tech News",
-        env!("CARGO_PKG_VERSION"),
-    )
+    let apis = (UsersApi, SessionApi, PostsApi, CommentsApi, HealthApi);
+    OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))
     .description(
         "A small link-sharing news site: sign up, post links, comment and upvote.\n\n\
              Sessions are server-side: sign-up and login set an HttpOnly session cookie, which \

@@ -108,7 +108,7 @@ impl UsersApi {
             username,
             email,
             password,
-        } = body.0;
+        } = body.parse()?;
         let username = Username::parse(&username)?;
         let email = Email::parse(&email)?;
         let password = Password::parse_new("password", password)?;
@@ -169,7 +169,7 @@ impl UsersApi {
         req: &Request,
         body: JsonBody<Login>,
     ) -> Result<LoginResponse, AppError> {
-        let Login { email, password } = body.0;
+        let Login { email, password } = body.parse()?;
         let email = Email::parse(&email)?;
         let password = Password::parse_existing("password", password)?;
         let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));

@@ -58,6 +58,10 @@ impl CommentText {
         trimmed_len("comment_text", raw, 1, 2000).map(Self)
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }

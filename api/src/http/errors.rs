@@ -85,12 +85,13 @@ pub fn json_error_response(err: poem::Error) -> Response {
     resp
 }
 
+/// poem-openapi's reasons name its own types; say it in the API's words.
 fn param_message(name: &str, reason: &str) -> String {
-    // poem-openapi's reasons name its own types; say it in the API's words.
-    if reason.contains("expects an input") {
-        format!("{name} is required")
-    } else {
-        format!("{name} is not valid here")
+    match name {
+        "page" => "page must be a whole number from 1".into(),
+        "per_page" => "per_page must be a whole number from 1 to 100".into(),
+        _ if reason.contains("expects an input") => format!("{name} is required"),
+        _ => format!("{name} must be a whole number"),
     }
 }
 

@@ -15,8 +15,13 @@ use crate::error::AppError;
 /// Request bodies over this many bytes are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// A JSON request body parsed into `T`.
-pub struct JsonBody<T>(pub T);
+/// A JSON request body for `T`. Extracting it only reads the bytes (413 when too large); the
+/// handler calls [`JsonBody::parse`] when the body's turn comes — after 401, 404 and 403 — so a
+/// bad body never hides a missing item or a missing right.
+pub struct JsonBody<T> {
+    bytes: bytes::Bytes,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
 
 impl<T: Type> Payload for JsonBody<T> {
     const CONTENT_TYPE: &'static str = "application/json";
@@ -57,24 +62,24 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
                     message: "the request body could not be read".into(),
                 },
             })?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|err| AppError::BadRequest {
-            message: format!("the request body is not valid JSON ({})", err),
+        Ok(Self { bytes, _type: std::marker::PhantomData })
+    }
+}
+
+impl<T: ParseFromJSON> JsonBody<T> {
+    /// 400 when the body is not a JSON object; 422 naming the first missing or mistyped field.
+    pub fn parse(self) -> Result<T, AppError> {
+        let value: Value = serde_json::from_slice(&self.bytes).map_err(|err| AppError::BadRequest {
+            message: format!("the request body is not valid JSON ({err})"),
         })?;
         let Value::Object(fields) = &value else {
-            return Err(AppError::BadRequest {
-                message: "the request body must be a JSON object".into(),
-            }
-            .into());
+            return Err(AppError::BadRequest { message: "the request body must be a JSON object".into() });
         };
         let blame = blame::<T>(fields);
-        T::parse_from_json(Some(value)).map(Self).map_err(|_| {
-            let (field, message) = blame.unwrap_or_else(|| {
-                (
-                    "body".into(),
-                    "the request body does not match the schema".into(),
-                )
-            });
-            AppError::Validation { field, message }.into()
+        T::parse_from_json(Some(value)).map_err(|_| {
+            let (field, message) =
+                blame.unwrap_or_else(|| ("body".into(), "the request body does not match the schema".into()));
+            AppError::Validation { field, message }
         })
     }
 }

@@ -1,0 +1,344 @@
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use super::{ApiTags, UserRef, comments::Comment};
+use crate::{
+    AppState,
+    auth::{CurrentUser, MaybeUser},
+    domain::{PostTitle, PostUrl},
+    error::{AppError, ErrorBody, ErrorCode},
+    http::JsonBody,
+    news::{
+        comments,
+        posts::{self, PageQuery, Summary},
+        votes::{self, Cast},
+    },
+};
+
+pub struct PostsApi;
+
+/// A post as lists show it.
+#[derive(Object, Clone, Debug)]
+pub struct PostSummary {
+    /// The post's id.
+    id: i32,
+    /// The title, 1–200 characters.
+    title: String,
+    /// The link: an absolute http or https URL.
+    post_url: String,
+    /// When it was posted.
+    created_at: DateTime<Utc>,
+    /// When its title was last edited (equal to `created_at` if never).
+    updated_at: DateTime<Utc>,
+    /// Who posted it.
+    author: UserRef,
+    /// How many users have upvoted it.
+    vote_count: i64,
+    /// How many comments it has.
+    comment_count: i64,
+    /// Whether the caller has upvoted it (`false` when not logged in).
+    voted: bool,
+}
+
+impl From<Summary> for PostSummary {
+    fn from(row: Summary) -> Self {
+        Self {
+            id: row.id,
+            title: row.title,
+            post_url: row.post_url,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            author: UserRef { id: row.user_id, username: row.username },
+            vote_count: row.vote_count,
+            comment_count: row.comment_count,
+            voted: row.viewer_votes > 0,
+        }
+    }
+}
+
+/// A post with its comments.
+#[derive(Object)]
+struct PostDetail {
+    #[oai(flatten)]
+    post: PostSummary,
+    /// The comments, oldest first.
+    comments: Vec<Comment>,
+}
+
+/// One page of posts, newest first.
+#[derive(Object)]
+struct PostPage {
+    /// The posts on this page.
+    posts: Vec<PostSummary>,
+    /// This page's number, from 1.
+    page: u32,
+    /// The page size asked for.
+    per_page: u32,
+    /// How many posts there are in all (with the same filter).
+    total: u64,
+}
+
+/// A new post.
+#[derive(Object)]
+struct NewPost {
+    /// 1–200 characters after trimming.
+    title: String,
+    /// An absolute `http://` or `https://` URL, at most 2048 characters.
+    post_url: String,
+}
+
+/// A post's new title.
+#[derive(Object)]
+struct PostEdit {
+    /// 1–200 characters after trimming.
+    title: String,
+}
+
+/// A post's votes after a vote or unvote.
+#[derive(Object)]
+struct VoteState {
+    /// The post voted on.
+    post_id: i32,
+    /// How many users have upvoted it now.
+    vote_count: i64,
+    /// Whether the caller's upvote stands.
+    voted: bool,
+}
+
+#[derive(ApiResponse)]
+enum ListResponse {
+    /// A page of posts.
+    #[oai(status = 200)]
+    Ok(Json<PostPage>),
+}
+
+#[derive(ApiResponse)]
+enum GetResponse {
+    /// The post and its comments.
+    #[oai(status = 200)]
+    Ok(Json<PostDetail>),
+    /// There is no such post (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum CreateResponse {
+    /// The new post.
+    #[oai(status = 201)]
+    Created(Json<PostSummary>),
+    /// Not logged in (`login_required`).
+    #[oai(status = 401)]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    LoginRequired(Json<ErrorBody>),
+    /// A cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
+    Forbidden(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum UpdateResponse {
+    /// The post as it is now.
+    #[oai(status = 200)]
+    Ok(Json<PostSummary>),
+    /// Not logged in (`login_required`).
+    #[oai(status = 401)]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    LoginRequired(Json<ErrorBody>),
+    /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// There is no such post (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum DeleteResponse {
+    /// The post, its comments and its votes are gone.
+    #[oai(status = 204)]
+    Deleted,
+    /// Not logged in (`login_required`).
+    #[oai(status = 401)]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    LoginRequired(Json<ErrorBody>),
+    /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// There is no such post (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum VoteResponse {
+    /// The post's votes now.
+    #[oai(status = 200)]
+    Ok(Json<VoteState>),
+    /// Not logged in (`login_required`).
+    #[oai(status = 401)]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    LoginRequired(Json<ErrorBody>),
+    /// A cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
+    Forbidden(Json<ErrorBody>),
+    /// There is no such post (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+fn not_found() -> Json<ErrorBody> {
+    ErrorBody::new(ErrorCode::NotFound, "there is no such post")
+}
+
+fn not_author() -> Json<ErrorBody> {
+    ErrorBody::new(ErrorCode::NotAuthor, "only the author can change this post")
+}
+
+fn default_page() -> u32 {
+    1
+}
+
+fn default_per_page() -> u32 {
+    20
+}
+
+#[OpenApi(tag = "ApiTags::Posts")]
+impl PostsApi {
+    /// List posts
+    ///
+    /// The newest posts first, a page at a time. `user_id` narrows the list to one author.
+    #[oai(path = "/posts", method = "get", operation_id = "list_posts")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        viewer: MaybeUser,
+        /// The page, from 1.
+        #[oai(default = "default_page", validator(minimum(value = "1"), maximum(value = "1000000")))]
+        page: Query<u32>,
+        /// Posts per page, 1–100.
+        #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "100")))]
+        per_page: Query<u32>,
+        /// Only this author's posts.
+        user_id: Query<Option<i32>>,
+    ) -> Result<ListResponse, AppError> {
+        let query = PageQuery { page: page.0.into(), per_page: per_page.0.into(), author: user_id.0 };
+        let viewer = viewer.0.map(|u| u.id);
+        let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
+        let total = posts::count(&state.db, query.author).await?;
+        Ok(ListResponse::Ok(Json(PostPage {
+            posts: rows.into_iter().map(PostSummary::from).collect(),
+            page: page.0,
+            per_page: per_page.0,
+            total,
+        })))
+    }
+
+    /// Get a post
+    ///
+    /// One post with its comments, oldest first.
+    #[oai(path = "/posts/:id", method = "get", operation_id = "get_post")]
+    async fn get(&self, state: Data<&AppState>, viewer: MaybeUser, id: Path<i32>) -> Result<GetResponse, AppError> {
+        let Some(post) = posts::summary(&state.db, id.0, viewer.0.map(|u| u.id)).await? else {
+            return Ok(GetResponse::NotFound(not_found()));
+        };
+        let comments = comments::for_post(&state.db, id.0).await?;
+        Ok(GetResponse::Ok(Json(PostDetail {
+            post: post.into(),
+            comments: comments.into_iter().map(Comment::from).collect(),
+        })))
+    }
+
+    /// Create a post
+    #[oai(path = "/posts", method = "post", operation_id = "create_post")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        body: JsonBody<NewPost>,
+    ) -> Result<CreateResponse, AppError> {
+        let NewPost { title, post_url } = body.parse()?;
+        let (title, url) = (PostTitle::parse(&title)?, PostUrl::parse(&post_url)?);
+        let id = posts::create(&state.db, user.id, title, url, state.config.clock.now()).await?;
+        let created = posts::summary(&state.db, id, Some(user.id)).await?.ok_or(AppError::NotFound)?;
+        Ok(CreateResponse::Created(Json(created.into())))
+    }
+
+    /// Edit a post's title
+    ///
+    /// Only the author may; the link cannot be changed.
+    #[oai(path = "/posts/:id", method = "put", operation_id = "update_post")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+        body: JsonBody<PostEdit>,
+    ) -> Result<UpdateResponse, AppError> {
+        match posts::author_of(&state.db, id.0).await? {
+            None => return Ok(UpdateResponse::NotFound(not_found())),
+            Some(author) if author != user.id => return Ok(UpdateResponse::Forbidden(not_author())),
+            Some(_) => {}
+        }
+        let title = PostTitle::parse(&body.parse()?.title)?;
+        if !posts::retitle(&state.db, id.0, user.id, title, state.config.clock.now()).await? {
+            return Ok(UpdateResponse::NotFound(not_found()));
+        }
+        match posts::summary(&state.db, id.0, Some(user.id)).await? {
+            Some(post) => Ok(UpdateResponse::Ok(Json(post.into()))),
+            None => Ok(UpdateResponse::NotFound(not_found())),
+        }
+    }
+
+    /// Delete a post
+    ///
+    /// Only the author may. Its comments and votes go with it.
+    #[oai(path = "/posts/:id", method = "delete", operation_id = "delete_post")]
+    async fn delete(&self, state: Data<&AppState>, user: CurrentUser, id: Path<i32>) -> Result<DeleteResponse, AppError> {
+        match posts::author_of(&state.db, id.0).await? {
+            None => Ok(DeleteResponse::NotFound(not_found())),
+            Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author())),
+            Some(_) if posts::delete(&state.db, id.0, user.id).await? => Ok(DeleteResponse::Deleted),
+            Some(_) => Ok(DeleteResponse::NotFound(not_found())),
+        }
+    }
+
+    /// Upvote a post
+    ///
+    /// Idempotent: voting again changes nothing. One vote per user and post.
+    #[oai(path = "/posts/:id/vote", method = "put", operation_id = "vote_post")]
+    async fn vote(&self, state: Data<&AppState>, user: CurrentUser, id: Path<i32>) -> Result<VoteResponse, AppError> {
+        if votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? == Cast::NoSuchPost {
+            return Ok(VoteResponse::NotFound(not_found()));
+        }
+        vote_state(&state, id.0, true).await
+    }
+
+    /// Take back an upvote
+    ///
+    /// Idempotent: un-voting a post you have not voted for changes nothing.
+    #[oai(path = "/posts/:id/vote", method = "delete", operation_id = "unvote_post")]
+    async fn unvote(&self, state: Data<&AppState>, user: CurrentUser, id: Path<i32>) -> Result<VoteResponse, AppError> {
+        if posts::author_of(&state.db, id.0).await?.is_none() {
+            return Ok(VoteResponse::NotFound(not_found()));
+        }
+        votes::withdraw(&state.db, user.id, id.0).await?;
+        vote_state(&state, id.0, false).await
+    }
+}
+
+async fn vote_state(state: &AppState, post_id: i32, voted: bool) -> Result<VoteResponse, AppError> {
+    let vote_count = votes::count(&state.db, post_id).await?;
+    Ok(VoteResponse::Ok(Json(VoteState {
+        post_id,
+        vote_count: i64::try_from(vote_count).unwrap_or(i64::MAX),
+        voted,
+    })))
+}

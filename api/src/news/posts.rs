@@ -1,0 +1,164 @@
+//! Posts, listed with their author and counts in one query per page.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, TransactionTrait,
+    sea_query::Expr,
+};
+
+use crate::{
+    domain::{PostTitle, PostUrl},
+    entities::{comment, post, user, vote},
+};
+
+/// A post as lists show it: the row, its author's name, and its counts for one viewer.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Summary {
+    pub id: i32,
+    pub title: String,
+    pub post_url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub user_id: i32,
+    pub username: String,
+    pub vote_count: i64,
+    pub comment_count: i64,
+    /// 1 when the viewer has upvoted the post (a count, so it decodes alike on every database).
+    pub viewer_votes: i64,
+}
+
+/// Which page of which posts.
+pub struct PageQuery {
+    pub page: u64,
+    pub per_page: u64,
+    pub author: Option<i32>,
+}
+
+/// The summaries of posts, newest first (ties broken by id, so pages never overlap), with the
+/// counts computed by correlated subqueries on indexed columns: one statement for the whole page.
+pub async fn page_newest_first(
+    db: &impl ConnectionTrait,
+    query: &PageQuery,
+    viewer: Option<i32>,
+) -> Result<Vec<Summary>, DbErr> {
+    let mut select = summaries(viewer);
+    if let Some(author) = query.author {
+        select = select.filter(post::Column::UserId.eq(author));
+    }
+    select
+        .order_by_desc(post::Column::CreatedAt)
+        .order_by_desc(post::Column::Id)
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page)
+        .into_model::<Summary>()
+        .all(db)
+        .await
+}
+
+/// How many posts [`page_newest_first`] pages through.
+pub async fn count(db: &impl ConnectionTrait, author: Option<i32>) -> Result<u64, DbErr> {
+    let mut select = post::Entity::find();
+    if let Some(author) = author {
+        select = select.filter(post::Column::UserId.eq(author));
+    }
+    select.count(db).await
+}
+
+/// One post's summary, if it exists.
+pub async fn summary(db: &impl ConnectionTrait, id: i32, viewer: Option<i32>) -> Result<Option<Summary>, DbErr> {
+    summaries(viewer).filter(post::Column::Id.eq(id)).into_model::<Summary>().one(db).await
+}
+
+fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
+    // With no viewer, compare against an id no row has, keeping one shape of statement.
+    let viewer = viewer.unwrap_or(0);
+    post::Entity::find()
+        .select_only()
+        .columns([
+            post::Column::Id,
+            post::Column::Title,
+            post::Column::PostUrl,
+            post::Column::CreatedAt,
+            post::Column::UpdatedAt,
+            post::Column::UserId,
+        ])
+        .column(user::Column::Username)
+        .join(JoinType::InnerJoin, post::Relation::User.def())
+        .column_as(Expr::cust("(SELECT COUNT(*) FROM votes WHERE votes.post_id = posts.id)"), "vote_count")
+        .column_as(Expr::cust("(SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id)"), "comment_count")
+        .column_as(
+            Expr::cust_with_values(
+                "(SELECT COUNT(*) FROM votes WHERE votes.post_id = posts.id AND votes.user_id = ?)",
+                [viewer],
+            ),
+            "viewer_votes",
+        )
+}
+
+/// Who wrote a post, if it exists.
+pub async fn author_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<i32>, DbErr> {
+    post::Entity::find_by_id(id)
+        .select_only()
+        .column(post::Column::UserId)
+        .into_tuple::<i32>()
+        .one(db)
+        .await
+}
+
+/// Adds a post; answers its id.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    author: i32,
+    title: PostTitle,
+    url: PostUrl,
+    now: DateTime<Utc>,
+) -> Result<i32, DbErr> {
+    let row = post::ActiveModel {
+        title: Set(title.into_inner()),
+        post_url: Set(url.into_inner()),
+        user_id: Set(author),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    Ok(post::Entity::insert(row).exec(db).await?.last_insert_id)
+}
+
+/// Retitles a post, only if `author` wrote it; answers whether a row changed hands.
+pub async fn retitle(
+    db: &impl ConnectionTrait,
+    id: i32,
+    author: i32,
+    title: PostTitle,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = post::Entity::update_many()
+        .col_expr(post::Column::Title, Expr::value(title.into_inner()))
+        .col_expr(post::Column::UpdatedAt, Expr::value(now))
+        .filter(post::Column::Id.eq(id))
+        .filter(post::Column::UserId.eq(author))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Deletes a post written by `author` with its votes and comments, in one transaction (the
+/// foreign keys cascade too; deleting explicitly keeps it true on any engine configuration).
+/// Answers whether the post was deleted.
+pub async fn delete(db: &DatabaseConnection, id: i32, author: i32) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    let deleted = post::Entity::delete_many()
+        .filter(post::Column::Id.eq(id))
+        .filter(post::Column::UserId.eq(author))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if deleted == 0 {
+        return Ok(false);
+    }
+    vote::Entity::delete_many().filter(vote::Column::PostId.eq(id)).exec(&txn).await?;
+    comment::Entity::delete_many().filter(comment::Column::PostId.eq(id)).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,49 @@
+//! Upvotes: one per user and post, kept so by the primary key rather than by checking first.
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, SqlErr,
+};
+
+use crate::entities::vote;
+
+/// What casting a vote found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cast {
+    /// The vote stands (new, or already there).
+    Counted,
+    /// The post does not exist (any more).
+    NoSuchPost,
+}
+
+/// Records `user`'s upvote of `post`; casting twice is the same as once.
+pub async fn cast(
+    db: &impl ConnectionTrait,
+    user: i32,
+    post: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Cast, DbErr> {
+    let row = vote::ActiveModel { user_id: Set(user), post_id: Set(post), created_at: Set(now) };
+    match vote::Entity::insert(row).exec_without_returning(db).await {
+        Ok(_) => Ok(Cast::Counted),
+        Err(err) => match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Ok(Cast::Counted),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Ok(Cast::NoSuchPost),
+            _ => Err(err),
+        },
+    }
+}
+
+/// Takes back `user`'s upvote of `post`, if there is one.
+pub async fn withdraw(db: &impl ConnectionTrait, user: i32, post: i32) -> Result<(), DbErr> {
+    vote::Entity::delete_many()
+        .filter(vote::Column::UserId.eq(user))
+        .filter(vote::Column::PostId.eq(post))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// How many upvotes `post` has.
+pub async fn count(db: &impl ConnectionTrait, post: i32) -> Result<u64, DbErr> {
+    vote::Entity::find().filter(vote::Column::PostId.eq(post)).count(db).await
+}
