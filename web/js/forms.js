@@ -27,9 +27,12 @@ export function clearError(form) {
   for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
 }
 
-/** Sends the user to /login when an action found them logged out; true when it did. */
+/**
+ * Sends the user to /login when an action found them logged out; true when it did.
+ * A wrong email or password at login is also a 401, but that one is shown on the form.
+ */
 export function redirectIfLoggedOut(error) {
-  if (error && error.status === 401) {
+  if (error && error.status === 401 && error.code !== 'invalid_credentials') {
     location.assign('/login');
     return true;
   }

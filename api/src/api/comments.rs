@@ -36,7 +36,10 @@ impl From<WithAuthor> for Comment {
             post_id: row.post_id,
             comment_text: row.comment_text,
             created_at: row.created_at,
-            author: UserRef { id: row.user_id, username: row.username },
+            author: UserRef {
+                id: row.user_id,
+                username: row.username,
+            },
         }
     }
 }
@@ -57,11 +60,17 @@ enum CreateResponse {
     Created(Json<Comment>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
     LoginRequired(Json<ErrorBody>),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the cross-site middleware before the handler runs"
+    )]
     Forbidden(Json<ErrorBody>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
@@ -75,7 +84,10 @@ enum DeleteResponse {
     Deleted,
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
     LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
@@ -95,26 +107,44 @@ impl CommentsApi {
         user: CurrentUser,
         body: JsonBody<NewComment>,
     ) -> Result<CreateResponse, AppError> {
-        let NewComment { post_id, comment_text } = body.parse()?;
+        let NewComment {
+            post_id,
+            comment_text,
+        } = body.parse()?;
         let text = CommentText::parse(&comment_text)?;
         let now = state.config.clock.now();
         let Some(id) = comments::create(&state.db, user.id, post_id, &text, now).await? else {
-            return Ok(CreateResponse::NotFound(ErrorBody::new(ErrorCode::NotFound, "there is no such post")));
+            return Ok(CreateResponse::NotFound(ErrorBody::new(
+                ErrorCode::NotFound,
+                "there is no such post",
+            )));
         };
         Ok(CreateResponse::Created(Json(Comment {
             id,
             post_id,
             comment_text: text.as_str().to_owned(),
             created_at: now,
-            author: UserRef { id: user.id, username: user.username },
+            author: UserRef {
+                id: user.id,
+                username: user.username,
+            },
         })))
     }
 
     /// Delete a comment
     ///
     /// Only its author may.
-    #[oai(path = "/comments/:id", method = "delete", operation_id = "delete_comment")]
-    async fn delete(&self, state: Data<&AppState>, user: CurrentUser, id: Path<i32>) -> Result<DeleteResponse, AppError> {
+    #[oai(
+        path = "/comments/:id",
+        method = "delete",
+        operation_id = "delete_comment"
+    )]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+    ) -> Result<DeleteResponse, AppError> {
         let not_found = || ErrorBody::new(ErrorCode::NotFound, "there is no such comment");
         match comments::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),
@@ -122,7 +152,9 @@ impl CommentsApi {
                 ErrorCode::NotAuthor,
                 "only the author can delete this comment",
             ))),
-            Some(_) if comments::delete(&state.db, id.0, user.id).await? => Ok(DeleteResponse::Deleted),
+            Some(_) if comments::delete(&state.db, id.0, user.id).await? => {
+                Ok(DeleteResponse::Deleted)
+            }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
         }
     }

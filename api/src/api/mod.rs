@@ -44,11 +44,11 @@ pub type ApiService = OpenApiService<(UsersApi, SessionApi, PostsApi, CommentsAp
 pub fn service() -> ApiService {
     let apis = (UsersApi, SessionApi, PostsApi, CommentsApi, HealthApi);
     OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))
-    .description(
-        "A small link-sharing news site: sign up, post links, comment and upvote.\n\n\
+        .description(
+            "A small link-sharing news site: sign up, post links, comment and upvote.\n\n\
              Sessions are server-side: sign-up and login set an HttpOnly session cookie, which \
              every operation marked with `session_cookie` needs. Every error is JSON of one \
              shape, `ErrorBody`, with a stable `code`.",
-    )
-    .server("/api")
+        )
+        .server("/api")
 }

@@ -53,7 +53,10 @@ impl From<Summary> for PostSummary {
             post_url: row.post_url,
             created_at: row.created_at,
             updated_at: row.updated_at,
-            author: UserRef { id: row.user_id, username: row.username },
+            author: UserRef {
+                id: row.user_id,
+                username: row.username,
+            },
             vote_count: row.vote_count,
             comment_count: row.comment_count,
             voted: row.viewer_votes > 0,
@@ -134,11 +137,17 @@ enum CreateResponse {
     Created(Json<PostSummary>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
     LoginRequired(Json<ErrorBody>),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the cross-site middleware before the handler runs"
+    )]
     Forbidden(Json<ErrorBody>),
 }
 
@@ -149,7 +158,10 @@ enum UpdateResponse {
     Ok(Json<PostSummary>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
     LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
@@ -166,7 +178,10 @@ enum DeleteResponse {
     Deleted,
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
     LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
@@ -183,11 +198,17 @@ enum VoteResponse {
     Ok(Json<VoteState>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
     LoginRequired(Json<ErrorBody>),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
+    #[allow(
+        dead_code,
+        reason = "answered by the cross-site middleware before the handler runs"
+    )]
     Forbidden(Json<ErrorBody>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
@@ -221,15 +242,25 @@ impl PostsApi {
         state: Data<&AppState>,
         viewer: MaybeUser,
         /// The page, from 1.
-        #[oai(default = "default_page", validator(minimum(value = "1"), maximum(value = "1000000")))]
+        #[oai(
+            default = "default_page",
+            validator(minimum(value = "1"), maximum(value = "1000000"))
+        )]
         page: Query<u32>,
         /// Posts per page, 1–100.
-        #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "100")))]
+        #[oai(
+            default = "default_per_page",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
         per_page: Query<u32>,
         /// Only this author's posts.
         user_id: Query<Option<i32>>,
     ) -> Result<ListResponse, AppError> {
-        let query = PageQuery { page: page.0.into(), per_page: per_page.0.into(), author: user_id.0 };
+        let query = PageQuery {
+            page: page.0.into(),
+            per_page: per_page.0.into(),
+            author: user_id.0,
+        };
         let viewer = viewer.0.map(|u| u.id);
         let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
         let total = posts::count(&state.db, query.author).await?;
@@ -245,7 +276,12 @@ impl PostsApi {
     ///
     /// One post with its comments, oldest first.
     #[oai(path = "/posts/:id", method = "get", operation_id = "get_post")]
-    async fn get(&self, state: Data<&AppState>, viewer: MaybeUser, id: Path<i32>) -> Result<GetResponse, AppError> {
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        viewer: MaybeUser,
+        id: Path<i32>,
+    ) -> Result<GetResponse, AppError> {
         let Some(post) = posts::summary(&state.db, id.0, viewer.0.map(|u| u.id)).await? else {
             return Ok(GetResponse::NotFound(not_found()));
         };
@@ -267,7 +303,9 @@ impl PostsApi {
         let NewPost { title, post_url } = body.parse()?;
         let (title, url) = (PostTitle::parse(&title)?, PostUrl::parse(&post_url)?);
         let id = posts::create(&state.db, user.id, title, url, state.config.clock.now()).await?;
-        let created = posts::summary(&state.db, id, Some(user.id)).await?.ok_or(AppError::NotFound)?;
+        let created = posts::summary(&state.db, id, Some(user.id))
+            .await?
+            .ok_or(AppError::NotFound)?;
         Ok(CreateResponse::Created(Json(created.into())))
     }
 
@@ -284,7 +322,9 @@ impl PostsApi {
     ) -> Result<UpdateResponse, AppError> {
         match posts::author_of(&state.db, id.0).await? {
             None => return Ok(UpdateResponse::NotFound(not_found())),
-            Some(author) if author != user.id => return Ok(UpdateResponse::Forbidden(not_author())),
+            Some(author) if author != user.id => {
+                return Ok(UpdateResponse::Forbidden(not_author()));
+            }
             Some(_) => {}
         }
         let title = PostTitle::parse(&body.parse()?.title)?;
@@ -301,11 +341,18 @@ impl PostsApi {
     ///
     /// Only the author may. Its comments and votes go with it.
     #[oai(path = "/posts/:id", method = "delete", operation_id = "delete_post")]
-    async fn delete(&self, state: Data<&AppState>, user: CurrentUser, id: Path<i32>) -> Result<DeleteResponse, AppError> {
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+    ) -> Result<DeleteResponse, AppError> {
         match posts::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),
             Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author())),
-            Some(_) if posts::delete(&state.db, id.0, user.id).await? => Ok(DeleteResponse::Deleted),
+            Some(_) if posts::delete(&state.db, id.0, user.id).await? => {
+                Ok(DeleteResponse::Deleted)
+            }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
         }
     }
@@ -314,8 +361,15 @@ impl PostsApi {
     ///
     /// Idempotent: voting again changes nothing. One vote per user and post.
     #[oai(path = "/posts/:id/vote", method = "put", operation_id = "vote_post")]
-    async fn vote(&self, state: Data<&AppState>, user: CurrentUser, id: Path<i32>) -> Result<VoteResponse, AppError> {
-        if votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? == Cast::NoSuchPost {
+    async fn vote(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+    ) -> Result<VoteResponse, AppError> {
+        if votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await?
+            == Cast::NoSuchPost
+        {
             return Ok(VoteResponse::NotFound(not_found()));
         }
         vote_state(&state, id.0, true).await
@@ -324,8 +378,17 @@ impl PostsApi {
     /// Take back an upvote
     ///
     /// Idempotent: un-voting a post you have not voted for changes nothing.
-    #[oai(path = "/posts/:id/vote", method = "delete", operation_id = "unvote_post")]
-    async fn unvote(&self, state: Data<&AppState>, user: CurrentUser, id: Path<i32>) -> Result<VoteResponse, AppError> {
+    #[oai(
+        path = "/posts/:id/vote",
+        method = "delete",
+        operation_id = "unvote_post"
+    )]
+    async fn unvote(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+    ) -> Result<VoteResponse, AppError> {
         if posts::author_of(&state.db, id.0).await?.is_none() {
             return Ok(VoteResponse::NotFound(not_found()));
         }

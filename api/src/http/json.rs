@@ -62,24 +62,33 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
                     message: "the request body could not be read".into(),
                 },
             })?;
-        Ok(Self { bytes, _type: std::marker::PhantomData })
+        Ok(Self {
+            bytes,
+            _type: std::marker::PhantomData,
+        })
     }
 }
 
 impl<T: ParseFromJSON> JsonBody<T> {
     /// 400 when the body is not a JSON object; 422 naming the first missing or mistyped field.
     pub fn parse(self) -> Result<T, AppError> {
-        let value: Value = serde_json::from_slice(&self.bytes).map_err(|err| AppError::BadRequest {
-            message: format!("the request body is not valid JSON ({err})"),
-        })?;
+        let value: Value =
+            serde_json::from_slice(&self.bytes).map_err(|err| AppError::BadRequest {
+                message: format!("the request body is not valid JSON ({err})"),
+            })?;
         let Value::Object(fields) = &value else {
-            return Err(AppError::BadRequest { message: "the request body must be a JSON object".into() });
+            return Err(AppError::BadRequest {
+                message: "the request body must be a JSON object".into(),
+            });
         };
-        let blame = blame::<T>(fields);
-        T::parse_from_json(Some(value)).map_err(|_| {
-            let (field, message) =
-                blame.unwrap_or_else(|| ("body".into(), "the request body does not match the schema".into()));
-            AppError::Validation { field, message }
+        // Checked against the schema first: poem-openapi would quietly turn a number into a
+        // string, and a client sending the wrong type deserves to hear about it.
+        if let Some((field, message)) = blame::<T>(fields) {
+            return Err(AppError::Validation { field, message });
+        }
+        T::parse_from_json(Some(value)).map_err(|_| AppError::Validation {
+            field: "body".into(),
+            message: "the request body does not match the schema".into(),
         })
     }
 }

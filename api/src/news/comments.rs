@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, SqlErr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, SqlErr,
 };
 
 use crate::{
@@ -61,7 +61,14 @@ pub async fn create(
     };
     match comment::Entity::insert(row).exec(db).await {
         Ok(inserted) => Ok(Some(inserted.last_insert_id)),
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Ok(None),
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(SqlErr::ForeignKeyConstraintViolation(_))
+            ) =>
+        {
+            Ok(None)
+        }
         Err(err) => Err(err),
     }
 }

@@ -2,9 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, TransactionTrait,
-    sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    TransactionTrait,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Query},
 };
 
 use crate::{
@@ -66,8 +68,16 @@ pub async fn count(db: &impl ConnectionTrait, author: Option<i32>) -> Result<u64
 }
 
 /// One post's summary, if it exists.
-pub async fn summary(db: &impl ConnectionTrait, id: i32, viewer: Option<i32>) -> Result<Option<Summary>, DbErr> {
-    summaries(viewer).filter(post::Column::Id.eq(id)).into_model::<Summary>().one(db).await
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    id: i32,
+    viewer: Option<i32>,
+) -> Result<Option<Summary>, DbErr> {
+    summaries(viewer)
+        .filter(post::Column::Id.eq(id))
+        .into_model::<Summary>()
+        .one(db)
+        .await
 }
 
 fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
@@ -85,15 +95,40 @@ fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
         ])
         .column(user::Column::Username)
         .join(JoinType::InnerJoin, post::Relation::User.def())
-        .column_as(Expr::cust("(SELECT COUNT(*) FROM votes WHERE votes.post_id = posts.id)"), "vote_count")
-        .column_as(Expr::cust("(SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id)"), "comment_count")
         .column_as(
-            Expr::cust_with_values(
-                "(SELECT COUNT(*) FROM votes WHERE votes.post_id = posts.id AND votes.user_id = ?)",
-                [viewer],
+            count_for_post(vote::Entity, vote::Column::PostId, None),
+            "vote_count",
+        )
+        .column_as(
+            count_for_post(comment::Entity, comment::Column::PostId, None),
+            "comment_count",
+        )
+        .column_as(
+            count_for_post(
+                vote::Entity,
+                vote::Column::PostId,
+                Some((vote::Column::UserId, viewer)),
             ),
             "viewer_votes",
         )
+}
+
+/// `(SELECT COUNT(*) FROM entity WHERE entity.post_id = posts.id [AND entity.user_id = user])`:
+/// a correlated subquery that an index on `post_id` answers without touching other posts.
+fn count_for_post<E: EntityTrait>(
+    entity: E,
+    post_id: E::Column,
+    user: Option<(E::Column, i32)>,
+) -> Expr {
+    let mut query = Query::select();
+    query
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(entity)
+        .and_where(Expr::col((entity, post_id)).equals((post::Entity, post::Column::Id)));
+    if let Some((column, id)) = user {
+        query.and_where(Expr::col((entity, column)).eq(id));
+    }
+    Expr::from(query)
 }
 
 /// Who wrote a post, if it exists.
@@ -157,8 +192,14 @@ pub async fn delete(db: &DatabaseConnection, id: i32, author: i32) -> Result<boo
     if deleted == 0 {
         return Ok(false);
     }
-    vote::Entity::delete_many().filter(vote::Column::PostId.eq(id)).exec(&txn).await?;
-    comment::Entity::delete_many().filter(comment::Column::PostId.eq(id)).exec(&txn).await?;
+    vote::Entity::delete_many()
+        .filter(vote::Column::PostId.eq(id))
+        .exec(&txn)
+        .await?;
+    comment::Entity::delete_many()
+        .filter(comment::Column::PostId.eq(id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -57,6 +57,7 @@ where
     F: Fn(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
+    init_logs();
     for backend in backends() {
         let db = TestDatabase::create(backend).await;
         let mut config = test_config(&db.url);
@@ -64,6 +65,15 @@ where
         let app = TestApp::spawn(config, db).await;
         test(app).await;
     }
+}
+
+/// The server's logs, shown with a failing test's output (`TEST_LOG=debug` for more).
+fn init_logs() {
+    let filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
 }
 
 pub fn test_config(database_url: &str) -> Config {
@@ -191,12 +201,21 @@ pub struct TestApp {
     /// A separate connection for looking at what the server wrote.
     pub db: DatabaseConnection,
     pub database: TestDatabase,
+    /// Every SQL statement the server has run, in order.
+    pub statements: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl TestApp {
     pub async fn spawn(config: Config, database: TestDatabase) -> Self {
-        let app = Application::build(config.clone())
+        let statements = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut server_db = just_tech_news::db::connect(&config.database_url)
+            .await
+            .unwrap();
+        let log = statements.clone();
+        server_db
+            .set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
+        let app = Application::build_on(config.clone(), server_db)
             .await
             .expect("the application starts");
         let address = app.local_addr();
@@ -212,8 +231,17 @@ impl TestApp {
             state,
             db,
             database,
+            statements,
             server,
         }
+    }
+
+    /// The SQL statements the server ran while `work` ran.
+    pub async fn statements_during<F: Future>(&self, work: F) -> (F::Output, Vec<String>) {
+        self.statements.lock().unwrap().clear();
+        let output = work.await;
+        let statements = std::mem::take(&mut *self.statements.lock().unwrap());
+        (output, statements)
     }
 
     /// Stops this server and starts a new one on the same database (and the same clock).
@@ -311,7 +339,6 @@ impl Client {
             .unwrap()
     }
 
-    #[allow(dead_code, reason = "used by the news API tests")]
     pub async fn put(&self, path: &str, body: &Value) -> Response {
         self.inner
             .put(self.url(path))

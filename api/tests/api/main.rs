@@ -7,7 +7,10 @@
 mod harness;
 
 mod accounts;
+mod comments;
 mod errors;
+mod posts;
 mod security;
 mod sessions;
 mod spec;
+mod votes;

@@ -14,7 +14,9 @@ async function showProfile() {
     document.getElementById('profile-email').textContent = me.email;
     document.getElementById('profile-since').textContent = formatDate(me.created_at);
   } catch (failure) {
-    if (!redirectIfLoggedOut(failure)) error.textContent = failure.message;
+    if (redirectIfLoggedOut(failure)) return;
+    document.querySelector('.profile').hidden = true;
+    error.textContent = failure.message;
   }
 }
 

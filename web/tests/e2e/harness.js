@@ -64,15 +64,21 @@ export async function startServer() {
     RUST_LOG: process.env.RUST_LOG || 'warn',
   };
   let child;
+  let stopping = false;
   const log = [];
   const launch = async () => {
     log.length = 0;
+    stopping = false;
     child = spawn(BIN, ['--no-demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk) => log.push(String(chunk)));
     child.stderr.on('data', (chunk) => log.push(String(chunk)));
+    child.once('exit', (code, signal) => {
+      if (!stopping) process.stderr.write(`server exited unexpectedly (${code ?? signal}):\n${log.join('')}\n`);
+    });
     await waitForHealth(url, child, log);
   };
   const halt = async () => {
+    stopping = true;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

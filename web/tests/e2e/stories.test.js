@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { createPost, DESKTOP, launchBrowser, openPage, PHONE, shot, signUp, startServer, uniqueName } from './harness.js';
+import { createPost, DESKTOP, launchBrowser, openPage, PASSWORD, PHONE, shot, signUp, startServer, uniqueName } from './harness.js';
 
 let server;
 let browser;
@@ -28,12 +28,12 @@ describe('a new member', () => {
     await page.goto('/login');
     await page.locator('#login-forms:not([hidden])').waitFor();
     assert.deepEqual(await nav(page), ['login']);
-    await shot(page, 'login-logged-out-1280');
+    await shot(page, 'story-login-logged-out-1280');
 
     await signUp(page);
     assert.equal(new URL(page.url()).pathname, '/dashboard');
     assert.deepEqual(await nav(page), ['dashboard', 'account', 'logout']);
-    await shot(page, 'dashboard-empty-logged-in-1280');
+    await shot(page, 'story-dashboard-empty-logged-in-1280');
 
     await page.goto('/');
     await page.locator('#main:not([aria-busy])').waitFor();
@@ -58,7 +58,28 @@ describe('a new member', () => {
     assert.match(await alert.innerText(), /username/i);
     assert.equal(await form.getByLabel('Email').inputValue(), 'x@example.com');
     assert.equal(new URL(page.url()).pathname, '/login');
-    await shot(page, 'login-error-375');
+    await shot(page, 'story-login-error-375');
+    assert.deepEqual(errors, []);
+  });
+
+  test('sees why a login failed, with the email kept', async () => {
+    const { page, errors, allow } = await openPage(browser, server.url, PHONE);
+    allow('status of 401');
+    const username = await signUp(page);
+    await page.getByRole('button', { name: 'logout' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.goto('/login');
+    const form = page.locator('#login-form');
+    await form.getByLabel('Email').fill(`${username}@example.com`);
+    await form.getByLabel('Password').fill('not-the-right-password');
+    await form.getByRole('button', { name: 'Log in' }).click();
+    await form.getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assert.equal(await form.getByLabel('Email').inputValue(), `${username}@example.com`);
+    await shot(page, 'story-login-failed-375');
+    await form.getByLabel('Password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL('**/dashboard');
     assert.deepEqual(errors, []);
   });
 
@@ -99,7 +120,7 @@ describe('a post', () => {
     await vote.click();
     await page.locator('.post-detail .points', { hasText: '1 point' }).waitFor();
     assert.equal(await vote.getAttribute('aria-pressed'), 'true');
-    await shot(page, 'post-logged-in-1280');
+    await shot(page, 'story-post-upvoted-1280');
 
     await page.reload();
     await page.locator('.comment', { hasText: 'First!' }).waitFor();
@@ -141,13 +162,13 @@ describe('the dashboard', () => {
     const { page, errors } = await openPage(browser, server.url, PHONE);
     await signUp(page);
     const id = await createPost(page, 'Original title', 'https://example.org/a');
-    await shot(page, 'dashboard-logged-in-375');
+    await shot(page, 'story-dashboard-logged-in-375');
     await page.getByRole('link', { name: 'Edit post' }).first().click();
     await page.waitForURL(`**/dashboard/edit/${id}`);
     const title = page.getByLabel('Title', { exact: true });
     await title.waitFor();
     assert.equal(await title.inputValue(), 'Original title');
-    await shot(page, 'edit-375');
+    await shot(page, 'story-edit-375');
     await title.fill('Better title');
     await page.getByRole('button', { name: 'Save title' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
@@ -157,7 +178,7 @@ describe('the dashboard', () => {
     await page.goto(`/dashboard/edit/${id}`);
     await page.getByRole('button', { name: 'Delete post' }).click();
     await page.getByText('Are you sure?').waitFor();
-    await shot(page, 'edit-confirm-delete-375');
+    await shot(page, 'story-edit-confirm-delete-375');
     await page.getByRole('button', { name: 'No, keep it' }).click();
     await page.getByRole('button', { name: 'Delete post' }).click();
     await page.getByRole('button', { name: 'Yes, delete it' }).click();
@@ -180,7 +201,7 @@ describe('the dashboard', () => {
     assert.equal(await form.getByLabel('Title').inputValue(), 'A link that is not one');
     assert.equal(await form.getByRole('button', { name: 'Create' }).isEnabled(), true);
     assert.equal(await page.locator('#post-list .post').count(), 0);
-    await shot(page, 'dashboard-error-1280');
+    await shot(page, 'story-dashboard-error-1280');
     assert.deepEqual(errors, []);
   });
 
@@ -220,7 +241,7 @@ describe('logging out', () => {
     await page.locator('.post-detail').waitFor();
     assert.equal(await page.getByLabel('Add a comment').count(), 0);
     assert.equal(await page.getByRole('button', { name: /upvote/i }).count(), 0);
-    await shot(page, 'post-logged-out-1280');
+    await shot(page, 'story-post-logged-out-1280');
     assert.deepEqual(errors, []);
   });
 });
@@ -363,7 +384,7 @@ describe('the homepage', () => {
     const titles = await page.locator('#post-list .post-title a').allInnerTexts();
     assert.ok(titles.includes('Paging post 1'), titles.join(', '));
     assert.ok(!titles.includes('Paging post 25'));
-    await shot(page, 'home-page-2-375');
+    await shot(page, 'story-home-page-2-375');
     await page.getByRole('link', { name: 'Prev' }).click();
     await page.waitForURL((url) => url.pathname === '/' && url.search === '');
     await page.locator('#post-list .post', { hasText: 'Paging post 25' }).waitFor();

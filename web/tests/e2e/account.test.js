@@ -1,0 +1,115 @@
+// The account page: profile, change password, sessions, delete account.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { DESKTOP, launchBrowser, openPage, PASSWORD, PHONE, shot, signUp, startServer } from './harness.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** True when the server does not have `method path` yet (404 for a path it has never heard of). */
+async function missing(method, path) {
+  const response = await fetch(`${server.url}${path}`, { method });
+  return response.status === 404;
+}
+
+async function logIn(page, email, password) {
+  await page.goto('/login');
+  await page.locator('#login-email').fill(email);
+  await page.locator('#login-password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+async function loggedInAs(page) {
+  return page.evaluate(() => fetch('/api/session').then((r) => r.json()).then((s) => s.user && s.user.username));
+}
+
+describe('the account page', () => {
+  test('shows your profile and changes your password', async (t) => {
+    if (await missing('GET', '/api/users/me')) return t.skip('GET /api/users/me is not implemented yet');
+    const { page, errors, allow } = await openPage(browser, server.url, PHONE);
+    allow('status of 403');
+    allow('status of 401');
+    const username = await signUp(page);
+    await page.goto('/account');
+    await page.locator('#profile-username', { hasText: username }).waitFor();
+    assert.equal(await page.locator('#profile-email').innerText(), `${username}@example.com`);
+    assert.match(await page.locator('#profile-since').innerText(), /^\d\d\/\d\d\/\d\d$/);
+    await shot(page, 'story-account-375');
+
+    const form = page.locator('#password-form');
+    await form.getByLabel('Current password').fill('not-my-password-at-all');
+    await form.getByLabel('New password').fill('another-correct-horse-battery');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+    assert.equal(await form.getByLabel('New password').inputValue(), 'another-correct-horse-battery');
+
+    await form.getByLabel('Current password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    assert.equal(await loggedInAs(page), username);
+
+    await page.getByRole('button', { name: 'logout' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await logIn(page, `${username}@example.com`, PASSWORD);
+    await page.locator('#login-form').getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+    await logIn(page, `${username}@example.com`, 'another-correct-horse-battery');
+    await page.waitForURL('**/dashboard');
+    assert.deepEqual(errors, []);
+  });
+
+  test('lists your sessions and logs out everywhere else', async (t) => {
+    if (await missing('GET', '/api/users/me/sessions')) return t.skip('GET /api/users/me/sessions is not implemented yet');
+    const here = await openPage(browser, server.url, DESKTOP);
+    const username = await signUp(here.page);
+    const there = await openPage(browser, server.url, PHONE);
+    await logIn(there.page, `${username}@example.com`, PASSWORD);
+    await there.page.waitForURL('**/dashboard');
+
+    await here.page.goto('/account');
+    await here.page.locator('#session-list .session').nth(1).waitFor();
+    assert.equal(await here.page.locator('#session-list .session').count(), 2);
+    assert.equal(await here.page.locator('#session-list .current').count(), 1);
+    await shot(here.page, 'story-account-sessions-1280');
+    await here.page.getByRole('button', { name: 'Log out everywhere else' }).click();
+    await here.page.locator('#end-others-form[hidden]').waitFor({ state: 'attached' });
+    assert.equal(await here.page.locator('#session-list .session').count(), 1);
+
+    assert.equal(await loggedInAs(there.page), null);
+    assert.equal(await loggedInAs(here.page), username);
+    assert.deepEqual([...here.errors, ...there.errors], []);
+  });
+
+  test('deletes your account after asking for your password', async (t) => {
+    if (await missing('DELETE', '/api/users/me')) return t.skip('DELETE /api/users/me is not implemented yet');
+    const { page, errors, allow } = await openPage(browser, server.url, DESKTOP);
+    allow('status of 403');
+    allow('status of 401');
+    const username = await signUp(page);
+    await page.goto('/account');
+    const form = page.locator('#delete-account-form');
+    await form.getByLabel('Password').fill('not-my-password-at-all');
+    await form.getByRole('button', { name: 'Delete my account' }).click();
+    await form.getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+    assert.equal(await loggedInAs(page), username);
+
+    await form.getByLabel('Password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Delete my account' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.locator('#site-nav a', { hasText: 'login' }).waitFor();
+    await logIn(page, `${username}@example.com`, PASSWORD);
+    await page.locator('#login-form').getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+    assert.deepEqual(errors, []);
+  });
+});
