@@ -14,7 +14,8 @@ export function alertFor(form) {
 }
 
 export function showError(form, error) {
-  alertFor(form).textContent = error.message || 'Something went wrong. Please try again.';
+  const message = error.message || 'Something went wrong. Please try again.';
+  alertFor(form).textContent = message.charAt(0).toUpperCase() + message.slice(1);
   const field = error.field && form.elements.namedItem(error.field);
   if (field && typeof field.focus === 'function') {
     field.setAttribute('aria-invalid', 'true');

@@ -56,10 +56,11 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
         Ok(resp) => resp.into_response(),
         Err(err) => json_error_response(err),
     };
-    if dead && !resp.headers().contains_key(header::SET_COOKIE) {
-        if let Ok(value) = state.cookie.expire().parse() {
-            resp.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if dead
+        && !resp.headers().contains_key(header::SET_COOKIE)
+        && let Ok(value) = state.cookie.expire().parse()
+    {
+        resp.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(resp)
 }

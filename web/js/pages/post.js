@@ -14,7 +14,7 @@ function voteButton(post) {
   const button = el('button', { type: 'button', className: 'vote' });
   const show = () => {
     button.setAttribute('aria-pressed', String(post.voted));
-    button.textContent = post.voted ? '▲ Upvoted' : '▲ Upvote';
+    button.replaceChildren(el('span', { 'aria-hidden': 'true', text: '▲ ' }), post.voted ? 'Upvoted' : 'Upvote');
   };
   button.addEventListener('click', async () => {
     button.disabled = true;

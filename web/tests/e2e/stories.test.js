@@ -211,6 +211,8 @@ describe('the dashboard', () => {
     await page.waitForURL('**/login');
     await page.goto('/account');
     await page.waitForURL('**/login');
+    await page.goto('/dashboard/edit/1');
+    await page.waitForURL('**/login');
     assert.deepEqual(errors, []);
   });
 
