@@ -2,6 +2,7 @@
 
 mod comments;
 mod health;
+mod me;
 mod posts;
 mod session;
 mod users;
@@ -10,6 +11,7 @@ use poem_openapi::{Object, OpenApiService, Tags};
 
 pub use comments::CommentsApi;
 pub use health::HealthApi;
+pub use me::AccountApi;
 pub use posts::PostsApi;
 pub use session::SessionApi;
 pub use users::UsersApi;
@@ -21,6 +23,8 @@ pub enum ApiTags {
     Users,
     /// Who is logged in.
     Session,
+    /// Your own account: profile, password, sessions, deletion.
+    Account,
     /// Posts, their votes, and listing them.
     Posts,
     /// Comments on posts.
@@ -39,10 +43,27 @@ pub struct UserRef {
 }
 
 /// The whole API, as served under `/api` and printed by `just-tech-news openapi`.
-pub type ApiService = OpenApiService<(UsersApi, SessionApi, PostsApi, CommentsApi, HealthApi), ()>;
+pub type ApiService = OpenApiService<
+    (
+        UsersApi,
+        SessionApi,
+        AccountApi,
+        PostsApi,
+        CommentsApi,
+        HealthApi,
+    ),
+    (),
+>;
 
 pub fn service() -> ApiService {
-    let apis = (UsersApi, SessionApi, PostsApi, CommentsApi, HealthApi);
+    let apis = (
+        UsersApi,
+        SessionApi,
+        AccountApi,
+        PostsApi,
+        CommentsApi,
+        HealthApi,
+    );
     OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))
         .description(
             "A small link-sharing news site: sign up, post links, comment and upvote.\n\n\

@@ -2,6 +2,7 @@
 //! password hashing and the login throttle.
 
 pub mod cookie;
+pub mod device;
 mod extract;
 pub mod password;
 pub mod sessions;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, RelationTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
     sea_query::{Expr, JoinType},
 };
 
@@ -122,6 +122,43 @@ impl Sessions {
             .exec(conn)
             .await?;
         Ok(())
+    }
+
+    /// A user's live sessions, most recently used first.
+    pub async fn list_for_user(&self, user_id: i32) -> Result<Vec<session::Model>, DbErr> {
+        let now = self.clock.now();
+        session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::LastSeenAt.gt(now - self.idle))
+            .filter(session::Column::CreatedAt.gt(now - self.absolute))
+            .order_by_desc(session::Column::LastSeenAt)
+            .order_by_desc(session::Column::Id)
+            .all(&self.db)
+            .await
+    }
+
+    /// Ends the user's session `id`; answers whether the user had such a session.
+    pub async fn end_one(&self, user_id: i32, id: i32) -> Result<bool, DbErr> {
+        let result = session::Entity::delete_many()
+            .filter(session::Column::Id.eq(id))
+            .filter(session::Column::UserId.eq(user_id))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected > 0)
+    }
+
+    /// Ends all of the user's sessions except `keep` (or all of them with `None`).
+    pub async fn end_all(
+        &self,
+        conn: &impl ConnectionTrait,
+        user_id: i32,
+        keep: Option<i32>,
+    ) -> Result<u64, DbErr> {
+        let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+        if let Some(keep) = keep {
+            delete = delete.filter(session::Column::Id.ne(keep));
+        }
+        Ok(delete.exec(conn).await?.rows_affected)
     }
 
     /// Deletes every session that has timed out; returns how many.

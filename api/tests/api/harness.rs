@@ -348,6 +348,15 @@ impl Client {
             .unwrap()
     }
 
+    pub async fn delete_json(&self, path: &str, body: &Value) -> Response {
+        self.inner
+            .delete(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.inner.delete(self.url(path)).send().await.unwrap()
     }

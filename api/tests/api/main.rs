@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod account;
 mod accounts;
 mod comments;
 mod errors;

@@ -1,0 +1,341 @@
+use chrono::{DateTime, Utc};
+use poem::{Request, web::Data};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+
+use super::ApiTags;
+use crate::{
+    AppState,
+    auth::{
+        CurrentUser, SessionContext, device,
+        throttle::{Attempt, client_address},
+    },
+    domain::{Email, Password},
+    entities::user,
+    error::{AppError, ErrorBody, ErrorCode},
+    http::JsonBody,
+};
+
+pub struct AccountApi;
+
+/// Your own account.
+#[derive(Object)]
+struct Profile {
+    /// Your id.
+    id: i32,
+    /// Your username.
+    username: String,
+    /// Your email address (only you see it).
+    email: String,
+    /// When you signed up.
+    created_at: DateTime<Utc>,
+}
+
+/// A change of password.
+#[derive(Object)]
+struct PasswordChange {
+    /// Your password now.
+    current_password: String,
+    /// The new password: 8–128 characters, not a common one.
+    new_password: String,
+}
+
+/// The password, given again to confirm something drastic.
+#[derive(Object)]
+struct Reauthentication {
+    /// Your password.
+    password: String,
+}
+
+/// One place where you are logged in.
+#[derive(Object)]
+struct SessionView {
+    /// The session's public id (never its token).
+    id: i32,
+    /// When you logged in there.
+    created_at: DateTime<Utc>,
+    /// When it was last used (to within about a minute).
+    last_seen_at: DateTime<Utc>,
+    /// The browser and system it was opened from, e.g. "Firefox on Windows".
+    device: String,
+    /// Whether it is the session making this request.
+    current: bool,
+}
+
+/// Your live sessions, most recently used first.
+#[derive(Object)]
+struct SessionList {
+    sessions: Vec<SessionView>,
+}
+
+#[derive(ApiResponse)]
+enum ProfileResponse {
+    /// Your profile.
+    #[oai(status = 200)]
+    Ok(Json<Profile>),
+    /// Not logged in (`login_required`).
+    #[oai(status = 401)]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
+    LoginRequired(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum ReauthResponse {
+    /// Done. A password change answers with this browser's new session cookie.
+    #[oai(status = 204)]
+    Done(#[oai(header = "Set-Cookie")] String),
+    /// Not logged in (`login_required`).
+    #[oai(status = 401)]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
+    LoginRequired(Json<ErrorBody>),
+    /// The password given is wrong (`wrong_password`; it counts as a failed login), or a
+    /// cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// Too many failed logins for this account or from this address (`too_many_attempts`).
+    #[oai(status = 429)]
+    TooManyAttempts(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
+}
+
+#[derive(ApiResponse)]
+enum SessionsResponse {
+    /// Your live sessions.
+    #[oai(status = 200)]
+    Ok(Json<SessionList>),
+    /// Not logged in (`login_required`).
+    #[oai(status = 401)]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
+    LoginRequired(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum EndSessionResponse {
+    /// The session is ended. Ending the current one also expires this browser's cookie.
+    #[oai(status = 204)]
+    Ended(#[oai(header = "Set-Cookie")] Option<String>),
+    /// Not logged in (`login_required`).
+    #[oai(status = 401)]
+    #[allow(
+        dead_code,
+        reason = "answered by the CurrentUser extractor before the handler runs"
+    )]
+    LoginRequired(Json<ErrorBody>),
+    /// A cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    #[allow(
+        dead_code,
+        reason = "answered by the cross-site middleware before the handler runs"
+    )]
+    Forbidden(Json<ErrorBody>),
+    /// You have no session with this id (`not_found`) — the same answer whether or not it is
+    /// someone else's.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+fn wrong_password(field: &str) -> Json<ErrorBody> {
+    ErrorBody::field(ErrorCode::WrongPassword, field, "the password is incorrect")
+}
+
+fn too_many(wait: std::time::Duration) -> ReauthResponse {
+    ReauthResponse::TooManyAttempts(
+        ErrorBody::new(
+            ErrorCode::TooManyAttempts,
+            "too many failed attempts; try again later",
+        ),
+        wait.as_secs(),
+    )
+}
+
+#[OpenApi(tag = "ApiTags::Account")]
+impl AccountApi {
+    /// Your profile
+    #[oai(path = "/users/me", method = "get", operation_id = "get_profile")]
+    async fn profile(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+    ) -> Result<ProfileResponse, AppError> {
+        let account = user::Entity::find_by_id(me.id)
+            .one(&state.db)
+            .await?
+            .ok_or(AppError::LoginRequired)?;
+        Ok(ProfileResponse::Ok(Json(Profile {
+            id: account.id,
+            username: account.username,
+            email: account.email,
+            created_at: account.created_at,
+        })))
+    }
+
+    /// Change your password
+    ///
+    /// Checks the current password (a wrong one is 403 `wrong_password` and counts as a failed
+    /// login), then sets the new one, ends every other session of yours, and gives this browser a
+    /// new session token: only this browser stays logged in.
+    #[oai(
+        path = "/users/me/password",
+        method = "put",
+        operation_id = "change_password"
+    )]
+    async fn change_password(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+        session: Data<&SessionContext>,
+        req: &Request,
+        body: JsonBody<PasswordChange>,
+    ) -> Result<ReauthResponse, AppError> {
+        let PasswordChange {
+            current_password,
+            new_password,
+        } = body.parse()?;
+        let current = Password::parse_existing("current_password", current_password)?;
+        let account = match reauthenticate(&state, &me, ("current_password", &current), req).await?
+        {
+            Ok(account) => account,
+            Err(refusal) => return Ok(refusal),
+        };
+        let new = Password::parse_new("new_password", new_password)?;
+        let password_hash = state.hasher.hash(&new).await?;
+
+        let txn = state.db.begin().await?;
+        let mut row: user::ActiveModel = account.into();
+        row.password_hash = Set(password_hash);
+        user::Entity::update(row).exec(&txn).await?;
+        state.sessions.end_all(&txn, me.id, None).await?;
+        let cookie = state.start_session(&txn, &session, me.id, req).await?;
+        txn.commit().await?;
+        Ok(ReauthResponse::Done(cookie))
+    }
+
+    /// Your sessions
+    ///
+    /// Everywhere you are logged in.
+    #[oai(
+        path = "/users/me/sessions",
+        method = "get",
+        operation_id = "list_sessions"
+    )]
+    async fn sessions(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+    ) -> Result<SessionsResponse, AppError> {
+        let sessions = state.sessions.list_for_user(me.id).await?;
+        let sessions = sessions
+            .into_iter()
+            .map(|s| SessionView {
+                current: s.id == me.session_id,
+                id: s.id,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                device: device::describe(s.user_agent.as_deref()),
+            })
+            .collect();
+        Ok(SessionsResponse::Ok(Json(SessionList { sessions })))
+    }
+
+    /// End one of your sessions
+    ///
+    /// Logs that browser out. Another user's session id is a 404, like one that does not exist.
+    #[oai(
+        path = "/users/me/sessions/:id",
+        method = "delete",
+        operation_id = "end_session"
+    )]
+    async fn end_session(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+        id: Path<i32>,
+    ) -> Result<EndSessionResponse, AppError> {
+        if !state.sessions.end_one(me.id, id.0).await? {
+            return Ok(EndSessionResponse::NotFound(ErrorBody::new(
+                ErrorCode::NotFound,
+                "you have no such session",
+            )));
+        }
+        let cookie = (id.0 == me.session_id).then(|| state.cookie.expire());
+        Ok(EndSessionResponse::Ended(cookie))
+    }
+
+    /// Log out everywhere else
+    ///
+    /// Ends all your sessions except the one making this request.
+    #[oai(
+        path = "/users/me/sessions",
+        method = "delete",
+        operation_id = "end_other_sessions"
+    )]
+    async fn end_other_sessions(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+    ) -> Result<EndSessionResponse, AppError> {
+        state
+            .sessions
+            .end_all(&state.db, me.id, Some(me.session_id))
+            .await?;
+        Ok(EndSessionResponse::Ended(None))
+    }
+
+    /// Delete your account
+    ///
+    /// After the password is given again: the account goes, and with it your sessions, your
+    /// votes, your posts (with everyone's comments and votes on them) and your comments. This
+    /// cannot be undone.
+    #[oai(path = "/users/me", method = "delete", operation_id = "delete_account")]
+    async fn delete_account(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+        req: &Request,
+        body: JsonBody<Reauthentication>,
+    ) -> Result<ReauthResponse, AppError> {
+        let password = Password::parse_existing("password", body.parse()?.password)?;
+        if let Err(refusal) = reauthenticate(&state, &me, ("password", &password), req).await? {
+            return Ok(refusal);
+        }
+        // The foreign keys cascade from the user to sessions, posts, comments and votes.
+        user::Entity::delete_by_id(me.id).exec(&state.db).await?;
+        Ok(ReauthResponse::Done(state.cookie.expire()))
+    }
+}
+
+/// Checks `password` against the account, under the login throttle: a wrong password counts as a
+/// failed login, and past the limit the answer is 429 before any hashing.
+async fn reauthenticate(
+    state: &AppState,
+    me: &CurrentUser,
+    (field, password): (&str, &Password),
+    req: &Request,
+) -> Result<Result<user::Model, ReauthResponse>, AppError> {
+    let account = user::Entity::find_by_id(me.id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::LoginRequired)?;
+    let email = Email::parse(&account.email)?;
+    let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
+    if let Some(wait) = state.throttle.check(&attempt).await? {
+        return Ok(Err(too_many(wait)));
+    }
+    if !state
+        .hasher
+        .verify(password, Some(&account.password_hash))
+        .await?
+    {
+        state.throttle.record_failure(&attempt).await?;
+        return Ok(Err(ReauthResponse::Forbidden(wrong_password(field))));
+    }
+    Ok(Ok(account))
+}
