@@ -62,7 +62,7 @@ where
         let db = TestDatabase::create(backend).await;
         let mut config = test_config(&db.url);
         configure(&mut config);
-        let app = TestApp::spawn(config, db).await;
+        let app = TestApp::spawn(config, Some(db)).await;
         test(app).await;
     }
 }
@@ -97,14 +97,15 @@ pub fn test_config(database_url: &str) -> Config {
 pub struct TestDatabase {
     pub backend: Backend,
     pub url: String,
-    admin: Option<(String, String)>,
+    /// The server URL to administer this database through, and its name.
+    pub admin: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl TestDatabase {
-    async fn create(backend: Backend) -> Self {
+    pub async fn create(backend: Backend) -> Self {
         let name = format!(
             "jtn_test_{}_{}_{}",
             std::process::id(),
@@ -200,14 +201,15 @@ pub struct TestApp {
     pub state: AppState,
     /// A separate connection for looking at what the server wrote.
     pub db: DatabaseConnection,
-    pub database: TestDatabase,
+    /// The database this app owns (dropped with it); `None` for a second instance on another's.
+    pub database: Option<TestDatabase>,
     /// Every SQL statement the server has run, in order.
     pub statements: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl TestApp {
-    pub async fn spawn(config: Config, database: TestDatabase) -> Self {
+    pub async fn spawn(config: Config, database: Option<TestDatabase>) -> Self {
         let statements = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut server_db = just_tech_news::db::connect(&config.database_url)
             .await
@@ -252,6 +254,16 @@ impl TestApp {
             config, database, ..
         } = self;
         Self::spawn(config, database).await
+    }
+
+    /// A second server instance on this app's database, as behind a load balancer.
+    pub async fn sibling(&self) -> TestApp {
+        Self::spawn(self.config.clone(), None).await
+    }
+
+    /// The owned test database.
+    pub fn test_database(&self) -> &TestDatabase {
+        self.database.as_ref().expect("this app owns its database")
     }
 
     pub fn url(&self, path: &str) -> String {
