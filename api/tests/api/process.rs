@@ -27,7 +27,7 @@ fn free_port() -> u16 {
 async fn start(database_url: &str, bcrypt_cost: u32) -> Server {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_just-tech-news"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_just-tech-news"))
         .arg("--no-demo")
         .env("DATABASE_URL", database_url)
         .env("BIND", format!("127.0.0.1:{port}"))
@@ -47,7 +47,17 @@ async fn start(database_url: &str, bcrypt_cost: u32) -> Server {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not become ready");
+}
+
+/// A server left running by a failing test is stopped with it.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn signal(server: &Server, name: &str) {
@@ -111,7 +121,7 @@ async fn a_killed_server_comes_back_with_sessions_posts_and_votes() {
 
         server.child.kill().unwrap(); // SIGKILL: no chance to flush anything
         server.child.wait().unwrap();
-        let mut server = start(&db.url, 4).await;
+        let server = start(&db.url, 4).await;
 
         let session: Value = ada
             .get(format!("{}/api/session", server.url))
@@ -136,8 +146,6 @@ async fn a_killed_server_comes_back_with_sessions_posts_and_votes() {
             "{backend:?}"
         );
         assert_eq!(detail["voted"], true);
-        server.child.kill().unwrap();
-        server.child.wait().unwrap();
     }
 }
 
@@ -159,6 +167,7 @@ async fn sigterm_lets_requests_in_flight_finish_then_stops() {
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     signal(&server, "TERM");
+    assert!(!in_flight.is_finished(), "the signal arrived while the sign-up was in flight");
     let resp = in_flight.await.unwrap();
     assert_eq!(
         resp.status(),
@@ -171,7 +180,7 @@ async fn sigterm_lets_requests_in_flight_finish_then_stops() {
         .unwrap();
     assert!(status.success(), "a clean exit: {status}");
 
-    let mut server = start(&db.url, 4).await;
+    let server = start(&db.url, 4).await;
     let session: Value = browser(&token)
         .get(format!("{}/api/session", server.url))
         .send()
@@ -184,6 +193,4 @@ async fn sigterm_lets_requests_in_flight_finish_then_stops() {
         session["user"]["username"], "ada",
         "the sign-up was written whole"
     );
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
 }
