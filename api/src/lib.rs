@@ -148,6 +148,8 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_forever(self.state.clone()));
+        let hasher = self.state.hasher.clone();
+        tokio::spawn(async move { hasher.warm_up().await });
         let app = endpoint(self.state).map_err(std::io::Error::other)?;
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))

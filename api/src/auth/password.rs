@@ -56,6 +56,12 @@ impl PasswordHasher {
         Ok(matches && known)
     }
 
+    /// Computes the dummy hash ahead of the first login for an unknown email, so that login costs
+    /// exactly one hash like every other (call it in the background at start).
+    pub async fn warm_up(&self) -> Result<(), AppError> {
+        self.dummy_hash().await.map(|_| ())
+    }
+
     async fn dummy_hash(&self) -> Result<&String, AppError> {
         self.dummy
             .get_or_try_init(|| async {
