@@ -306,8 +306,12 @@ impl AccountApi {
         if let Err(refusal) = reauthenticate(&state, &me, ("password", &password), req).await? {
             return Ok(refusal);
         }
-        // The foreign keys cascade from the user to sessions, posts, comments and votes.
-        user::Entity::delete_by_id(me.id).exec(&state.db).await?;
+        // The foreign keys cascade from the user to sessions, posts, comments and votes; the
+        // sessions are ended through their store first, so no cache keeps one alive.
+        let txn = state.db.begin().await?;
+        state.sessions.end_all(&txn, me.id, None).await?;
+        user::Entity::delete_by_id(me.id).exec(&txn).await?;
+        txn.commit().await?;
         Ok(ReauthResponse::Done(state.cookie.expire()))
     }
 }

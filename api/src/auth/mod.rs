@@ -1,6 +1,7 @@
 //! Who is asking: session tokens and their store, the cookie, the extractors handlers use,
 //! password hashing and the login throttle.
 
+mod cache;
 pub mod cookie;
 pub mod device;
 mod extract;

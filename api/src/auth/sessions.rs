@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
     sea_query::{Expr, JoinType},
 };
 
-use super::token::SessionToken;
+use std::sync::Arc;
+
+use super::{cache::SessionCache, token::SessionToken};
 use crate::{
     clock::Clock,
     config::Config,
@@ -37,16 +39,26 @@ pub struct Sessions {
     clock: Clock,
     idle: chrono::Duration,
     absolute: chrono::Duration,
+    /// Only on embedded SQLite (see [`SessionCache`]).
+    cache: Option<Arc<SessionCache>>,
 }
 
 impl Sessions {
     pub fn new(db: DatabaseConnection, config: &Config) -> Self {
         let to_chrono = |d| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        let single_writer = db.get_database_backend() == DatabaseBackend::Sqlite;
         Self {
+            cache: single_writer.then(Arc::default),
             db,
             clock: config.clock.clone(),
             idle: to_chrono(config.session_idle_timeout),
             absolute: to_chrono(config.session_absolute_timeout),
+        }
+    }
+
+    fn forget(&self, ended: impl Fn(&str, &LiveSession) -> bool) {
+        if let Some(cache) = &self.cache {
+            cache.forget(ended);
         }
     }
 
@@ -80,7 +92,49 @@ impl Sessions {
     /// its `last_seen_at` refreshed when it is over a minute old — by an `UPDATE` of the existing
     /// row only, so a request racing a logout can never bring the session back.
     pub async fn resolve(&self, token: &SessionToken) -> Result<Option<LiveSession>, DbErr> {
-        let found = session::Entity::find()
+        let hash = token.hash();
+        let cached = self.cache.as_ref().and_then(|cache| cache.get(&hash));
+        let mut live = match cached {
+            Some(live) => live,
+            None => {
+                let generation = self.cache.as_ref().map(|cache| cache.generation());
+                let Some(live) = self.find(&hash).await? else {
+                    return Ok(None);
+                };
+                if let (Some(cache), Some(generation)) = (&self.cache, generation) {
+                    cache.insert(&hash, live.clone(), generation);
+                }
+                live
+            }
+        };
+        let now = self.clock.now();
+        if now - live.last_seen_at >= self.idle || now - live.created_at >= self.absolute {
+            self.forget(|h, _| h == hash);
+            session::Entity::delete_by_id(live.id)
+                .exec(&self.db)
+                .await?;
+            return Ok(None);
+        }
+        if now - live.last_seen_at >= TOUCH_INTERVAL {
+            let touched = session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, Expr::value(now))
+                .filter(session::Column::Id.eq(live.id))
+                .exec(&self.db)
+                .await?;
+            if touched.rows_affected == 0 {
+                self.forget(|h, _| h == hash);
+                return Ok(None);
+            }
+            if let Some(cache) = &self.cache {
+                cache.touched(&hash, now);
+            }
+            live.last_seen_at = now;
+        }
+        Ok(Some(live))
+    }
+
+    async fn find(&self, token_hash: &str) -> Result<Option<LiveSession>, DbErr> {
+        session::Entity::find()
             .select_only()
             .columns([
                 session::Column::Id,
@@ -90,33 +144,15 @@ impl Sessions {
             ])
             .column(user::Column::Username)
             .join(JoinType::InnerJoin, session::Relation::User.def())
-            .filter(session::Column::TokenHash.eq(token.hash()))
+            .filter(session::Column::TokenHash.eq(token_hash))
             .into_model::<LiveSession>()
             .one(&self.db)
-            .await?;
-        let Some(mut live) = found else {
-            return Ok(None);
-        };
-        let now = self.clock.now();
-        if now - live.last_seen_at >= self.idle || now - live.created_at >= self.absolute {
-            session::Entity::delete_by_id(live.id)
-                .exec(&self.db)
-                .await?;
-            return Ok(None);
-        }
-        if now - live.last_seen_at >= TOUCH_INTERVAL {
-            session::Entity::update_many()
-                .col_expr(session::Column::LastSeenAt, Expr::value(now))
-                .filter(session::Column::Id.eq(live.id))
-                .exec(&self.db)
-                .await?;
-            live.last_seen_at = now;
-        }
-        Ok(Some(live))
+            .await
     }
 
     /// Ends the session whose token hashes to `token_hash`, if there is one.
     pub async fn revoke(&self, conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
+        self.forget(|h, _| h == token_hash);
         session::Entity::delete_many()
             .filter(session::Column::TokenHash.eq(token_hash))
             .exec(conn)
@@ -139,6 +175,7 @@ impl Sessions {
 
     /// Ends the user's session `id`; answers whether the user had such a session.
     pub async fn end_one(&self, user_id: i32, id: i32) -> Result<bool, DbErr> {
+        self.forget(|_, s| s.id == id);
         let result = session::Entity::delete_many()
             .filter(session::Column::Id.eq(id))
             .filter(session::Column::UserId.eq(user_id))
@@ -154,6 +191,7 @@ impl Sessions {
         user_id: i32,
         keep: Option<i32>,
     ) -> Result<u64, DbErr> {
+        self.forget(|_, s| s.user_id == user_id && Some(s.id) != keep);
         let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
         if let Some(keep) = keep {
             delete = delete.filter(session::Column::Id.ne(keep));
@@ -164,6 +202,9 @@ impl Sessions {
     /// Deletes every session that has timed out; returns how many.
     pub async fn sweep(&self) -> Result<u64, DbErr> {
         let now = self.clock.now();
+        self.forget(|_, s| {
+            now - s.last_seen_at >= self.idle || now - s.created_at >= self.absolute
+        });
         let result = session::Entity::delete_many()
             .filter(
                 Condition::any()

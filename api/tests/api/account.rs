@@ -291,6 +291,7 @@ async fn log_out_everywhere_else_keeps_only_this_browser() {
         let others: Vec<_> = (0..3).map(|_| app.client()).collect();
         for other in &others {
             other.log_in("ada@example.com", PASSWORD).await;
+            assert_eq!(other.logged_in_as().await.as_deref(), Some("ada"));
         }
         let (grace, _) = app.signed_up("grace").await;
         assert_eq!(
@@ -317,6 +318,7 @@ async fn deleting_the_account_needs_the_password_and_leaves_nothing_behind() {
         let (grace, _) = app.signed_up("grace").await;
         let phone = app.client();
         phone.log_in("ada@example.com", PASSWORD).await;
+        assert_eq!(phone.logged_in_as().await.as_deref(), Some("ada"));
         let adas = post(&ada, "ada's post").await["id"].clone();
         let graces = post(&grace, "grace's post").await["id"].clone();
         for (who, id) in [(&ada, &graces), (&grace, &adas), (&ada, &adas)] {

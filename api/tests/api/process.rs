@@ -167,7 +167,10 @@ async fn sigterm_lets_requests_in_flight_finish_then_stops() {
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     signal(&server, "TERM");
-    assert!(!in_flight.is_finished(), "the signal arrived while the sign-up was in flight");
+    assert!(
+        !in_flight.is_finished(),
+        "the signal arrived while the sign-up was in flight"
+    );
     let resp = in_flight.await.unwrap();
     assert_eq!(
         resp.status(),
