@@ -42,6 +42,8 @@ pub struct AppState {
     pub cookie: SessionCookie,
     pub hasher: PasswordHasher,
     pub throttle: LoginThrottle,
+    /// The homepage's post count, remembered between requests.
+    pub post_total: Arc<news::posts::PostTotal>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             cookie: SessionCookie::new(&config),
             hasher: PasswordHasher::new(config.bcrypt_cost),
             throttle: LoginThrottle::new(db.clone(), &config),
+            post_total: Arc::new(news::posts::PostTotal::new(&db)),
             config: Arc::new(config),
             db,
         }

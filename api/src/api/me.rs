@@ -312,6 +312,7 @@ impl AccountApi {
         state.sessions.end_all(&txn, me.id, None).await?;
         user::Entity::delete_by_id(me.id).exec(&txn).await?;
         txn.commit().await?;
+        state.post_total.invalidate();
         Ok(ReauthResponse::Done(state.cookie.expire()))
     }
 }

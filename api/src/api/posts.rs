@@ -82,7 +82,8 @@ struct PostPage {
     page: u32,
     /// The page size asked for.
     per_page: u32,
-    /// How many posts there are in all (with the same filter).
+    /// How many posts there are in all (with the same filter). With several server instances
+    /// the unfiltered count may lag another instance's new post by up to a second.
     total: u64,
 }
 
@@ -263,7 +264,7 @@ impl PostsApi {
         };
         let viewer = viewer.0.map(|u| u.id);
         let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
-        let total = posts::count(&state.db, query.author).await?;
+        let total = posts::count(&state.db, &state.post_total, query.author).await?;
         Ok(ListResponse::Ok(Json(PostPage {
             posts: rows.into_iter().map(PostSummary::from).collect(),
             page: page.0,
@@ -303,6 +304,7 @@ impl PostsApi {
         let NewPost { title, post_url } = body.parse()?;
         let (title, url) = (PostTitle::parse(&title)?, PostUrl::parse(&post_url)?);
         let id = posts::create(&state.db, user.id, title, url, state.config.clock.now()).await?;
+        state.post_total.invalidate();
         let created = posts::summary(&state.db, id, Some(user.id))
             .await?
             .ok_or(AppError::NotFound)?;

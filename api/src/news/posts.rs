@@ -58,13 +58,79 @@ pub async fn page_newest_first(
         .await
 }
 
-/// How many posts [`page_newest_first`] pages through.
-pub async fn count(db: &impl ConnectionTrait, author: Option<i32>) -> Result<u64, DbErr> {
-    let mut select = post::Entity::find();
-    if let Some(author) = author {
-        select = select.filter(post::Column::UserId.eq(author));
+/// How many posts [`page_newest_first`] pages through. One author's count is an index range;
+/// the count of all posts (the homepage's) comes from `totals`, so it does not grow with the site.
+pub async fn count(
+    db: &DatabaseConnection,
+    totals: &PostTotal,
+    author: Option<i32>,
+) -> Result<u64, DbErr> {
+    match author {
+        Some(author) => {
+            post::Entity::find()
+                .filter(post::Column::UserId.eq(author))
+                .count(db)
+                .await
+        }
+        None => totals.get(db).await,
     }
-    select.count(db).await
+}
+
+/// The number of all posts, remembered between requests. On embedded SQLite this process makes
+/// every write, so after [`PostTotal::invalidate`] on each one the number is exact. With a
+/// database server other instances write too, so it is re-read after at most a second.
+pub struct PostTotal {
+    exact: bool,
+    state: std::sync::Mutex<TotalState>,
+}
+
+#[derive(Default)]
+struct TotalState {
+    generation: u64,
+    known: Option<(u64, std::time::Instant)>,
+}
+
+impl PostTotal {
+    const SHARED_DATABASE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+    pub fn new(db: &DatabaseConnection) -> Self {
+        let exact = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
+        Self {
+            exact,
+            state: Default::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TotalState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn get(&self, db: &DatabaseConnection) -> Result<u64, DbErr> {
+        let generation = {
+            let state = self.lock();
+            if let Some((total, at)) = state.known
+                && (self.exact || at.elapsed() < Self::SHARED_DATABASE_TTL)
+            {
+                return Ok(total);
+            }
+            state.generation
+        };
+        let total = post::Entity::find().count(db).await?;
+        let mut state = self.lock();
+        if state.generation == generation {
+            state.known = Some((total, std::time::Instant::now()));
+        }
+        Ok(total)
+    }
+
+    /// Call after any write that adds or removes posts.
+    pub fn invalidate(&self) {
+        let mut state = self.lock();
+        state.generation += 1;
+        state.known = None;
+    }
 }
 
 /// One post's summary, if it exists.
