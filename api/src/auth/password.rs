@@ -1,11 +1,13 @@
-//! Password hashing: bcrypt over a fixed-length pre-hash, off the async runtime, a few at a time.
+//! Password hashing: bcrypt over a fixed-length pre-hash, on a few threads of its own at low CPU
+//! priority, so a burst of logins uses the CPU the other requests leave idle and never starves
+//! them.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, oneshot};
 
 use crate::{domain::Password, error::AppError};
 
@@ -13,21 +15,47 @@ use crate::{domain::Password, error::AppError};
 /// so bcrypt sees 44 bytes whatever the password's length (bcrypt reads only 72).
 const PREHASH_KEY: &[u8] = b"just-tech-news/password-prehash/v1";
 
-/// Hashes and verifies passwords on the blocking pool, at most one per core at a time, so a burst
-/// of logins queues here instead of starving every other request.
+/// Hashes and verifies passwords on one thread per core, reserved for it and niced, so hashing
+/// never runs on the async runtime and a queue of logins waits here.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     dummy: Arc<OnceCell<String>>,
 }
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// How much lower than the rest of the server the hashing threads run (a nice value).
+const HASHING_NICENESS: i32 = 10;
 
 impl PasswordHasher {
     pub fn new(cost: u32) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..cores {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("bcrypt-{n}"))
+                .spawn(move || {
+                    lower_this_threads_priority();
+                    loop {
+                        let job = queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // every hasher is gone
+                        }
+                    }
+                });
+            spawned.expect("the operating system refused a hashing thread");
+        }
         Self {
             cost,
-            permits: Arc::new(Semaphore::new(cores)),
+            jobs,
             dummy: Arc::default(),
         }
     }
@@ -76,11 +104,26 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
-        tokio::task::spawn_blocking(work)
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = reply.send(work());
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| AppError::internal("the hashing threads have stopped"))?;
+        answer
             .await
             .map_err(AppError::internal)?
             .map_err(AppError::internal)
+    }
+}
+
+/// On Linux a nice value belongs to a thread, so this lowers only the calling thread.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; `who = 0` is the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS);
     }
 }
 
