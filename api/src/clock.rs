@@ -21,8 +21,7 @@ impl Clock {
 
     /// Now, as this clock sees it, truncated to microseconds (what every database stores).
     pub fn now(&self) -> DateTime<Utc> {
-        let now =
-            Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed));
+        let now = Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed));
         DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
     }
 

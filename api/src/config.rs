@@ -86,10 +86,9 @@ where
     T::Err: std::fmt::Display,
 {
     let raw = var(name).unwrap_or_else(|| default.into());
-    raw.trim().parse().map_err(|err: T::Err| ConfigError {
-        name,
-        reason: format!("cannot use {raw:?}: {err}"),
-    })
+    raw.trim()
+        .parse()
+        .map_err(|err: T::Err| ConfigError { name, reason: format!("cannot use {raw:?}: {err}") })
 }
 
 fn duration(name: &'static str, default: &str) -> Result<Duration, ConfigError> {

@@ -56,7 +56,8 @@ pub enum ErrorCode {
 /// The body of every error response.
 #[derive(Object, Clone, Debug)]
 pub struct ErrorBody {
-    /// What went wrong, as a stable code.
+    // No doc comment on a field whose type is a named schema: poem-openapi would wrap the `$ref`
+    // in `allOf` to carry it, which generated clients mishandle. The type documents itself.
     pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
@@ -67,20 +68,12 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Json<Self> {
-        Json(Self {
-            code,
-            message: message.into(),
-            field: None,
-        })
+        Json(Self { code, message: message.into(), field: None })
     }
 
     /// An error that one request field is to blame for.
     pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Json<Self> {
-        Json(Self {
-            code,
-            message: message.into(),
-            field: Some(field.into()),
-        })
+        Json(Self { code, message: message.into(), field: Some(field.into()) })
     }
 }
 
@@ -112,10 +105,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self::Validation { field: field.into(), message: message.into() }
     }
 
     pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
@@ -148,32 +138,22 @@ impl AppError {
             }
             Self::LoginRequired => (ErrorCode::LoginRequired, "you need to log in first".into()),
             Self::NotFound => (ErrorCode::NotFound, "there is nothing here".into()),
-            Self::CrossSite => (
-                ErrorCode::CrossSiteRequest,
-                "requests that change things must come from this site".into(),
-            ),
-            Self::PayloadTooLarge { limit } => (
-                ErrorCode::PayloadTooLarge,
-                format!("the request body must be at most {} KiB", limit / 1024),
-            ),
+            Self::CrossSite => {
+                (ErrorCode::CrossSiteRequest, "requests that change things must come from this site".into())
+            }
+            Self::PayloadTooLarge { limit } => {
+                (ErrorCode::PayloadTooLarge, format!("the request body must be at most {} KiB", limit / 1024))
+            }
             Self::UnsupportedMediaType => (
                 ErrorCode::UnsupportedMediaType,
                 "the request body must be JSON (Content-Type: application/json)".into(),
             ),
-            Self::Unavailable(_) => (
-                ErrorCode::Unavailable,
-                "the service is briefly unavailable; try again shortly".into(),
-            ),
-            Self::Internal(_) => (
-                ErrorCode::Internal,
-                "something went wrong on our side".into(),
-            ),
+            Self::Unavailable(_) => {
+                (ErrorCode::Unavailable, "the service is briefly unavailable; try again shortly".into())
+            }
+            Self::Internal(_) => (ErrorCode::Internal, "something went wrong on our side".into()),
         };
-        ErrorBody {
-            code,
-            message,
-            field: None,
-        }
+        ErrorBody { code, message, field: None }
     }
 }
 
@@ -197,11 +177,7 @@ impl From<sea_orm::DbErr> for AppError {
 fn is_connection_error(err: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
     match err {
-        Error::Io(_)
-        | Error::PoolTimedOut
-        | Error::PoolClosed
-        | Error::Tls(_)
-        | Error::Protocol(_) => true,
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::Protocol(_) => true,
         Error::WorkerCrashed => true,
         // SQLite's "database is locked" / "busy" after the busy timeout: the store is overloaded,
         // which a client should treat like a brief outage, not a bug.
@@ -231,10 +207,8 @@ impl poem::error::ResponseError for AppError {
         let mut resp = Json(self.body()).into_response();
         resp.set_status(self.status());
         if matches!(self, Self::Unavailable(_)) {
-            resp.headers_mut().insert(
-                poem::http::header::RETRY_AFTER,
-                RETRY_AFTER_UNAVAILABLE.as_secs().into(),
-            );
+            resp.headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.as_secs().into());
         }
         resp
     }
@@ -258,27 +232,15 @@ impl ApiResponse for AppError {
                     "The body is not well-formed JSON, or not a JSON object (`bad_request`).",
                     vec![],
                 ),
-                error_meta(
-                    413,
-                    "The body is over 64 KiB (`payload_too_large`).",
-                    vec![],
-                ),
-                error_meta(
-                    415,
-                    "The body is not `application/json` (`unsupported_media_type`).",
-                    vec![],
-                ),
+                error_meta(413, "The body is over 64 KiB (`payload_too_large`).", vec![]),
+                error_meta(415, "The body is not `application/json` (`unsupported_media_type`).", vec![]),
                 error_meta(
                     422,
                     "A field or parameter is missing, has the wrong type or breaks a rule \
                      (`validation_failed`); `field` names it.",
                     vec![],
                 ),
-                error_meta(
-                    500,
-                    "An unexpected failure (`internal`); nothing internal is disclosed.",
-                    vec![],
-                ),
+                error_meta(500, "An unexpected failure (`internal`); nothing internal is disclosed.", vec![]),
                 error_meta(
                     503,
                     "The database cannot be reached (`unavailable`); retry after `Retry-After` seconds.",

@@ -86,10 +86,7 @@ pub enum StartError {
     #[error(transparent)]
     Frontend(#[from] http::web::MissingFrontend),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
 }
 
 /// The server, bound to its port and ready to run.
@@ -119,17 +116,9 @@ impl Application {
             .into_acceptor()
             .await
             .map_err(|source| StartError::Bind { addr: bind, source })?;
-        let local_addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .unwrap_or(bind);
-        Ok(Self {
-            acceptor,
-            state: AppState::new(db, config),
-            local_addr,
-            brand_new_database,
-        })
+        let local_addr =
+            acceptor.local_addr().first().and_then(|addr| addr.as_socket_addr().copied()).unwrap_or(bind);
+        Ok(Self { acceptor, state: AppState::new(db, config), local_addr, brand_new_database })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -146,10 +135,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 10 s).
-    pub async fn run_until(
-        self,
-        shutdown: impl std::future::Future<Output = ()>,
-    ) -> std::io::Result<()> {
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_forever(self.state.clone()));
         let hasher = self.state.hasher.clone();
         tokio::spawn(async move { hasher.warm_up().await });

@@ -36,9 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let config = Config::from_env()?;
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
 
     match cli.command.unwrap_or(Command::Serve) {
@@ -72,10 +70,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error::Err
 }
 
 fn print_demo_login(login: &seed::DemoLogin) {
-    println!(
-        "Demo content added. Log in as {} with password {}",
-        login.email, login.password
-    );
+    println!("Demo content added. Log in as {} with password {}", login.email, login.password);
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -18,18 +18,9 @@ const USERS: &[&str] = &["alesia", "jwilloughway", "iboddam", "dstanmer", "djiri
 
 const POSTS: &[(&str, &str)] = &[
     ("Rust 2024 edition is out", "https://blog.rust-lang.org/"),
-    (
-        "SQLite is not a toy database",
-        "https://www.sqlite.org/whentouse.html",
-    ),
-    (
-        "How HTTP cookies really work",
-        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies",
-    ),
-    (
-        "PostgreSQL: the world's most advanced open source database",
-        "https://www.postgresql.org/",
-    ),
+    ("SQLite is not a toy database", "https://www.sqlite.org/whentouse.html"),
+    ("How HTTP cookies really work", "https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies"),
+    ("PostgreSQL: the world's most advanced open source database", "https://www.postgresql.org/"),
     (
         "OWASP Session Management Cheat Sheet",
         "https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html",
@@ -99,23 +90,13 @@ pub async fn seed(state: &AppState) -> Result<DemoLogin, AppError> {
 
     // Later posts are more popular: post i gets i + 1 votes, one per user.
     let votes = post_ids.iter().enumerate().flat_map(|(i, &post_id)| {
-        user_ids
-            .iter()
-            .take(i + 1)
-            .map(move |&user_id| vote::ActiveModel {
-                user_id: Set(user_id),
-                post_id: Set(post_id),
-                created_at: Set(now),
-            })
+        user_ids.iter().take(i + 1).map(move |&user_id| vote::ActiveModel {
+            user_id: Set(user_id),
+            post_id: Set(post_id),
+            created_at: Set(now),
+        })
     });
-    vote::Entity::insert_many(votes)
-        .exec_without_returning(&txn)
-        .await?;
-    txn.commit()
-        .await
-        .map_err(|err: DbErr| AppError::from(err))?;
-    Ok(DemoLogin {
-        email: format!("{}@example.com", USERS[0]),
-        password: DEMO_PASSWORD,
-    })
+    vote::Entity::insert_many(votes).exec_without_returning(&txn).await?;
+    txn.commit().await.map_err(|err: DbErr| AppError::from(err))?;
+    Ok(DemoLogin { email: format!("{}@example.com", USERS[0]), password: DEMO_PASSWORD })
 }

@@ -41,20 +41,11 @@ impl MigrationTrait for Migration {
             let mut stmt = Table::create();
             stmt.table(name);
             if backend == DatabaseBackend::MySql {
-                stmt.engine("InnoDB")
-                    .character_set("utf8mb4")
-                    .collate("utf8mb4_bin");
+                stmt.engine("InnoDB").character_set("utf8mb4").collate("utf8mb4_bin");
             }
             stmt
         };
-        let id = || {
-            ColumnDef::new(Col::Id)
-                .integer()
-                .not_null()
-                .auto_increment()
-                .primary_key()
-                .to_owned()
-        };
+        let id = || ColumnDef::new(Col::Id).integer().not_null().auto_increment().primary_key().to_owned();
         let owner = |table: Tbl, column: Col, parent: Tbl| {
             ForeignKey::create()
                 .from(table, column)
@@ -69,18 +60,8 @@ impl MigrationTrait for Migration {
                 table(Tbl::Users)
                     .col(id())
                     .col(ColumnDef::new(Col::Username).string_len(30).not_null())
-                    .col(
-                        ColumnDef::new(Col::UsernameKey)
-                            .string_len(30)
-                            .not_null()
-                            .unique_key(),
-                    )
-                    .col(
-                        ColumnDef::new(Col::Email)
-                            .string_len(254)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Col::UsernameKey).string_len(30).not_null().unique_key())
+                    .col(ColumnDef::new(Col::Email).string_len(254).not_null().unique_key())
                     .col(ColumnDef::new(Col::PasswordHash).string_len(100).not_null())
                     .col(timestamp("created_at"))
                     .to_owned(),
@@ -101,21 +82,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The homepage: newest first, ties broken by id, so pages never overlap.
-        index(
-            manager,
-            Tbl::Posts,
-            "idx_posts_created_at_id",
-            &[Col::CreatedAt, Col::Id],
-        )
-        .await?;
+        index(manager, Tbl::Posts, "idx_posts_created_at_id", &[Col::CreatedAt, Col::Id]).await?;
         // The dashboard: one author's posts, newest first.
-        index(
-            manager,
-            Tbl::Posts,
-            "idx_posts_user_id_created_at",
-            &[Col::UserId, Col::CreatedAt],
-        )
-        .await?;
+        index(manager, Tbl::Posts, "idx_posts_user_id_created_at", &[Col::UserId, Col::CreatedAt]).await?;
 
         manager
             .create_table(
@@ -131,20 +100,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // A post's comments, oldest first; also counts them.
-        index(
-            manager,
-            Tbl::Comments,
-            "idx_comments_post_id_created_at",
-            &[Col::PostId, Col::CreatedAt],
-        )
-        .await?;
-        index(
-            manager,
-            Tbl::Comments,
-            "idx_comments_user_id",
-            &[Col::UserId],
-        )
-        .await?;
+        index(manager, Tbl::Comments, "idx_comments_post_id_created_at", &[Col::PostId, Col::CreatedAt])
+            .await?;
+        index(manager, Tbl::Comments, "idx_comments_user_id", &[Col::UserId]).await?;
 
         manager
             .create_table(
@@ -165,12 +123,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 table(Tbl::Sessions)
                     .col(id())
-                    .col(
-                        ColumnDef::new(Col::TokenHash)
-                            .char_len(64)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Col::TokenHash).char_len(64).not_null().unique_key())
                     .col(ColumnDef::new(Col::UserId).integer().not_null())
                     .col(timestamp("created_at"))
                     .col(timestamp("last_seen_at"))
@@ -180,27 +133,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // A user's sessions (log out everywhere, the sessions list) and the two expiry sweeps.
-        index(
-            manager,
-            Tbl::Sessions,
-            "idx_sessions_user_id",
-            &[Col::UserId],
-        )
-        .await?;
-        index(
-            manager,
-            Tbl::Sessions,
-            "idx_sessions_last_seen_at",
-            &[Col::LastSeenAt],
-        )
-        .await?;
-        index(
-            manager,
-            Tbl::Sessions,
-            "idx_sessions_created_at",
-            &[Col::CreatedAt],
-        )
-        .await?;
+        index(manager, Tbl::Sessions, "idx_sessions_user_id", &[Col::UserId]).await?;
+        index(manager, Tbl::Sessions, "idx_sessions_last_seen_at", &[Col::LastSeenAt]).await?;
+        index(manager, Tbl::Sessions, "idx_sessions_created_at", &[Col::CreatedAt]).await?;
 
         manager
             .create_table(
@@ -218,39 +153,19 @@ impl MigrationTrait for Migration {
             &[Col::KeyHash, Col::FailedAt],
         )
         .await?;
-        index(
-            manager,
-            Tbl::LoginFailures,
-            "idx_login_failures_failed_at",
-            &[Col::FailedAt],
-        )
-        .await?;
+        index(manager, Tbl::LoginFailures, "idx_login_failures_failed_at", &[Col::FailedAt]).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            Tbl::LoginFailures,
-            Tbl::Sessions,
-            Tbl::Votes,
-            Tbl::Comments,
-            Tbl::Posts,
-            Tbl::Users,
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+        for table in [Tbl::LoginFailures, Tbl::Sessions, Tbl::Votes, Tbl::Comments, Tbl::Posts, Tbl::Users] {
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }
 }
 
-async fn index(
-    manager: &SchemaManager<'_>,
-    table: Tbl,
-    name: &str,
-    cols: &[Col],
-) -> Result<(), DbErr> {
+async fn index(manager: &SchemaManager<'_>, table: Tbl, name: &str, cols: &[Col]) -> Result<(), DbErr> {
     let mut stmt = Index::create();
     stmt.name(name).table(table);
     for col in cols {

@@ -25,7 +25,7 @@ pub struct Comment {
     comment_text: String,
     /// When it was written.
     created_at: DateTime<Utc>,
-    /// Who wrote it.
+    // Who wrote it. (No doc comment on a named schema's field: see `PostSummary::author`.)
     author: UserRef,
 }
 
@@ -36,10 +36,7 @@ impl From<WithAuthor> for Comment {
             post_id: row.post_id,
             comment_text: row.comment_text,
             created_at: row.created_at,
-            author: UserRef {
-                id: row.user_id,
-                username: row.username,
-            },
+            author: UserRef { id: row.user_id, username: row.username },
         }
     }
 }
@@ -50,6 +47,11 @@ struct NewComment {
     /// The post to comment on.
     post_id: i32,
     /// 1–2000 characters after trimming.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    ))]
     comment_text: String,
 }
 
@@ -60,17 +62,11 @@ enum CreateResponse {
     Created(Json<Comment>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(
-        dead_code,
-        reason = "answered by the cross-site middleware before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
     Forbidden(Json<ErrorBody>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
@@ -84,10 +80,7 @@ enum DeleteResponse {
     Deleted,
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
@@ -107,10 +100,7 @@ impl CommentsApi {
         user: CurrentUser,
         body: JsonBody<NewComment>,
     ) -> Result<CreateResponse, AppError> {
-        let NewComment {
-            post_id,
-            comment_text,
-        } = body.parse()?;
+        let NewComment { post_id, comment_text } = body.parse()?;
         let text = CommentText::parse(&comment_text)?;
         let now = state.config.clock.now();
         let Some(id) = comments::create(&state.db, user.id, post_id, &text, now).await? else {
@@ -124,21 +114,14 @@ impl CommentsApi {
             post_id,
             comment_text: text.as_str().to_owned(),
             created_at: now,
-            author: UserRef {
-                id: user.id,
-                username: user.username,
-            },
+            author: UserRef { id: user.id, username: user.username },
         })))
     }
 
     /// Delete a comment
     ///
     /// Only its author may.
-    #[oai(
-        path = "/comments/:id",
-        method = "delete",
-        operation_id = "delete_comment"
-    )]
+    #[oai(path = "/comments/:id", method = "delete", operation_id = "delete_comment")]
     async fn delete(
         &self,
         state: Data<&AppState>,
@@ -152,9 +135,7 @@ impl CommentsApi {
                 ErrorCode::NotAuthor,
                 "only the author can delete this comment",
             ))),
-            Some(_) if comments::delete(&state.db, id.0, user.id).await? => {
-                Ok(DeleteResponse::Deleted)
-            }
+            Some(_) if comments::delete(&state.db, id.0, user.id).await? => Ok(DeleteResponse::Deleted),
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
         }
     }

@@ -28,8 +28,6 @@ impl HealthApi {
     #[oai(path = "/health", method = "get", operation_id = "health")]
     async fn health(&self, state: Data<&AppState>) -> Result<HealthResponse, AppError> {
         state.db.ping().await?;
-        Ok(HealthResponse::Ok(Json(Health {
-            status: "ok".into(),
-        })))
+        Ok(HealthResponse::Ok(Json(Health { status: "ok".into() })))
     }
 }

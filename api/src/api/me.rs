@@ -35,8 +35,10 @@ struct Profile {
 #[derive(Object)]
 struct PasswordChange {
     /// Your password now.
+    #[oai(validator(min_length = 1, max_length = 128))]
     current_password: String,
     /// The new password: 8–128 characters, not a common one.
+    #[oai(validator(min_length = 8, max_length = 128))]
     new_password: String,
 }
 
@@ -44,6 +46,7 @@ struct PasswordChange {
 #[derive(Object)]
 struct Reauthentication {
     /// Your password.
+    #[oai(validator(min_length = 1, max_length = 128))]
     password: String,
 }
 
@@ -75,10 +78,7 @@ enum ProfileResponse {
     Ok(Json<Profile>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
 }
 
@@ -89,10 +89,7 @@ enum ReauthResponse {
     Done(#[oai(header = "Set-Cookie")] String),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
     /// The password given is wrong (`wrong_password`; it counts as a failed login), or a
     /// cross-site request (`cross_site_request`).
@@ -110,10 +107,7 @@ enum SessionsResponse {
     Ok(Json<SessionList>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
 }
 
@@ -124,17 +118,11 @@ enum EndSessionResponse {
     Ended(#[oai(header = "Set-Cookie")] Option<String>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(
-        dead_code,
-        reason = "answered by the cross-site middleware before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
     Forbidden(Json<ErrorBody>),
     /// You have no session with this id (`not_found`) — the same answer whether or not it is
     /// someone else's.
@@ -148,10 +136,7 @@ fn wrong_password(field: &str) -> Json<ErrorBody> {
 
 fn too_many(wait: std::time::Duration) -> ReauthResponse {
     ReauthResponse::TooManyAttempts(
-        ErrorBody::new(
-            ErrorCode::TooManyAttempts,
-            "too many failed attempts; try again later",
-        ),
+        ErrorBody::new(ErrorCode::TooManyAttempts, "too many failed attempts; try again later"),
         wait.as_secs(),
     )
 }
@@ -160,15 +145,8 @@ fn too_many(wait: std::time::Duration) -> ReauthResponse {
 impl AccountApi {
     /// Your profile
     #[oai(path = "/users/me", method = "get", operation_id = "get_profile")]
-    async fn profile(
-        &self,
-        state: Data<&AppState>,
-        me: CurrentUser,
-    ) -> Result<ProfileResponse, AppError> {
-        let account = user::Entity::find_by_id(me.id)
-            .one(&state.db)
-            .await?
-            .ok_or(AppError::LoginRequired)?;
+    async fn profile(&self, state: Data<&AppState>, me: CurrentUser) -> Result<ProfileResponse, AppError> {
+        let account = user::Entity::find_by_id(me.id).one(&state.db).await?.ok_or(AppError::LoginRequired)?;
         Ok(ProfileResponse::Ok(Json(Profile {
             id: account.id,
             username: account.username,
@@ -182,11 +160,7 @@ impl AccountApi {
     /// Checks the current password (a wrong one is 403 `wrong_password` and counts as a failed
     /// login), then sets the new one, ends every other session of yours, and gives this browser a
     /// new session token: only this browser stays logged in.
-    #[oai(
-        path = "/users/me/password",
-        method = "put",
-        operation_id = "change_password"
-    )]
+    #[oai(path = "/users/me/password", method = "put", operation_id = "change_password")]
     async fn change_password(
         &self,
         state: Data<&AppState>,
@@ -195,13 +169,9 @@ impl AccountApi {
         req: &Request,
         body: JsonBody<PasswordChange>,
     ) -> Result<ReauthResponse, AppError> {
-        let PasswordChange {
-            current_password,
-            new_password,
-        } = body.parse()?;
+        let PasswordChange { current_password, new_password } = body.parse()?;
         let current = Password::parse_existing("current_password", current_password)?;
-        let account = match reauthenticate(&state, &me, ("current_password", &current), req).await?
-        {
+        let account = match reauthenticate(&state, &me, ("current_password", &current), req).await? {
             Ok(account) => account,
             Err(refusal) => return Ok(refusal),
         };
@@ -221,16 +191,8 @@ impl AccountApi {
     /// Your sessions
     ///
     /// Everywhere you are logged in.
-    #[oai(
-        path = "/users/me/sessions",
-        method = "get",
-        operation_id = "list_sessions"
-    )]
-    async fn sessions(
-        &self,
-        state: Data<&AppState>,
-        me: CurrentUser,
-    ) -> Result<SessionsResponse, AppError> {
+    #[oai(path = "/users/me/sessions", method = "get", operation_id = "list_sessions")]
+    async fn sessions(&self, state: Data<&AppState>, me: CurrentUser) -> Result<SessionsResponse, AppError> {
         let sessions = state.sessions.list_for_user(me.id).await?;
         let sessions = sessions
             .into_iter()
@@ -248,11 +210,7 @@ impl AccountApi {
     /// End one of your sessions
     ///
     /// Logs that browser out. Another user's session id is a 404, like one that does not exist.
-    #[oai(
-        path = "/users/me/sessions/:id",
-        method = "delete",
-        operation_id = "end_session"
-    )]
+    #[oai(path = "/users/me/sessions/:id", method = "delete", operation_id = "end_session")]
     async fn end_session(
         &self,
         state: Data<&AppState>,
@@ -272,20 +230,13 @@ impl AccountApi {
     /// Log out everywhere else
     ///
     /// Ends all your sessions except the one making this request.
-    #[oai(
-        path = "/users/me/sessions",
-        method = "delete",
-        operation_id = "end_other_sessions"
-    )]
+    #[oai(path = "/users/me/sessions", method = "delete", operation_id = "end_other_sessions")]
     async fn end_other_sessions(
         &self,
         state: Data<&AppState>,
         me: CurrentUser,
     ) -> Result<EndSessionResponse, AppError> {
-        state
-            .sessions
-            .end_all(&state.db, me.id, Some(me.session_id))
-            .await?;
+        state.sessions.end_all(&state.db, me.id, Some(me.session_id)).await?;
         Ok(EndSessionResponse::Ended(None))
     }
 
@@ -325,20 +276,13 @@ async fn reauthenticate(
     (field, password): (&str, &Password),
     req: &Request,
 ) -> Result<Result<user::Model, ReauthResponse>, AppError> {
-    let account = user::Entity::find_by_id(me.id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::LoginRequired)?;
+    let account = user::Entity::find_by_id(me.id).one(&state.db).await?.ok_or(AppError::LoginRequired)?;
     let email = Email::parse(&account.email)?;
     let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
     if let Some(wait) = state.throttle.check(&attempt).await? {
         return Ok(Err(too_many(wait)));
     }
-    if !state
-        .hasher
-        .verify(password, Some(&account.password_hash))
-        .await?
-    {
+    if !state.hasher.verify(password, Some(&account.password_hash)).await? {
         state.throttle.record_failure(&attempt).await?;
         return Ok(Err(ReauthResponse::Forbidden(wrong_password(field))));
     }

@@ -3,6 +3,7 @@
 mod comments;
 mod health;
 mod me;
+mod nullable;
 mod posts;
 mod session;
 mod users;
@@ -43,27 +44,11 @@ pub struct UserRef {
 }
 
 /// The whole API, as served under `/api` and printed by `just-tech-news openapi`.
-pub type ApiService = OpenApiService<
-    (
-        UsersApi,
-        SessionApi,
-        AccountApi,
-        PostsApi,
-        CommentsApi,
-        HealthApi,
-    ),
-    (),
->;
+pub type ApiService =
+    OpenApiService<(UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, HealthApi), ()>;
 
 pub fn service() -> ApiService {
-    let apis = (
-        UsersApi,
-        SessionApi,
-        AccountApi,
-        PostsApi,
-        CommentsApi,
-        HealthApi,
-    );
+    let apis = (UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, HealthApi);
     OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))
         .description(
             "A small link-sharing news site: sign up, post links, comment and upvote.\n\n\

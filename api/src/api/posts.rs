@@ -35,7 +35,8 @@ pub struct PostSummary {
     created_at: DateTime<Utc>,
     /// When its title was last edited (equal to `created_at` if never).
     updated_at: DateTime<Utc>,
-    /// Who posted it.
+    // Who posted it. No doc comment on a field whose type is a named schema: poem-openapi would
+    // wrap the `$ref` in `allOf` to carry it, which generated clients mishandle.
     author: UserRef,
     /// How many users have upvoted it.
     vote_count: i64,
@@ -53,10 +54,7 @@ impl From<Summary> for PostSummary {
             post_url: row.post_url,
             created_at: row.created_at,
             updated_at: row.updated_at,
-            author: UserRef {
-                id: row.user_id,
-                username: row.username,
-            },
+            author: UserRef { id: row.user_id, username: row.username },
             vote_count: row.vote_count,
             comment_count: row.comment_count,
             voted: row.viewer_votes > 0,
@@ -91,8 +89,17 @@ struct PostPage {
 #[derive(Object)]
 struct NewPost {
     /// 1–200 characters after trimming.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    ))]
     title: String,
     /// An absolute `http://` or `https://` URL, at most 2048 characters.
+    #[oai(validator(
+        max_length = 2048,
+        pattern = r"^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&()*+,;=:@%/?-]*)?(#[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
+    ))]
     post_url: String,
 }
 
@@ -100,6 +107,11 @@ struct NewPost {
 #[derive(Object)]
 struct PostEdit {
     /// 1–200 characters after trimming.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    ))]
     title: String,
 }
 
@@ -138,17 +150,11 @@ enum CreateResponse {
     Created(Json<PostSummary>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(
-        dead_code,
-        reason = "answered by the cross-site middleware before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
     Forbidden(Json<ErrorBody>),
 }
 
@@ -159,10 +165,7 @@ enum UpdateResponse {
     Ok(Json<PostSummary>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
@@ -179,10 +182,7 @@ enum DeleteResponse {
     Deleted,
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
@@ -199,17 +199,11 @@ enum VoteResponse {
     Ok(Json<VoteState>),
     /// Not logged in (`login_required`).
     #[oai(status = 401)]
-    #[allow(
-        dead_code,
-        reason = "answered by the CurrentUser extractor before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
     LoginRequired(Json<ErrorBody>),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(
-        dead_code,
-        reason = "answered by the cross-site middleware before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
     Forbidden(Json<ErrorBody>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
@@ -243,25 +237,15 @@ impl PostsApi {
         state: Data<&AppState>,
         viewer: MaybeUser,
         /// The page, from 1.
-        #[oai(
-            default = "default_page",
-            validator(minimum(value = "1"), maximum(value = "1000000"))
-        )]
+        #[oai(default = "default_page", validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<u32>,
         /// Posts per page, 1–100.
-        #[oai(
-            default = "default_per_page",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
+        #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<u32>,
         /// Only this author's posts.
         user_id: Query<Option<i32>>,
     ) -> Result<ListResponse, AppError> {
-        let query = PageQuery {
-            page: page.0.into(),
-            per_page: per_page.0.into(),
-            author: user_id.0,
-        };
+        let query = PageQuery { page: page.0.into(), per_page: per_page.0.into(), author: user_id.0 };
         let viewer = viewer.0.map(|u| u.id);
         let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
         let total = posts::count(&state.db, &state.post_total, query.author).await?;
@@ -305,9 +289,7 @@ impl PostsApi {
         let (title, url) = (PostTitle::parse(&title)?, PostUrl::parse(&post_url)?);
         let id = posts::create(&state.db, user.id, title, url, state.config.clock.now()).await?;
         state.post_total.invalidate();
-        let created = posts::summary(&state.db, id, Some(user.id))
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let created = posts::summary(&state.db, id, Some(user.id)).await?.ok_or(AppError::NotFound)?;
         Ok(CreateResponse::Created(Json(created.into())))
     }
 
@@ -352,9 +334,7 @@ impl PostsApi {
         match posts::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),
             Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author())),
-            Some(_) if posts::delete(&state.db, id.0, user.id).await? => {
-                Ok(DeleteResponse::Deleted)
-            }
+            Some(_) if posts::delete(&state.db, id.0, user.id).await? => Ok(DeleteResponse::Deleted),
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
         }
     }
@@ -369,9 +349,7 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
     ) -> Result<VoteResponse, AppError> {
-        if votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await?
-            == Cast::NoSuchPost
-        {
+        if votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? == Cast::NoSuchPost {
             return Ok(VoteResponse::NotFound(not_found()));
         }
         vote_state(&state, id.0, true).await
@@ -380,11 +358,7 @@ impl PostsApi {
     /// Take back an upvote
     ///
     /// Idempotent: un-voting a post you have not voted for changes nothing.
-    #[oai(
-        path = "/posts/:id/vote",
-        method = "delete",
-        operation_id = "unvote_post"
-    )]
+    #[oai(path = "/posts/:id/vote", method = "delete", operation_id = "unvote_post")]
     async fn unvote(
         &self,
         state: Data<&AppState>,

@@ -1,6 +1,6 @@
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
-use super::{ApiTags, UserRef};
+use super::{ApiTags, UserRef, nullable::Nullable};
 use crate::{auth::MaybeUser, error::AppError};
 
 pub struct SessionApi;
@@ -10,8 +10,9 @@ pub struct SessionApi;
 struct SessionInfo {
     /// Whether the request carries a live session.
     logged_in: bool,
-    /// The logged-in user, or `null`.
-    user: Option<UserRef>,
+    // The logged-in user, or `null`. (No doc comment: on a `$ref` poem-openapi would wrap it
+    // in `allOf`, which generated clients mishandle.)
+    user: Nullable<UserRef>,
 }
 
 #[derive(ApiResponse)]
@@ -29,13 +30,7 @@ impl SessionApi {
     /// session store cannot be reached the answer is 503, never "logged out".
     #[oai(path = "/session", method = "get", operation_id = "get_session")]
     async fn session(&self, user: MaybeUser) -> Result<SessionResponse, AppError> {
-        let user = user.0.map(|u| UserRef {
-            id: u.id,
-            username: u.username,
-        });
-        Ok(SessionResponse::Ok(Json(SessionInfo {
-            logged_in: user.is_some(),
-            user,
-        })))
+        let user = user.0.map(|u| UserRef { id: u.id, username: u.username });
+        Ok(SessionResponse::Ok(Json(SessionInfo { logged_in: user.is_some(), user: Nullable(user) })))
     }
 }

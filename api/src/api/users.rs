@@ -21,10 +21,16 @@ pub struct UsersApi;
 #[derive(Object)]
 struct SignUp {
     /// 3–30 characters of letters, digits, `_` and `-`; unique ignoring case.
+    #[oai(validator(min_length = 3, max_length = 30, pattern = r"^[A-Za-z0-9_-]{3,30}$"))]
     username: String,
     /// A valid address, at most 254 characters; stored lower-cased; unique.
+    #[oai(validator(
+        max_length = 254,
+        pattern = r"^[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]+@[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*\.[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]$"
+    ))]
     email: String,
     /// 8–128 characters, any script; common passwords are refused.
+    #[oai(validator(min_length = 8, max_length = 128))]
     password: String,
 }
 
@@ -32,8 +38,13 @@ struct SignUp {
 #[derive(Object)]
 struct Login {
     /// The account's email address (any case).
+    #[oai(validator(
+        max_length = 254,
+        pattern = r"^[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]+@[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*\.[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]$"
+    ))]
     email: String,
     /// The account's password.
+    #[oai(validator(min_length = 1, max_length = 128))]
     password: String,
 }
 
@@ -44,10 +55,7 @@ enum SignUpResponse {
     Created(Json<UserRef>, #[oai(header = "Set-Cookie")] String),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(
-        dead_code,
-        reason = "answered by the cross-site middleware before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
     Forbidden(Json<ErrorBody>),
     /// The username (`username_taken`) or the email (`email_taken`) already has an account.
     #[oai(status = 409)]
@@ -65,10 +73,7 @@ enum LoginResponse {
     InvalidCredentials(Json<ErrorBody>),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(
-        dead_code,
-        reason = "answered by the cross-site middleware before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
     Forbidden(Json<ErrorBody>),
     /// Too many failed logins for this account or from this address (`too_many_attempts`).
     #[oai(status = 429)]
@@ -83,10 +88,7 @@ enum LogoutResponse {
     LoggedOut(#[oai(header = "Set-Cookie")] String),
     /// A cross-site request (`cross_site_request`).
     #[oai(status = 403)]
-    #[allow(
-        dead_code,
-        reason = "answered by the cross-site middleware before the handler runs"
-    )]
+    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
     Forbidden(Json<ErrorBody>),
 }
 
@@ -104,11 +106,7 @@ impl UsersApi {
         req: &Request,
         body: JsonBody<SignUp>,
     ) -> Result<SignUpResponse, AppError> {
-        let SignUp {
-            username,
-            email,
-            password,
-        } = body.parse()?;
+        let SignUp { username, email, password } = body.parse()?;
         let username = Username::parse(&username)?;
         let email = Email::parse(&email)?;
         let password = Password::parse_new("password", password)?;
@@ -134,26 +132,16 @@ impl UsersApi {
                             "an account with this email already exists",
                         )))
                     }
-                    Some(SqlErr::UniqueConstraintViolation(_)) => {
-                        Ok(SignUpResponse::Conflict(ErrorBody::field(
-                            ErrorCode::UsernameTaken,
-                            "username",
-                            "this username is taken",
-                        )))
-                    }
+                    Some(SqlErr::UniqueConstraintViolation(_)) => Ok(SignUpResponse::Conflict(
+                        ErrorBody::field(ErrorCode::UsernameTaken, "username", "this username is taken"),
+                    )),
                     _ => Err(err.into()),
                 };
             }
         };
         let cookie = state.start_session(&txn, &session, id, req).await?;
         txn.commit().await?;
-        Ok(SignUpResponse::Created(
-            Json(UserRef {
-                id,
-                username: username.as_str().to_owned(),
-            }),
-            cookie,
-        ))
+        Ok(SignUpResponse::Created(Json(UserRef { id, username: username.as_str().to_owned() }), cookie))
     }
 
     /// Log in
@@ -175,25 +163,15 @@ impl UsersApi {
         let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
         if let Some(wait) = state.throttle.check(&attempt).await? {
             return Ok(LoginResponse::TooManyAttempts(
-                ErrorBody::new(
-                    ErrorCode::TooManyAttempts,
-                    "too many failed logins; try again later",
-                ),
+                ErrorBody::new(ErrorCode::TooManyAttempts, "too many failed logins; try again later"),
                 wait.as_secs(),
             ));
         }
 
-        let account = user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
-            .one(&state.db)
-            .await?;
-        let matches = state
-            .hasher
-            .verify(
-                &password,
-                account.as_ref().map(|a| a.password_hash.as_str()),
-            )
-            .await?;
+        let account =
+            user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
+        let matches =
+            state.hasher.verify(&password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
         let Some(account) = account.filter(|_| matches) else {
             state.throttle.record_failure(&attempt).await?;
             return Ok(LoginResponse::InvalidCredentials(ErrorBody::new(
@@ -206,13 +184,7 @@ impl UsersApi {
         let txn = state.db.begin().await?;
         let cookie = state.start_session(&txn, &session, account.id, req).await?;
         txn.commit().await?;
-        Ok(LoginResponse::Ok(
-            Json(UserRef {
-                id: account.id,
-                username: account.username,
-            }),
-            cookie,
-        ))
+        Ok(LoginResponse::Ok(Json(UserRef { id: account.id, username: account.username }), cookie))
     }
 
     /// Log out

@@ -31,9 +31,7 @@ struct Inner {
 
 impl SessionCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn get(&self, token_hash: &str) -> Option<LiveSession> {
@@ -67,9 +65,7 @@ impl SessionCache {
     pub fn forget(&self, ended: impl Fn(&str, &LiveSession) -> bool) {
         let mut inner = self.lock();
         inner.generation += 1;
-        inner
-            .by_token_hash
-            .retain(|hash, session| !ended(hash, session));
+        inner.by_token_hash.retain(|hash, session| !ended(hash, session));
     }
 }
 

@@ -19,11 +19,7 @@ impl SessionCookie {
     pub fn new(config: &Config) -> Self {
         let secure = config.is_https();
         Self {
-            name: if secure {
-                "__Host-jtn_session"
-            } else {
-                "jtn_session"
-            },
+            name: if secure { "__Host-jtn_session" } else { "jtn_session" },
             secure,
             max_age: config.session_absolute_timeout,
         }
@@ -45,10 +41,7 @@ impl SessionCookie {
 
     fn render(&self, value: &str, max_age: u64) -> String {
         let secure = if self.secure { "; Secure" } else { "" };
-        format!(
-            "{}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}",
-            self.name
-        )
+        format!("{}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}", self.name)
     }
 
     /// What the request's `Cookie` headers hold under our name: absent, or present (and maybe

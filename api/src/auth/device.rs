@@ -29,10 +29,7 @@ fn browser(ua: &str) -> &str {
         ("python-requests/", "Python client"),
         ("node", "Node.js client"),
     ];
-    BROWSERS
-        .iter()
-        .find(|(marker, _)| ua.contains(marker))
-        .map_or("Unknown browser", |(_, name)| name)
+    BROWSERS.iter().find(|(marker, _)| ua.contains(marker)).map_or("Unknown browser", |(_, name)| name)
 }
 
 fn os(ua: &str) -> Option<&'static str> {
@@ -46,10 +43,7 @@ fn os(ua: &str) -> Option<&'static str> {
         ("CrOS", "ChromeOS"),
         ("Linux", "Linux"),
     ];
-    SYSTEMS
-        .iter()
-        .find(|(marker, _)| ua.contains(marker))
-        .map(|(_, name)| *name)
+    SYSTEMS.iter().find(|(marker, _)| ua.contains(marker)).map(|(_, name)| *name)
 }
 
 #[cfg(test)]

@@ -28,27 +28,14 @@ pub struct SessionContext {
 /// never "logged out"); a dead or malformed cookie makes the request anonymous and is expired
 /// in the response, unless the handler set a cookie of its own.
 pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
-    let state = req
-        .data::<AppState>()
-        .expect("AppState is attached to every request")
-        .clone();
+    let state = req.data::<AppState>().expect("AppState is attached to every request").clone();
     let (context, dead) = match state.cookie.read(&req) {
         Presented::Absent => (SessionContext::default(), false),
         Presented::Malformed => (SessionContext::default(), true),
         Presented::Token(token) => {
-            let live = state
-                .sessions
-                .resolve(&token)
-                .await
-                .map_err(AppError::from)?;
+            let live = state.sessions.resolve(&token).await.map_err(AppError::from)?;
             let dead = live.is_none();
-            (
-                SessionContext {
-                    presented_hash: Some(token.hash()),
-                    live,
-                },
-                dead,
-            )
+            (SessionContext { presented_hash: Some(token.hash()), live }, dead)
         }
     };
     req.set_data(context);
@@ -81,11 +68,7 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 
 fn current(req: &Request) -> Option<CurrentUser> {
     let live = req.data::<SessionContext>()?.live.as_ref()?;
-    Some(CurrentUser {
-        id: live.user_id,
-        username: live.username.clone(),
-        session_id: live.id,
-    })
+    Some(CurrentUser { id: live.user_id, username: live.username.clone(), session_id: live.id })
 }
 
 impl<'a> ApiExtractor<'a> for CurrentUser {

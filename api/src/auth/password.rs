@@ -36,28 +36,19 @@ impl PasswordHasher {
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..cores {
             let queue = queue.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("bcrypt-{n}"))
-                .spawn(move || {
-                    lower_this_threads_priority();
-                    loop {
-                        let job = queue
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .recv();
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return, // every hasher is gone
-                        }
+            let spawned = std::thread::Builder::new().name(format!("bcrypt-{n}")).spawn(move || {
+                lower_this_threads_priority();
+                loop {
+                    let job = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return, // every hasher is gone
                     }
-                });
+                }
+            });
             spawned.expect("the operating system refused a hashing thread");
         }
-        Self {
-            cost,
-            jobs,
-            dummy: Arc::default(),
-        }
+        Self { cost, jobs, dummy: Arc::default() }
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
@@ -68,19 +59,13 @@ impl PasswordHasher {
 
     /// Whether `password` matches `stored`. With no stored hash (an unknown account) it checks
     /// against a dummy hash of the same cost, so both cases cost the same and answer `false`.
-    pub async fn verify(
-        &self,
-        password: &Password,
-        stored: Option<&str>,
-    ) -> Result<bool, AppError> {
+    pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<bool, AppError> {
         let prehashed = prehash(password);
         let (hash, known) = match stored {
             Some(hash) => (hash.to_owned(), true),
             None => (self.dummy_hash().await?.clone(), false),
         };
-        let matches = self
-            .blocking(move || bcrypt::verify(prehashed, &hash))
-            .await?;
+        let matches = self.blocking(move || bcrypt::verify(prehashed, &hash)).await?;
         Ok(matches && known)
     }
 
@@ -94,8 +79,7 @@ impl PasswordHasher {
         self.dummy
             .get_or_try_init(|| async {
                 let cost = self.cost;
-                self.blocking(move || bcrypt::hash("no account has this password", cost))
-                    .await
+                self.blocking(move || bcrypt::hash("no account has this password", cost)).await
             })
             .await
     }
@@ -108,13 +92,8 @@ impl PasswordHasher {
         let job: Job = Box::new(move || {
             let _ = reply.send(work());
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| AppError::internal("the hashing threads have stopped"))?;
-        answer
-            .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)
+        self.jobs.send(job).map_err(|_| AppError::internal("the hashing threads have stopped"))?;
+        answer.await.map_err(AppError::internal)?.map_err(AppError::internal)
     }
 }
 
@@ -144,22 +123,9 @@ mod tests {
     #[tokio::test]
     async fn a_password_verifies_against_its_own_hash_only() {
         let hasher = PasswordHasher::new(4);
-        let hash = hasher
-            .hash(&password("correct-horse-battery"))
-            .await
-            .unwrap();
-        assert!(
-            hasher
-                .verify(&password("correct-horse-battery"), Some(&hash))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !hasher
-                .verify(&password("correct-horse-battery!"), Some(&hash))
-                .await
-                .unwrap()
-        );
+        let hash = hasher.hash(&password("correct-horse-battery")).await.unwrap();
+        assert!(hasher.verify(&password("correct-horse-battery"), Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&password("correct-horse-battery!"), Some(&hash)).await.unwrap());
     }
 
     #[tokio::test]
@@ -167,23 +133,13 @@ mod tests {
         let hasher = PasswordHasher::new(4);
         let long = "a1b2c3d4e5".repeat(10);
         let hash = hasher.hash(&password(&long)).await.unwrap();
-        assert!(
-            !hasher
-                .verify(&password(&long[..72]), Some(&hash))
-                .await
-                .unwrap()
-        );
+        assert!(!hasher.verify(&password(&long[..72]), Some(&hash)).await.unwrap());
         assert!(hasher.verify(&password(&long), Some(&hash)).await.unwrap());
     }
 
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
         let hasher = PasswordHasher::new(4);
-        assert!(
-            !hasher
-                .verify(&password("no account has this password"), None)
-                .await
-                .unwrap()
-        );
+        assert!(!hasher.verify(&password("no account has this password"), None).await.unwrap());
     }
 }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
     sea_query::{Expr, JoinType},
 };
 
@@ -77,14 +77,10 @@ impl Sessions {
             user_id: sea_orm::Set(user_id),
             created_at: sea_orm::Set(now),
             last_seen_at: sea_orm::Set(now),
-            user_agent: sea_orm::Set(
-                user_agent.map(|ua| ua.chars().take(USER_AGENT_MAX).collect()),
-            ),
+            user_agent: sea_orm::Set(user_agent.map(|ua| ua.chars().take(USER_AGENT_MAX).collect())),
             ..Default::default()
         };
-        session::Entity::insert(row)
-            .exec_without_returning(conn)
-            .await?;
+        session::Entity::insert(row).exec_without_returning(conn).await?;
         Ok(token)
     }
 
@@ -110,9 +106,7 @@ impl Sessions {
         let now = self.clock.now();
         if now - live.last_seen_at >= self.idle || now - live.created_at >= self.absolute {
             self.forget(|h, _| h == hash);
-            session::Entity::delete_by_id(live.id)
-                .exec(&self.db)
-                .await?;
+            session::Entity::delete_by_id(live.id).exec(&self.db).await?;
             return Ok(None);
         }
         if now - live.last_seen_at >= TOUCH_INTERVAL {
@@ -153,10 +147,7 @@ impl Sessions {
     /// Ends the session whose token hashes to `token_hash`, if there is one.
     pub async fn revoke(&self, conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
         self.forget(|h, _| h == token_hash);
-        session::Entity::delete_many()
-            .filter(session::Column::TokenHash.eq(token_hash))
-            .exec(conn)
-            .await?;
+        session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash)).exec(conn).await?;
         Ok(())
     }
 
@@ -202,9 +193,7 @@ impl Sessions {
     /// Deletes every session that has timed out; returns how many.
     pub async fn sweep(&self) -> Result<u64, DbErr> {
         let now = self.clock.now();
-        self.forget(|_, s| {
-            now - s.last_seen_at >= self.idle || now - s.created_at >= self.absolute
-        });
+        self.forget(|_, s| now - s.last_seen_at >= self.idle || now - s.created_at >= self.absolute);
         let result = session::Entity::delete_many()
             .filter(
                 Condition::any()

@@ -29,10 +29,7 @@ pub struct Attempt {
 
 impl Attempt {
     pub fn new(email: &Email, address: IpAddr) -> Self {
-        Self {
-            account: key("account", email.as_str()),
-            address: key("address", &address.to_string()),
-        }
+        Self { account: key("account", email.as_str()), address: key("address", &address.to_string()) }
     }
 }
 
@@ -47,8 +44,7 @@ impl LoginThrottle {
         Self {
             db,
             clock: config.clock.clone(),
-            window: chrono::Duration::from_std(config.login_window)
-                .unwrap_or(chrono::Duration::MAX),
+            window: chrono::Duration::from_std(config.login_window).unwrap_or(chrono::Duration::MAX),
             max_per_account: config.login_max_failures_per_account,
             max_per_address: config.login_max_failures_per_address,
         }
@@ -58,29 +54,18 @@ impl LoginThrottle {
     pub async fn check(&self, attempt: &Attempt) -> Result<Option<Duration>, DbErr> {
         let now = self.clock.now();
         let mut wait = None;
-        for (key, max) in [
-            (&attempt.account, self.max_per_account),
-            (&attempt.address, self.max_per_address),
-        ] {
+        for (key, max) in [(&attempt.account, self.max_per_account), (&attempt.address, self.max_per_address)]
+        {
             let window = login_failure::Entity::find()
                 .select_only()
-                .column_as(
-                    Expr::from(Func::count(Expr::col(login_failure::Column::Id))),
-                    "failures",
-                )
-                .column_as(
-                    Expr::from(Func::min(Expr::col(login_failure::Column::FailedAt))),
-                    "oldest",
-                )
+                .column_as(Expr::from(Func::count(Expr::col(login_failure::Column::Id))), "failures")
+                .column_as(Expr::from(Func::min(Expr::col(login_failure::Column::FailedAt))), "oldest")
                 .filter(login_failure::Column::KeyHash.eq(key.as_str()))
                 .filter(login_failure::Column::FailedAt.gt(now - self.window))
                 .into_model::<Window>()
                 .one(&self.db)
                 .await?;
-            if let Some(Window {
-                failures,
-                oldest: Some(oldest),
-            }) = window
+            if let Some(Window { failures, oldest: Some(oldest) }) = window
                 && u64::try_from(failures).unwrap_or(0) >= max
             {
                 let secs = (oldest + self.window - now).num_seconds().max(1);
@@ -99,9 +84,7 @@ impl LoginThrottle {
             failed_at: sea_orm::Set(now),
             ..Default::default()
         });
-        login_failure::Entity::insert_many(rows)
-            .exec_without_returning(&self.db)
-            .await?;
+        login_failure::Entity::insert_many(rows).exec_without_returning(&self.db).await?;
         Ok(())
     }
 

@@ -22,8 +22,7 @@ impl SessionToken {
 
     /// Accepts only text that could be a token we issued, so junk never reaches the database.
     pub fn parse(raw: &str) -> Option<Self> {
-        let ok =
-            raw.len() == ENCODED_LEN && URL_SAFE_NO_PAD.decode(raw).is_ok_and(|b| b.len() == 32);
+        let ok = raw.len() == ENCODED_LEN && URL_SAFE_NO_PAD.decode(raw).is_ok_and(|b| b.len() == 32);
         ok.then(|| Self(raw.to_owned()))
     }
 

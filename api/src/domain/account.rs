@@ -10,10 +10,7 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let ok_chars = raw
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !(3..=30).contains(&raw.len()) || !ok_chars {
+        if !super::matches(super::USERNAME_PATTERN, raw) {
             return Err(AppError::validation(
                 "username",
                 "username must be 3 to 30 characters of letters, digits, _ and -",
@@ -39,22 +36,10 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let value = raw.trim().to_lowercase();
-        let plausible = value.chars().count() <= 254
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control())
-            && matches!(value.split_once('@'), Some((local, domain))
-                if !local.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.'));
-        if !plausible {
-            return Err(AppError::validation(
-                "email",
-                "email must be a valid email address",
-            ));
+        if raw.chars().count() > 254 || !super::matches(super::EMAIL_PATTERN, raw) {
+            return Err(AppError::validation("email", "email must be a valid email address"));
         }
-        Ok(Self(value))
+        Ok(Self(raw.to_lowercase()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -72,10 +57,7 @@ impl Password {
     pub fn parse_new(field: &'static str, raw: String) -> Result<Self, AppError> {
         let len = raw.chars().count();
         if !(8..=128).contains(&len) {
-            return Err(AppError::validation(
-                field,
-                "password must be 8 to 128 characters",
-            ));
+            return Err(AppError::validation(field, "password must be 8 to 128 characters"));
         }
         if is_common(&raw) {
             return Err(AppError::validation(
@@ -90,10 +72,7 @@ impl Password {
     /// no rules apply, but over-long input is refused before any hashing.
     pub fn parse_existing(field: &'static str, raw: String) -> Result<Self, AppError> {
         if raw.is_empty() || raw.chars().count() > 128 {
-            return Err(AppError::validation(
-                field,
-                "password must be 1 to 128 characters",
-            ));
+            return Err(AppError::validation(field, "password must be 1 to 128 characters"));
         }
         Ok(Self(raw))
     }
@@ -133,14 +112,7 @@ mod tests {
         for ok in ["abc", "a_b-c", "User_123", &"x".repeat(30)] {
             assert!(Username::parse(ok).is_ok(), "{ok} should be accepted");
         }
-        for bad in [
-            "ab",
-            "has space",
-            "émile",
-            "semi;colon",
-            &"x".repeat(31),
-            "",
-        ] {
+        for bad in ["ab", "has space", "émile", "semi;colon", &"x".repeat(31), ""] {
             assert!(Username::parse(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -152,10 +124,7 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_must_be_plausible() {
-        assert_eq!(
-            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
-            "ada@example.com"
-        );
+        assert_eq!(Email::parse("Ada@Example.COM").unwrap().as_str(), "ada@example.com");
         for bad in [
             "",
             "no-at.example.com",
@@ -165,6 +134,7 @@ mod tests {
             "a@localhost",
             "a@.com",
             "a@com.",
+            " a@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
@@ -181,18 +151,8 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused() {
-        for common in [
-            "password123",
-            "Password1",
-            "iloveyou",
-            "p@ssw0rd",
-            "12345678",
-            "qwertyuiop",
-        ] {
-            assert!(
-                Password::parse_new("password", common.into()).is_err(),
-                "{common} should be refused"
-            );
+        for common in ["password123", "Password1", "iloveyou", "p@ssw0rd", "12345678", "qwertyuiop"] {
+            assert!(Password::parse_new("password", common.into()).is_err(), "{common} should be refused");
         }
         assert!(Password::parse_new("password", "correct-horse-battery".into()).is_ok());
     }

@@ -16,10 +16,7 @@ pub struct Model {
 /// Shows who, never the hash.
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User")
-            .field("id", &self.id)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
+        f.debug_struct("User").field("id", &self.id).field("username", &self.username).finish_non_exhaustive()
     }
 }
 

@@ -5,7 +5,7 @@ use poem::{Request, RequestBody};
 use poem_openapi::{
     impl_apirequest_for_payload,
     payload::{ParsePayload, Payload},
-    registry::{MetaSchemaRef, Registry},
+    registry::{MetaSchema, MetaSchemaRef, Registry},
     types::{ParseFromJSON, Type},
 };
 use serde_json::Value;
@@ -27,14 +27,8 @@ impl<T: Type> Payload for JsonBody<T> {
     const CONTENT_TYPE: &'static str = "application/json";
 
     fn check_content_type(content_type: &str) -> bool {
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        essence == "application/json"
-            || (essence.starts_with("application/") && essence.ends_with("+json"))
+        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
     }
 
     fn schema_ref() -> MetaSchemaRef {
@@ -50,36 +44,22 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(_request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let bytes = body
-            .take()?
-            .into_bytes_limit(BODY_LIMIT)
-            .await
-            .map_err(|err| match err {
-                poem::error::ReadBodyError::PayloadTooLarge => {
-                    AppError::PayloadTooLarge { limit: BODY_LIMIT }
-                }
-                _ => AppError::BadRequest {
-                    message: "the request body could not be read".into(),
-                },
-            })?;
-        Ok(Self {
-            bytes,
-            _type: std::marker::PhantomData,
-        })
+        let bytes = body.take()?.into_bytes_limit(BODY_LIMIT).await.map_err(|err| match err {
+            poem::error::ReadBodyError::PayloadTooLarge => AppError::PayloadTooLarge { limit: BODY_LIMIT },
+            _ => AppError::BadRequest { message: "the request body could not be read".into() },
+        })?;
+        Ok(Self { bytes, _type: std::marker::PhantomData })
     }
 }
 
 impl<T: ParseFromJSON> JsonBody<T> {
     /// 400 when the body is not a JSON object; 422 naming the first missing or mistyped field.
     pub fn parse(self) -> Result<T, AppError> {
-        let value: Value =
-            serde_json::from_slice(&self.bytes).map_err(|err| AppError::BadRequest {
-                message: format!("the request body is not valid JSON ({err})"),
-            })?;
+        let value: Value = serde_json::from_slice(&self.bytes).map_err(|err| AppError::BadRequest {
+            message: format!("the request body is not valid JSON ({err})"),
+        })?;
         let Value::Object(fields) = &value else {
-            return Err(AppError::BadRequest {
-                message: "the request body must be a JSON object".into(),
-            });
+            return Err(AppError::BadRequest { message: "the request body must be a JSON object".into() });
         };
         // Checked against the schema first: poem-openapi would quietly turn a number into a
         // string, and a client sending the wrong type deserves to hear about it.
@@ -113,10 +93,47 @@ fn blame<T: Type>(fields: &serde_json::Map<String, Value>) -> Option<(String, St
             Some(value) if !has_type(value, ty, format) => {
                 return Some((name.to_string(), format!("{name} must be {}", article(ty))));
             }
+            Some(Value::String(text)) => {
+                if let MetaSchemaRef::Inline(rules) = property
+                    && let Some(message) = breaks_rules(name, text, rules)
+                {
+                    return Some((name.to_string(), message));
+                }
+            }
             Some(_) => {}
         }
     }
     None
+}
+
+/// The length and pattern rules the spec states for a string field, checked as poem-openapi's
+/// validators will, so the error can name the field and say the rule.
+fn breaks_rules(name: &str, text: &str, rules: &MetaSchema) -> Option<String> {
+    let len = text.chars().count();
+    let too_short = rules.min_length.is_some_and(|min| len < min);
+    let too_long = rules.max_length.is_some_and(|max| len > max);
+    if too_short || too_long {
+        return Some(match (rules.min_length, rules.max_length) {
+            (Some(min), Some(max)) => format!("{name} must be {min} to {max} characters"),
+            (None, Some(max)) => format!("{name} must be at most {max} characters"),
+            (Some(min), _) => format!("{name} must be at least {min} characters"),
+            (None, None) => unreachable!("a length rule was broken"),
+        });
+    }
+    let pattern = rules.pattern.as_deref()?;
+    (!crate::domain::matches(pattern, text)).then(|| pattern_message(name))
+}
+
+/// What a field's pattern means, in words.
+fn pattern_message(name: &str) -> String {
+    match name {
+        "username" => "username must be 3 to 30 characters of letters, digits, _ and -".into(),
+        "email" => "email must be a valid email address".into(),
+        "post_url" => {
+            "post_url must be an absolute http:// or https:// URL of at most 2048 characters".into()
+        }
+        _ => format!("{name} must not be blank"),
+    }
 }
 
 fn has_type(value: &Value, ty: &str, format: Option<&str>) -> bool {

@@ -15,15 +15,10 @@ use crate::{AppState, error::AppError};
 /// (curl, generated clients) pass: they carry no ambient browser credentials by accident.
 pub async fn reject_cross_site<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
     if changes_state(req.method()) {
-        let state = req
-            .data::<AppState>()
-            .expect("AppState is attached to every request");
-        let fetch_site_ok = req
-            .header("sec-fetch-site")
-            .is_none_or(|site| matches!(site, "same-origin" | "none"));
-        let origin_ok = req
-            .header(header::ORIGIN)
-            .is_none_or(|origin| origin == state.origin.as_str());
+        let state = req.data::<AppState>().expect("AppState is attached to every request");
+        let fetch_site_ok =
+            req.header("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"));
+        let origin_ok = req.header(header::ORIGIN).is_none_or(|origin| origin == state.origin.as_str());
         if !(fetch_site_ok && origin_ok) {
             return Err(AppError::CrossSite.into());
         }
@@ -49,20 +44,11 @@ pub async fn security_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Re
         Err(err) => err.into_response(),
     };
     let headers = resp.headers_mut();
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !is_docs {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(PAGE_CSP),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
     }
     Ok(resp)
 }

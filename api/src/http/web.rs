@@ -38,10 +38,7 @@ pub struct MissingFrontend {
 
 /// The frontend in `dir`; refuses a folder that lacks any page, so a broken deploy fails at start.
 pub fn routes(dir: &Path) -> Result<impl Endpoint<Output = Response> + use<>, MissingFrontend> {
-    let missing = |file: &'static str| MissingFrontend {
-        dir: dir.to_owned(),
-        missing: file,
-    };
+    let missing = |file: &'static str| MissingFrontend { dir: dir.to_owned(), missing: file };
     let mut route = Route::new();
     for &(pattern, file) in PAGES {
         let path = dir.join(file);
@@ -51,19 +48,12 @@ pub fn routes(dir: &Path) -> Result<impl Endpoint<Output = Response> + use<>, Mi
         route = route.at(pattern, StaticFileEndpoint::new(path).no_cache(true));
     }
     for asset in ASSET_DIRS {
-        route = route.nest(
-            format!("/{asset}"),
-            StaticFilesEndpoint::new(dir.join(asset)),
-        );
+        route = route.nest(format!("/{asset}"), StaticFilesEndpoint::new(dir.join(asset)));
     }
     let not_found: String =
         std::fs::read_to_string(dir.join(NOT_FOUND_PAGE)).map_err(|_| missing(NOT_FOUND_PAGE))?;
     Ok(route.catch_error(move |_: NotFoundError| {
         let page = not_found.clone();
-        async move {
-            Html(page)
-                .with_status(StatusCode::NOT_FOUND)
-                .into_response()
-        }
+        async move { Html(page).with_status(StatusCode::NOT_FOUND).into_response() }
     }))
 }

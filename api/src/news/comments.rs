@@ -61,14 +61,7 @@ pub async fn create(
     };
     match comment::Entity::insert(row).exec(db).await {
         Ok(inserted) => Ok(Some(inserted.last_insert_id)),
-        Err(err)
-            if matches!(
-                err.sql_err(),
-                Some(SqlErr::ForeignKeyConstraintViolation(_))
-            ) =>
-        {
-            Ok(None)
-        }
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => Ok(None),
         Err(err) => Err(err),
     }
 }

@@ -3,9 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, TransactionTrait,
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query},
 };
 
@@ -60,18 +59,9 @@ pub async fn page_newest_first(
 
 /// How many posts [`page_newest_first`] pages through. One author's count is an index range;
 /// the count of all posts (the homepage's) comes from `totals`, so it does not grow with the site.
-pub async fn count(
-    db: &DatabaseConnection,
-    totals: &PostTotal,
-    author: Option<i32>,
-) -> Result<u64, DbErr> {
+pub async fn count(db: &DatabaseConnection, totals: &PostTotal, author: Option<i32>) -> Result<u64, DbErr> {
     match author {
-        Some(author) => {
-            post::Entity::find()
-                .filter(post::Column::UserId.eq(author))
-                .count(db)
-                .await
-        }
+        Some(author) => post::Entity::find().filter(post::Column::UserId.eq(author)).count(db).await,
         None => totals.get(db).await,
     }
 }
@@ -95,16 +85,11 @@ impl PostTotal {
 
     pub fn new(db: &DatabaseConnection) -> Self {
         let exact = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
-        Self {
-            exact,
-            state: Default::default(),
-        }
+        Self { exact, state: Default::default() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, TotalState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     async fn get(&self, db: &DatabaseConnection) -> Result<u64, DbErr> {
@@ -139,11 +124,7 @@ pub async fn summary(
     id: i32,
     viewer: Option<i32>,
 ) -> Result<Option<Summary>, DbErr> {
-    summaries(viewer)
-        .filter(post::Column::Id.eq(id))
-        .into_model::<Summary>()
-        .one(db)
-        .await
+    summaries(viewer).filter(post::Column::Id.eq(id)).into_model::<Summary>().one(db).await
 }
 
 fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
@@ -161,31 +142,17 @@ fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
         ])
         .column(user::Column::Username)
         .join(JoinType::InnerJoin, post::Relation::User.def())
+        .column_as(count_for_post(vote::Entity, vote::Column::PostId, None), "vote_count")
+        .column_as(count_for_post(comment::Entity, comment::Column::PostId, None), "comment_count")
         .column_as(
-            count_for_post(vote::Entity, vote::Column::PostId, None),
-            "vote_count",
-        )
-        .column_as(
-            count_for_post(comment::Entity, comment::Column::PostId, None),
-            "comment_count",
-        )
-        .column_as(
-            count_for_post(
-                vote::Entity,
-                vote::Column::PostId,
-                Some((vote::Column::UserId, viewer)),
-            ),
+            count_for_post(vote::Entity, vote::Column::PostId, Some((vote::Column::UserId, viewer))),
             "viewer_votes",
         )
 }
 
 /// `(SELECT COUNT(*) FROM entity WHERE entity.post_id = posts.id [AND entity.user_id = user])`:
 /// a correlated subquery that an index on `post_id` answers without touching other posts.
-fn count_for_post<E: EntityTrait>(
-    entity: E,
-    post_id: E::Column,
-    user: Option<(E::Column, i32)>,
-) -> Expr {
+fn count_for_post<E: EntityTrait>(entity: E, post_id: E::Column, user: Option<(E::Column, i32)>) -> Expr {
     let mut query = Query::select();
     query
         .expr(Func::count(Expr::col(Asterisk)))
@@ -199,12 +166,7 @@ fn count_for_post<E: EntityTrait>(
 
 /// Who wrote a post, if it exists.
 pub async fn author_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<i32>, DbErr> {
-    post::Entity::find_by_id(id)
-        .select_only()
-        .column(post::Column::UserId)
-        .into_tuple::<i32>()
-        .one(db)
-        .await
+    post::Entity::find_by_id(id).select_only().column(post::Column::UserId).into_tuple::<i32>().one(db).await
 }
 
 /// Adds a post; answers its id.
@@ -258,14 +220,8 @@ pub async fn delete(db: &DatabaseConnection, id: i32, author: i32) -> Result<boo
     if deleted == 0 {
         return Ok(false);
     }
-    vote::Entity::delete_many()
-        .filter(vote::Column::PostId.eq(id))
-        .exec(&txn)
-        .await?;
-    comment::Entity::delete_many()
-        .filter(comment::Column::PostId.eq(id))
-        .exec(&txn)
-        .await?;
+    vote::Entity::delete_many().filter(vote::Column::PostId.eq(id)).exec(&txn).await?;
+    comment::Entity::delete_many().filter(comment::Column::PostId.eq(id)).exec(&txn).await?;
     txn.commit().await?;
     Ok(true)
 }

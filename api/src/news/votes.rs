@@ -1,8 +1,7 @@
 //! Upvotes: one per user and post, kept so by the primary key rather than by checking first.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, SqlErr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, SqlErr,
 };
 
 use crate::entities::vote;
@@ -23,11 +22,7 @@ pub async fn cast(
     post: i32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Cast, DbErr> {
-    let row = vote::ActiveModel {
-        user_id: Set(user),
-        post_id: Set(post),
-        created_at: Set(now),
-    };
+    let row = vote::ActiveModel { user_id: Set(user), post_id: Set(post), created_at: Set(now) };
     match vote::Entity::insert(row).exec_without_returning(db).await {
         Ok(_) => Ok(Cast::Counted),
         Err(err) => match err.sql_err() {
@@ -50,8 +45,5 @@ pub async fn withdraw(db: &impl ConnectionTrait, user: i32, post: i32) -> Result
 
 /// How many upvotes `post` has.
 pub async fn count(db: &impl ConnectionTrait, post: i32) -> Result<u64, DbErr> {
-    vote::Entity::find()
-        .filter(vote::Column::PostId.eq(post))
-        .count(db)
-        .await
+    vote::Entity::find().filter(vote::Column::PostId.eq(post)).count(db).await
 }

@@ -27,10 +27,7 @@ async fn signing_up_creates_the_account_and_logs_the_browser_in() {
 async fn a_username_taken_in_another_case_is_a_conflict_and_writes_nothing() {
     each_backend(|app| async move {
         app.signed_up("Ada").await;
-        let resp = app
-            .client()
-            .sign_up("aDA", "other@example.com", PASSWORD)
-            .await;
+        let resp = app.client().sign_up("aDA", "other@example.com", PASSWORD).await;
         let body = assert_error(resp, StatusCode::CONFLICT, "username_taken").await;
         assert_eq!(body["field"], "username");
         assert_eq!(app.count("users").await, 1);
@@ -73,12 +70,8 @@ async fn every_sign_up_rule_is_a_422_naming_its_field() {
         let browser = app.client();
         for (username, email, password, field) in cases {
             let resp = browser.sign_up(username, email, password).await;
-            let body =
-                assert_error(resp, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-            assert_eq!(
-                body["field"], *field,
-                "{username} / {email} / {password}: {body}"
-            );
+            let body = assert_error(resp, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(body["field"], *field, "{username} / {email} / {password}: {body}");
         }
         assert_eq!(app.count("users").await, 0);
         assert_eq!(app.count("sessions").await, 0);
@@ -91,18 +84,9 @@ async fn a_password_of_128_characters_in_any_script_is_accepted() {
     each_backend(|app| async move {
         let password = "пароль-".repeat(18) + "ab";
         assert_eq!(password.chars().count(), 128);
-        let resp = app
-            .client()
-            .sign_up("ivan", "ivan@example.com", &password)
-            .await;
+        let resp = app.client().sign_up("ivan", "ivan@example.com", &password).await;
         assert_eq!(resp.status(), StatusCode::CREATED);
-        assert_eq!(
-            app.client()
-                .log_in("ivan@example.com", &password)
-                .await
-                .status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.client().log_in("ivan@example.com", &password).await.status(), StatusCode::OK);
     })
     .await;
 }
@@ -125,14 +109,8 @@ async fn logging_in_works_with_the_email_in_any_case() {
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     each_backend(|app| async move {
         app.signed_up("ada").await;
-        let wrong = app
-            .client()
-            .log_in("ada@example.com", "not-the-password")
-            .await;
-        let unknown = app
-            .client()
-            .log_in("nobody@example.com", "not-the-password")
-            .await;
+        let wrong = app.client().log_in("ada@example.com", "not-the-password").await;
+        let unknown = app.client().log_in("nobody@example.com", "not-the-password").await;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(wrong.status(), unknown.status());
         let headers = |resp: &reqwest::Response| {
@@ -158,23 +136,11 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
 async fn a_long_password_does_not_match_its_first_72_bytes() {
     each_backend(|app| async move {
         let password = "k7#q".repeat(25);
-        let resp = app
-            .client()
-            .sign_up("ada", "ada@example.com", &password)
-            .await;
+        let resp = app.client().sign_up("ada", "ada@example.com", &password).await;
         assert_eq!(resp.status(), StatusCode::CREATED);
-        let prefix = app
-            .client()
-            .log_in("ada@example.com", &password[..72])
-            .await;
+        let prefix = app.client().log_in("ada@example.com", &password[..72]).await;
         assert_error(prefix, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-        assert_eq!(
-            app.client()
-                .log_in("ada@example.com", &password)
-                .await
-                .status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.client().log_in("ada@example.com", &password).await.status(), StatusCode::OK);
     })
     .await;
 }
@@ -206,32 +172,16 @@ async fn ten_failed_logins_lock_the_account_for_the_window_even_with_the_right_p
         app.signed_up("ada").await;
         let attacker = app.client();
         for _ in 0..10 {
-            let resp = attacker
-                .log_in("ada@example.com", "guess-guess-guess")
-                .await;
+            let resp = attacker.log_in("ada@example.com", "guess-guess-guess").await;
             assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
         }
         let resp = app.client().log_in("ada@example.com", PASSWORD).await;
-        let retry_after: u64 = resp.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(
-            (1..=900).contains(&retry_after),
-            "Retry-After {retry_after}"
-        );
+        let retry_after: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry_after), "Retry-After {retry_after}");
         assert_error(resp, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").await;
 
-        app.clock
-            .advance(std::time::Duration::from_secs(15 * 60 + 1));
-        assert_eq!(
-            app.client()
-                .log_in("ada@example.com", PASSWORD)
-                .await
-                .status(),
-            StatusCode::OK
-        );
+        app.clock.advance(std::time::Duration::from_secs(15 * 60 + 1));
+        assert_eq!(app.client().log_in("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
     })
     .await;
 }
@@ -240,14 +190,9 @@ async fn ten_failed_logins_lock_the_account_for_the_window_even_with_the_right_p
 async fn unknown_emails_are_throttled_the_same_way() {
     each_backend(|app| async move {
         for _ in 0..10 {
-            app.client()
-                .log_in("nobody@example.com", "guess-guess-guess")
-                .await;
+            app.client().log_in("nobody@example.com", "guess-guess-guess").await;
         }
-        let resp = app
-            .client()
-            .log_in("nobody@example.com", "guess-guess-guess")
-            .await;
+        let resp = app.client().log_in("nobody@example.com", "guess-guess-guess").await;
         assert!(resp.headers().contains_key("retry-after"));
         assert_error(resp, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").await;
     })
@@ -261,9 +206,7 @@ async fn failures_from_one_address_are_throttled_across_accounts() {
         |app| async move {
             app.signed_up("ada").await;
             for who in ["a", "b", "c"] {
-                app.client()
-                    .log_in(&format!("{who}@example.com"), "guess-guess-guess")
-                    .await;
+                app.client().log_in(&format!("{who}@example.com"), "guess-guess-guess").await;
             }
             let resp = app.client().log_in("ada@example.com", PASSWORD).await;
             assert_error(resp, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").await;
@@ -277,29 +220,13 @@ async fn a_successful_login_clears_the_account_failures() {
     each_backend(|app| async move {
         app.signed_up("ada").await;
         for _ in 0..9 {
-            app.client()
-                .log_in("ada@example.com", "guess-guess-guess")
-                .await;
+            app.client().log_in("ada@example.com", "guess-guess-guess").await;
         }
-        assert_eq!(
-            app.client()
-                .log_in("ada@example.com", PASSWORD)
-                .await
-                .status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.client().log_in("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
         for _ in 0..9 {
-            app.client()
-                .log_in("ada@example.com", "guess-guess-guess")
-                .await;
+            app.client().log_in("ada@example.com", "guess-guess-guess").await;
         }
-        assert_eq!(
-            app.client()
-                .log_in("ada@example.com", PASSWORD)
-                .await
-                .status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.client().log_in("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
     })
     .await;
 }
@@ -309,9 +236,7 @@ async fn the_throttle_holds_across_a_restart() {
     each_backend(|app| async move {
         app.signed_up("ada").await;
         for _ in 0..10 {
-            app.client()
-                .log_in("ada@example.com", "guess-guess-guess")
-                .await;
+            app.client().log_in("ada@example.com", "guess-guess-guess").await;
         }
         let app = app.restart().await;
         let resp = app.client().log_in("ada@example.com", PASSWORD).await;
@@ -324,14 +249,10 @@ async fn the_throttle_holds_across_a_restart() {
 async fn login_checks_its_fields() {
     each_backend(|app| async move {
         let browser = app.client();
-        let resp = browser
-            .post("/api/users/login", &json!({"email": "ada@example.com"}))
-            .await;
+        let resp = browser.post("/api/users/login", &json!({"email": "ada@example.com"})).await;
         let body = assert_error(resp, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(body["field"], "password");
-        let resp = browser
-            .post("/api/users/login", &json!({"email": 7, "password": "x"}))
-            .await;
+        let resp = browser.post("/api/users/login", &json!({"email": 7, "password": "x"})).await;
         let body = assert_error(resp, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(body["field"], "email");
     })

@@ -16,9 +16,7 @@ use crate::{
 async fn set_reachable(admin_url: &str, name: &str, reachable: bool) {
     let admin = Database::connect(admin_url).await.unwrap();
     admin
-        .execute_unprepared(&format!(
-            "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {reachable}"
-        ))
+        .execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {reachable}"))
         .await
         .unwrap();
     if !reachable {
@@ -41,32 +39,19 @@ async fn a_database_outage_is_503_with_retry_after_and_the_same_cookie_works_aft
         if app.test_database().backend != Backend::Postgres {
             return; // Cutting access to one database is a PostgreSQL switch; SQLite has no server.
         }
-        let resp = app
-            .client()
-            .sign_up("ada", "ada@example.com", PASSWORD)
-            .await;
+        let resp = app.client().sign_up("ada", "ada@example.com", PASSWORD).await;
         let token = issued_token(&resp).unwrap();
         let browser = app.client_with_cookie(&token);
         let id = post(&browser, "before the outage").await["id"].clone();
 
         set_reachable(&admin_url, &name, false).await;
-        for path in [
-            "/api/session",
-            "/api/posts",
-            &format!("/api/posts/{id}"),
-            "/api/health",
-        ] {
+        for path in ["/api/session", "/api/posts", &format!("/api/posts/{id}"), "/api/health"] {
             let resp = browser.get(path).await;
             assert!(resp.headers().contains_key("retry-after"), "{path}");
-            assert!(
-                resp.headers().get("set-cookie").is_none(),
-                "{path}: the cookie is left alone"
-            );
+            assert!(resp.headers().get("set-cookie").is_none(), "{path}: the cookie is left alone");
             assert_error(resp, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
         }
-        let resp = browser
-            .put(&format!("/api/posts/{id}/vote"), &json!({}))
-            .await;
+        let resp = browser.put(&format!("/api/posts/{id}/vote"), &json!({})).await;
         assert_error(resp, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
 
         set_reachable(&admin_url, &name, true).await;
@@ -80,13 +65,8 @@ async fn a_database_outage_is_503_with_retry_after_and_the_same_cookie_works_aft
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let session = back.expect("the service recovers once the database is back");
-        assert_eq!(
-            session["user"]["username"], "ada",
-            "the same cookie works again"
-        );
-        let resp = browser
-            .put(&format!("/api/posts/{id}/vote"), &json!({}))
-            .await;
+        assert_eq!(session["user"]["username"], "ada", "the same cookie works again");
+        let resp = browser.put(&format!("/api/posts/{id}/vote"), &json!({})).await;
         assert_eq!(resp.status(), StatusCode::OK);
     })
     .await;
@@ -107,12 +87,16 @@ async fn many_concurrent_writers_never_see_the_database_locked() {
                 let mut statuses = Vec::new();
                 for round in 0..5 {
                     let own = writer
-                        .post("/api/posts", &json!({"title": format!("{n}/{round}"), "post_url": "https://example.com"}))
+                        .post(
+                            "/api/posts",
+                            &json!({"title": format!("{n}/{round}"), "post_url": "https://example.com"}),
+                        )
                         .await;
                     statuses.push(own.status());
                     let comment = json!({"post_id": target, "comment_text": format!("{n} says {round}")});
                     statuses.push(writer.post("/api/comments", &comment).await.status());
-                    statuses.push(writer.put(&format!("/api/posts/{target}/vote"), &json!({})).await.status());
+                    statuses
+                        .push(writer.put(&format!("/api/posts/{target}/vote"), &json!({})).await.status());
                     statuses.push(writer.delete(&format!("/api/posts/{target}/vote")).await.status());
                 }
                 statuses

@@ -26,10 +26,7 @@ pub enum Backend {
 /// (`CI=true`) both server URLs are required: a missing one fails the run instead of skipping.
 pub fn backends() -> Vec<Backend> {
     let mut backends = vec![Backend::Sqlite];
-    for (var, backend) in [
-        ("TEST_POSTGRES_URL", Backend::Postgres),
-        ("TEST_MYSQL_URL", Backend::MySql),
-    ] {
+    for (var, backend) in [("TEST_POSTGRES_URL", Backend::Postgres), ("TEST_MYSQL_URL", Backend::MySql)] {
         match std::env::var(var) {
             Ok(url) if !url.is_empty() => backends.push(backend),
             _ if std::env::var("CI").as_deref() == Ok("true") => {
@@ -70,10 +67,7 @@ where
 /// The server's logs, shown with a failing test's output (`TEST_LOG=debug` for more).
 fn init_logs() {
     let filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_test_writer()
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
 }
 
 pub fn test_config(database_url: &str) -> Config {
@@ -110,28 +104,16 @@ impl TestDatabase {
             "jtn_test_{}_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
         );
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-                Self {
-                    backend,
-                    url,
-                    admin: None,
-                    _dir: Some(dir),
-                }
+                Self { backend, url, admin: None, _dir: Some(dir) }
             }
             Backend::Postgres | Backend::MySql => {
-                let var = if backend == Backend::Postgres {
-                    "TEST_POSTGRES_URL"
-                } else {
-                    "TEST_MYSQL_URL"
-                };
+                let var = if backend == Backend::Postgres { "TEST_POSTGRES_URL" } else { "TEST_MYSQL_URL" };
                 let admin_url = std::env::var(var).unwrap();
                 let admin = Database::connect(&admin_url)
                     .await
@@ -144,12 +126,7 @@ impl TestDatabase {
                 admin.execute_unprepared(&create).await.unwrap();
                 admin.close().await.unwrap();
                 let url = replace_database(&admin_url, &name);
-                Self {
-                    backend,
-                    url,
-                    admin: Some((admin_url, name)),
-                    _dir: None,
-                }
+                Self { backend, url, admin: Some((admin_url, name)), _dir: None }
             }
         }
     }
@@ -177,10 +154,7 @@ impl Drop for TestDatabase {
         };
         // Drop runs outside any runtime we may block: use a thread with its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
                 if let Ok(admin) = Database::connect(&admin_url).await {
                     let _ = admin.execute_unprepared(&drop).await;
@@ -211,31 +185,17 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn(config: Config, database: Option<TestDatabase>) -> Self {
         let statements = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let mut server_db = just_tech_news::db::connect(&config.database_url)
-            .await
-            .unwrap();
+        let mut server_db = just_tech_news::db::connect(&config.database_url).await.unwrap();
         let log = statements.clone();
-        server_db
-            .set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
-        let app = Application::build_on(config.clone(), server_db)
-            .await
-            .expect("the application starts");
+        server_db.set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
+        let app = Application::build_on(config.clone(), server_db).await.expect("the application starts");
         let address = app.local_addr();
         let state = app.state().clone();
         let server = tokio::spawn(async move {
             app.run_until(std::future::pending()).await.unwrap();
         });
         let db = Database::connect(&config.database_url).await.unwrap();
-        Self {
-            address,
-            clock: config.clock.clone(),
-            config,
-            state,
-            db,
-            database,
-            statements,
-            server,
-        }
+        Self { address, clock: config.clock.clone(), config, state, db, database, statements, server }
     }
 
     /// The SQL statements the server ran while `work` ran.
@@ -250,9 +210,7 @@ impl TestApp {
     pub async fn restart(self) -> Self {
         self.server.abort();
         let _ = self.server.await;
-        let Self {
-            config, database, ..
-        } = self;
+        let Self { config, database, .. } = self;
         Self::spawn(config, database).await
     }
 
@@ -285,25 +243,14 @@ impl TestApp {
     /// A new browser whose cookie jar already holds `token` (planted by someone else).
     pub fn client_with_cookie(&self, token: &str) -> Client {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        jar.add_cookie_str(
-            &format!("jtn_session={token}; Path=/"),
-            &self.url("/").parse().unwrap(),
-        );
-        Client {
-            inner: reqwest::Client::builder()
-                .cookie_provider(jar)
-                .build()
-                .unwrap(),
-            base: self.url(""),
-        }
+        jar.add_cookie_str(&format!("jtn_session={token}; Path=/"), &self.url("/").parse().unwrap());
+        Client { inner: reqwest::Client::builder().cookie_provider(jar).build().unwrap(), base: self.url("") }
     }
 
     /// A new browser, signed up (and so logged in) as `username`.
     pub async fn signed_up(&self, username: &str) -> (Client, i64) {
         let client = self.client();
-        let resp = client
-            .sign_up(username, &format!("{username}@example.com"), PASSWORD)
-            .await;
+        let resp = client.sign_up(username, &format!("{username}@example.com"), PASSWORD).await;
         assert_eq!(resp.status(), StatusCode::CREATED, "sign-up of {username}");
         let body: Value = resp.json().await.unwrap();
         (client, body["id"].as_i64().unwrap())
@@ -316,12 +263,7 @@ impl TestApp {
 
     pub async fn scalar(&self, sql: &str) -> i64 {
         let backend = self.db.get_database_backend();
-        let row = self
-            .db
-            .query_one_raw(Statement::from_string(backend, sql))
-            .await
-            .unwrap()
-            .unwrap();
+        let row = self.db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
         row.try_get_by_index::<i64>(0).unwrap()
     }
 }
@@ -343,30 +285,15 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.inner
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.inner.post(self.url(path)).json(body).send().await.unwrap()
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> Response {
-        self.inner
-            .put(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.inner.put(self.url(path)).json(body).send().await.unwrap()
     }
 
     pub async fn delete_json(&self, path: &str, body: &Value) -> Response {
-        self.inner
-            .delete(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.inner.delete(self.url(path)).json(body).send().await.unwrap()
     }
 
     pub async fn delete(&self, path: &str) -> Response {
@@ -374,27 +301,15 @@ impl Client {
     }
 
     pub async fn sign_up(&self, username: &str, email: &str, password: &str) -> Response {
-        self.post(
-            "/api/users",
-            &json!({"username": username, "email": email, "password": password}),
-        )
-        .await
+        self.post("/api/users", &json!({"username": username, "email": email, "password": password})).await
     }
 
     pub async fn log_in(&self, email: &str, password: &str) -> Response {
-        self.post(
-            "/api/users/login",
-            &json!({"email": email, "password": password}),
-        )
-        .await
+        self.post("/api/users/login", &json!({"email": email, "password": password})).await
     }
 
     pub async fn log_out(&self) -> Response {
-        self.inner
-            .post(self.url("/api/users/logout"))
-            .send()
-            .await
-            .unwrap()
+        self.inner.post(self.url("/api/users/logout")).send().await.unwrap()
     }
 
     /// `GET /api/session`'s body, asserting it answered 200.
@@ -415,14 +330,11 @@ impl Client {
 
 /// The session token in a response's `Set-Cookie`, if it sets a non-empty one.
 pub fn issued_token(resp: &Response) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|value| {
-            let value = value.to_str().ok()?;
-            let token = value.strip_prefix("jtn_session=")?.split(';').next()?;
-            (!token.is_empty()).then(|| token.to_owned())
-        })
+    resp.headers().get_all("set-cookie").iter().find_map(|value| {
+        let value = value.to_str().ok()?;
+        let token = value.strip_prefix("jtn_session=")?.split(';').next()?;
+        (!token.is_empty()).then(|| token.to_owned())
+    })
 }
 
 /// A response's single `Set-Cookie` value.
@@ -435,22 +347,10 @@ pub fn set_cookie(resp: &Response) -> String {
 /// Asserts the response is our JSON error with this status and code; returns the body.
 pub async fn assert_error(resp: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(resp.status(), status, "status");
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        content_type.starts_with("application/json"),
-        "content type {content_type}"
-    );
+    let content_type = resp.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("application/json"), "content type {content_type}");
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], code, "body {body}");
-    assert!(
-        body["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "a message in {body}"
-    );
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "a message in {body}");
     body
 }

@@ -17,11 +17,7 @@ struct Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn start(database_url: &str, bcrypt_cost: u32) -> Server {
@@ -61,32 +57,20 @@ impl Drop for Server {
 }
 
 fn signal(server: &Server, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(server.child.id().to_string())
-        .status()
-        .unwrap();
+    let status =
+        Command::new("kill").arg(format!("-{name}")).arg(server.child.id().to_string()).status().unwrap();
     assert!(status.success());
 }
 
 fn browser(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("cookie", format!("jtn_session={token}").parse().unwrap());
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
 }
 
 fn token_of(resp: &reqwest::Response) -> String {
     let cookie = resp.headers()["set-cookie"].to_str().unwrap();
-    cookie
-        .strip_prefix("jtn_session=")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+    cookie.strip_prefix("jtn_session=").unwrap().split(';').next().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -96,12 +80,7 @@ async fn a_killed_server_comes_back_with_sessions_posts_and_votes() {
         let mut server = start(&db.url, 4).await;
         let http = reqwest::Client::new();
         let body = json!({"username": "ada", "email": "ada@example.com", "password": PASSWORD});
-        let resp = http
-            .post(format!("{}/api/users", server.url))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let resp = http.post(format!("{}/api/users", server.url)).json(&body).send().await.unwrap();
         let ada = browser(&token_of(&resp));
         let post = json!({"title": "survives", "post_url": "https://example.com"});
         let created: Value = ada
@@ -114,32 +93,17 @@ async fn a_killed_server_comes_back_with_sessions_posts_and_votes() {
             .await
             .unwrap();
         let id = &created["id"];
-        ada.put(format!("{}/api/posts/{id}/vote", server.url))
-            .send()
-            .await
-            .unwrap();
+        ada.put(format!("{}/api/posts/{id}/vote", server.url)).send().await.unwrap();
 
         server.child.kill().unwrap(); // SIGKILL: no chance to flush anything
         server.child.wait().unwrap();
         let server = start(&db.url, 4).await;
 
-        let session: Value = ada
-            .get(format!("{}/api/session", server.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let session: Value =
+            ada.get(format!("{}/api/session", server.url)).send().await.unwrap().json().await.unwrap();
         assert_eq!(session["user"]["username"], "ada", "{backend:?}");
-        let detail: Value = ada
-            .get(format!("{}/api/posts/{id}", server.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let detail: Value =
+            ada.get(format!("{}/api/posts/{id}", server.url)).send().await.unwrap().json().await.unwrap();
         assert_eq!(
             (detail["title"].as_str(), detail["vote_count"].as_i64()),
             (Some("survives"), Some(1)),
@@ -158,29 +122,15 @@ async fn sigterm_lets_requests_in_flight_finish_then_stops() {
     let url = server.url.clone();
     let in_flight = tokio::spawn(async move {
         let body = json!({"username": "ada", "email": "ada@example.com", "password": PASSWORD});
-        reqwest::Client::new()
-            .post(format!("{url}/api/users"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+        reqwest::Client::new().post(format!("{url}/api/users")).json(&body).send().await.unwrap()
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     signal(&server, "TERM");
-    assert!(
-        !in_flight.is_finished(),
-        "the signal arrived while the sign-up was in flight"
-    );
+    assert!(!in_flight.is_finished(), "the signal arrived while the sign-up was in flight");
     let resp = in_flight.await.unwrap();
-    assert_eq!(
-        resp.status(),
-        StatusCode::CREATED,
-        "the request in flight finished"
-    );
+    assert_eq!(resp.status(), StatusCode::CREATED, "the request in flight finished");
     let token = token_of(&resp);
-    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap())
-        .await
-        .unwrap();
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap()).await.unwrap();
     assert!(status.success(), "a clean exit: {status}");
 
     let server = start(&db.url, 4).await;
@@ -192,8 +142,5 @@ async fn sigterm_lets_requests_in_flight_finish_then_stops() {
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        session["user"]["username"], "ada",
-        "the sign-up was written whole"
-    );
+    assert_eq!(session["user"]["username"], "ada", "the sign-up was written whole");
 }

@@ -13,10 +13,7 @@ async fn a_login_on_one_instance_is_a_login_on_all_and_so_is_a_logout() {
             return;
         }
         let second = first.sibling().await;
-        let resp = first
-            .client()
-            .sign_up("ada", "ada@example.com", PASSWORD)
-            .await;
+        let resp = first.client().sign_up("ada", "ada@example.com", PASSWORD).await;
         let token = issued_token(&resp).unwrap();
 
         let on_first = first.client_with_cookie(&token);
@@ -43,10 +40,7 @@ async fn the_login_throttle_counts_attempts_made_through_every_instance() {
         first.signed_up("ada").await;
         for n in 0..10 {
             let instance = if n % 2 == 0 { &first } else { &second };
-            let resp = instance
-                .client()
-                .log_in("ada@example.com", "guess-guess-guess")
-                .await;
+            let resp = instance.client().log_in("ada@example.com", "guess-guess-guess").await;
             assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
         }
         for instance in [&first, &second] {

@@ -17,13 +17,8 @@ async fn a_state_change_from_another_origin_is_refused_before_the_handler() {
             ("sec-fetch-site", "cross-site"),
             ("sec-fetch-site", "same-site"),
         ] {
-            let resp = http
-                .post(app.url("/api/users"))
-                .header(header, value)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let resp =
+                http.post(app.url("/api/users")).header(header, value).json(&body).send().await.unwrap();
             assert_error(resp, StatusCode::FORBIDDEN, "cross_site_request").await;
         }
         assert_eq!(app.count("users").await, 0, "no handler ran");
@@ -77,12 +72,7 @@ async fn reads_from_another_origin_are_answered_without_cors() {
 async fn every_response_carries_the_security_headers() {
     each_backend(|app| async move {
         let browser = app.client();
-        for path in [
-            "/api/session",
-            "/api/health",
-            "/api/nothing-here",
-            "/api/openapi.json",
-        ] {
+        for path in ["/api/session", "/api/health", "/api/nothing-here", "/api/openapi.json"] {
             let resp = browser.get(path).await;
             let headers = resp.headers();
             assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
@@ -91,10 +81,7 @@ async fn every_response_carries_the_security_headers() {
         }
         let resp = browser.get("/api/session").await;
         let csp = resp.headers()["content-security-policy"].to_str().unwrap();
-        assert!(
-            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
-            "{csp}"
-        );
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
     })
     .await;
 }

@@ -25,14 +25,8 @@ fn every_operation_has_an_id_a_summary_and_documented_errors() {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let name = format!("{method} {path}");
-            assert!(
-                op["operationId"].as_str().is_some_and(|s| !s.is_empty()),
-                "{name}: operationId"
-            );
-            assert!(
-                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-                "{name}: summary"
-            );
+            assert!(op["operationId"].as_str().is_some_and(|s| !s.is_empty()), "{name}: operationId");
+            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name}: summary");
             assert!(op["responses"]["503"].is_object(), "{name}: 503 documented");
         }
     }
@@ -50,11 +44,45 @@ fn operations_that_need_a_login_declare_the_cookie_scheme() {
             let secured = op.get("security").is_some();
             let says_401 = op["responses"]["401"].is_object();
             if secured {
-                assert!(
-                    says_401,
-                    "{method} {path} needs a login but documents no 401"
-                );
+                assert!(says_401, "{method} {path} needs a login but documents no 401");
             }
         }
     }
+}
+
+#[test]
+fn the_spec_states_the_same_rules_the_server_enforces() {
+    use just_tech_news::domain::{EMAIL_PATTERN, NOT_BLANK_PATTERN, POST_URL_PATTERN, USERNAME_PATTERN};
+    let spec = generated();
+    let schemas = &spec["components"]["schemas"];
+    let pattern = |schema: &str, field: &str| {
+        schemas[schema]["properties"][field]["pattern"].as_str().map(str::to_owned)
+    };
+    assert_eq!(pattern("SignUp", "username").as_deref(), Some(USERNAME_PATTERN));
+    assert_eq!(pattern("SignUp", "email").as_deref(), Some(EMAIL_PATTERN));
+    assert_eq!(pattern("Login", "email").as_deref(), Some(EMAIL_PATTERN));
+    assert_eq!(pattern("NewPost", "post_url").as_deref(), Some(POST_URL_PATTERN));
+    for (schema, field) in [("NewPost", "title"), ("PostEdit", "title"), ("NewComment", "comment_text")] {
+        assert_eq!(pattern(schema, field).as_deref(), Some(NOT_BLANK_PATTERN), "{schema}.{field}");
+    }
+}
+
+#[test]
+fn named_schemas_are_plain_references_and_the_session_user_is_nullable() {
+    let spec = generated();
+    let text = spec.to_string();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            if name == "SessionInfo" && field == "user" {
+                continue;
+            }
+            assert!(property.get("allOf").is_none(), "{name}.{field} wraps a reference in allOf");
+        }
+    }
+    let user = &spec["components"]["schemas"]["SessionInfo"]["properties"]["user"];
+    assert_eq!(user["nullable"], true, "{text:.0}{user}");
+    assert!(
+        spec["components"]["schemas"]["SessionInfo"]["required"].as_array().unwrap().contains(&"user".into())
+    );
 }

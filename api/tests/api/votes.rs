@@ -24,10 +24,7 @@ async fn voting_is_idempotent_and_answers_the_new_count() {
             let resp = ada.delete(&path).await;
             assert_eq!(resp.status(), StatusCode::OK);
             let body: Value = resp.json().await.unwrap();
-            assert_eq!(
-                body,
-                json!({"post_id": id, "vote_count": 0, "voted": false})
-            );
+            assert_eq!(body, json!({"post_id": id, "vote_count": 0, "voted": false}));
         }
         assert_eq!(app.count("votes").await, 0);
     })
@@ -38,18 +35,9 @@ async fn voting_is_idempotent_and_answers_the_new_count() {
 async fn voting_on_a_missing_post_is_a_404() {
     each_backend(|app| async move {
         let (ada, _) = app.signed_up("ada").await;
-        assert_error(
-            ada.put("/api/posts/999/vote", &json!({})).await,
-            StatusCode::NOT_FOUND,
-            "not_found",
-        )
-        .await;
-        assert_error(
-            ada.delete("/api/posts/999/vote").await,
-            StatusCode::NOT_FOUND,
-            "not_found",
-        )
-        .await;
+        assert_error(ada.put("/api/posts/999/vote", &json!({})).await, StatusCode::NOT_FOUND, "not_found")
+            .await;
+        assert_error(ada.delete("/api/posts/999/vote").await, StatusCode::NOT_FOUND, "not_found").await;
         assert_eq!(app.count("votes").await, 0);
     })
     .await;
@@ -91,12 +79,7 @@ async fn twenty_users_voting_at_once_leave_twenty_votes() {
             assert_eq!(status.unwrap(), StatusCode::OK);
         }
         assert_eq!(app.count("votes").await, 20);
-        let detail: Value = ada
-            .get(&format!("/api/posts/{id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let detail: Value = ada.get(&format!("/api/posts/{id}")).await.json().await.unwrap();
         assert_eq!(detail["vote_count"], 20);
     })
     .await;
