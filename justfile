@@ -20,6 +20,15 @@ e2e:
     cargo build
     JTN_BIN="{{CARGO_TARGET_DIR}}/debug/just-tech-news" npm run test:e2e
 
+# Spec-driven fuzzing (schemathesis) and a generated client against a live server.
+contract:
+    cargo build
+    JTN_BIN="{{CARGO_TARGET_DIR}}/debug/just-tech-news" bash tests/contract/run
+
+# Load benchmark: `just bench` (SQLite) or `just bench postgres`; see bench/README.md.
+bench backend="sqlite":
+    bash bench/run {{backend}}
+
 # Regenerate the committed OpenAPI spec.
 openapi:
     cargo run -q -- openapi > openapi.json

@@ -1,0 +1,734 @@
+#!/usr/bin/env python3
+"""Load benchmark driver for Just Tech News (called by bench/run; stdlib only).
+
+Phases:
+  0. fresh database, start the server, create a few users / a post / a comment / a vote through
+     the API, stop the server and read those rows back: that is the exact row shape to copy.
+  1. bulk-load to 1,000 users and 1,000 posts (5 comments, 10 votes per post), start, measure (g) at 1k.
+  2. bulk-load to 10,000 posts / 50,000 comments / 100,000 votes, start (start-to-ready, idle RSS),
+     run scenarios (a)-(f) and (g) at 10k.
+  3. bulk-load to 100,000 posts (500,000 comments, 1,000,000 votes), start, measure (g) at 100k.
+Then print the table with the issue-7 targets.
+"""
+
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+BACKEND = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
+BIN = os.environ.get("JTN_BIN", "/root/.cache/jtn-target/release/just-tech-news")
+PORT = int(os.environ.get("BENCH_PORT", "3917"))
+DURATION = int(os.environ.get("BENCH_DURATION", "8"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
+CONNS = 64
+PASSWORD = "bench-password-123x"
+API_USERS = 8          # signed up through the API (their cookies drive the logged-in scenarios)
+USERS = 1000
+COMMENTS_PER_POST = 5
+VOTES_PER_POST = 10
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORK = tempfile.mkdtemp(prefix="jtn-bench-")
+PGHOST = os.environ.get("PGHOST", "127.0.0.1")
+PGPORT = os.environ.get("PGPORT", "5432")
+PGUSER = os.environ.get("PGUSER", "postgres")
+PGDB = f"jtn_bench_{int(time.time())}_{os.getpid()}"
+
+
+def log(msg):
+    print(f"==> {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# the server
+
+
+class Server:
+    """One server process; samples VmRSS / VmHWM from /proc while it runs."""
+
+    peak_kib = 0  # max VmHWM over every server process of the run
+    phases = []   # (label, VmHWM at stop) per server process
+    current = None
+
+    def __init__(self, database_url, label=""):
+        self.database_url = database_url
+        self.label = label
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ)
+        env.update(
+            BIND=f"127.0.0.1:{PORT}",
+            PUBLIC_URL=f"http://127.0.0.1:{PORT}",
+            DATABASE_URL=self.database_url,
+            WEB_DIR="",
+            BCRYPT_COST="12",
+            RUST_LOG="warn",
+            LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
+        )
+        self.log = open(os.path.join(WORK, "server.log"), "a")
+        t0 = time.perf_counter()
+        Server.current = self
+        self.proc = subprocess.Popen([BIN, "--no-demo"], env=env, cwd=WORK,
+                                     stdout=self.log, stderr=self.log)
+        while True:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"server exited with {self.proc.returncode}; see {WORK}/server.log")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+                c.request("GET", "/api/health")
+                if c.getresponse().status == 200:
+                    c.close()
+                    break
+                c.close()
+            except OSError:
+                pass
+            if time.perf_counter() - t0 > 60:
+                raise SystemExit("server not ready after 60 s")
+            time.sleep(0.001)
+        self.ready_ms = (time.perf_counter() - t0) * 1000
+        self.idle_rss_kib = self.status("VmRSS")
+        self._stop = False
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        return self
+
+    def cpu_s(self):
+        """User + system CPU seconds of the whole process (all threads) so far."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            return 0.0
+
+    def ctx_switches(self):
+        total = 0
+        for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{tid}/status") as f:
+                    for line in f:
+                        if "ctxt_switches" in line:
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
+
+    def status(self, field):
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _sample(self):
+        while not self._stop:
+            Server.peak_kib = max(Server.peak_kib, self.status("VmHWM"))
+            time.sleep(0.2)
+
+    def stop(self):
+        self.hwm_kib = self.status("VmHWM")
+        Server.peak_kib = max(Server.peak_kib, self.hwm_kib)
+        Server.phases.append((self.label, self.hwm_kib))
+        self._stop = True
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def call(method, path, body=None, cookie=None):
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    headers = {}
+    if body is not None:
+        body = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    if cookie:
+        headers["Cookie"] = cookie
+    c.request(method, path, body=body, headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    set_cookie = r.getheader("Set-Cookie")
+    c.close()
+    if not 200 <= r.status < 300:
+        raise SystemExit(f"{method} {path} -> {r.status} {data[:300]!r}")
+    cookie = set_cookie.split(";", 1)[0] if set_cookie else None
+    return (json.loads(data) if data else None), cookie
+
+
+# ---------------------------------------------------------------------------------------------
+# the database: sqlite3 module or psql
+
+
+class SqliteDb:
+    def __init__(self):
+        self.path = os.path.join(WORK, "bench.db")
+        self.url = f"sqlite://{self.path}?mode=rwc"
+
+    def rows(self, sql):
+        con = sqlite3.connect(self.path)
+        try:
+            return [tuple(r) for r in con.execute(sql)]
+        finally:
+            con.close()
+
+    def schema(self):
+        return "\n".join(r[0] for r in self.rows(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY tbl_name, type DESC"))
+
+    def copy(self, table, cols, rows):
+        con = sqlite3.connect(self.path)
+        con.execute("PRAGMA synchronous=OFF")
+        marks = ",".join("?" * len(cols))
+        with con:
+            con.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", rows)
+        con.close()
+
+    def finish_load(self):
+        con = sqlite3.connect(self.path)
+        if os.environ.get("BENCH_ANALYZE"):  # off: the server never runs ANALYZE itself
+            con.execute("ANALYZE")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+
+    def explain(self, sql):
+        return self.rows("EXPLAIN QUERY PLAN " + sql)
+
+    def drop(self):
+        pass
+
+
+class PostgresDb:
+    def __init__(self):
+        self.url = f"postgres://{PGUSER}@{PGHOST}:{PGPORT}/{PGDB}"
+        self.psql_base = ["psql", "-h", PGHOST, "-p", PGPORT, "-U", PGUSER, "-X", "-q",
+                          "-v", "ON_ERROR_STOP=1"]
+        subprocess.run(self.psql_base + ["-d", "postgres", "-c", f'CREATE DATABASE "{PGDB}"'],
+                       check=True)
+
+    def psql(self, sql, stdin=None):
+        return subprocess.run(self.psql_base + ["-d", PGDB, "-A", "-t", "-F", "\t", "-c", sql],
+                              input=stdin, check=True, capture_output=True, text=True).stdout
+
+    def rows(self, sql):
+        out = self.psql(sql)
+        return [tuple(None if v == "" else v for v in line.split("\t"))
+                for line in out.splitlines() if line]
+
+    def schema(self):
+        return subprocess.run(self.psql_base + ["-d", PGDB, "-c", r"\d users", "-c", r"\d posts",
+                                                "-c", r"\d comments", "-c", r"\d votes"],
+                              capture_output=True, text=True).stdout
+
+    def copy(self, table, cols, rows):
+        def esc(v):
+            if v is None:
+                return r"\N"
+            s = str(v)
+            return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+        data = "".join("\t".join(esc(v) for v in r) + "\n" for r in rows)
+        self.psql(f"COPY {table} ({','.join(cols)}) FROM STDIN", stdin=data)
+
+    def finish_load(self):
+        for t in ("users", "posts", "comments"):
+            self.psql(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))")
+        self.psql("VACUUM ANALYZE")
+
+    def explain(self, sql):
+        return self.rows("EXPLAIN ANALYZE " + sql)
+
+    def drop(self):
+        subprocess.run(self.psql_base + ["-d", "postgres", "-c", f'DROP DATABASE IF EXISTS "{PGDB}"'],
+                       capture_output=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# row shapes, learned from what the API wrote
+
+
+class Shape:
+    """Formats timestamps exactly like a sample value the API stored."""
+
+    def __init__(self, sample):
+        if isinstance(sample, datetime):  # never happens with sqlite3/psql text, kept for safety
+            sample = sample.isoformat()
+        m = re.match(r"^(\d{4}-\d{2}-\d{2})([ T])(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(.*)$", sample)
+        if not m:
+            raise SystemExit(f"unrecognised timestamp format: {sample!r}")
+        self.sep, self.frac, self.suffix = m.group(2), len(m.group(4) or ""), m.group(5)
+        self.sample = sample
+
+    def fmt(self, dt, rng):
+        s = dt.strftime("%Y-%m-%d") + self.sep + dt.strftime("%H:%M:%S")
+        if self.frac:
+            v = rng.randrange(10 ** self.frac)
+            v += 1 if v % 10 == 0 else 0  # a last digit of 0 would be trimmed by an "auto" precision
+            s += "." + str(v).rjust(self.frac, "0")
+        return s + self.suffix
+
+
+class Loader:
+    def __init__(self, db, learned):
+        self.db = db
+        self.L = learned
+        self.rng = random.Random(7)
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        self.users = learned["max_user"]
+        self.posts = learned["max_post"]
+        self.comments = learned["max_comment"]
+
+    def ts(self, dt):
+        return self.L["shape"].fmt(dt, self.rng)
+
+    def load_users(self, n):
+        rows = []
+        for uid in range(self.users + 1, n + 1):
+            name = f"bench_user_{uid}"
+            key = name.lower() if self.L["key_is_lower"] else name
+            rows.append((uid, name, key, f"{name}@example.com",
+                         self.L["hashes"][uid % len(self.L["hashes"])],
+                         self.ts(self.now - timedelta(days=400) + timedelta(minutes=uid))))
+        self.db.copy("users", ["id", "username", "username_key", "email", "password_hash",
+                               "created_at"], rows)
+        self.users = n
+
+    def load_posts(self, n, minutes_apart):
+        """Posts up to id n, each with COMMENTS_PER_POST comments and VOTES_PER_POST votes on
+        average; newer ids are newer posts; the newest bulk post is a minute old."""
+        posts, comments, votes = [], [], []
+        first = self.posts + 1
+        start = self.now - timedelta(minutes=minutes_apart * (n - first + 1))
+        for pid in range(first, n + 1):
+            at = start + timedelta(minutes=minutes_apart * (pid - first))
+            t = self.ts(at)
+            uid = self.rng.randint(1, self.users)
+            posts.append((pid, f"Bench post {pid}: {self.rng.choice(TITLES)}",
+                          f"https://example.com/{self.rng.choice(PATHS)}/{pid}", uid, t, t))
+            # Pairs of neighbouring posts share a fixed total: exactly 5 comments / 10 votes per post
+            # on average, but spread out (0-10 comments, 0-20 votes).
+            if (pid - first) % 2 == 0:
+                dc = self.rng.randint(0, COMMENTS_PER_POST) if pid < n else 0
+                dv = self.rng.randint(0, VOTES_PER_POST) if pid < n else 0
+            else:
+                dc, dv = -dc, -dv
+            for k in range(COMMENTS_PER_POST + dc):
+                self.comments += 1
+                comments.append((self.comments, self.rng.choice(COMMENTS), self.rng.randint(1, self.users),
+                                 pid, self.ts(at + timedelta(seconds=30 + k))))
+            for voter in self.rng.sample(range(1, self.users + 1), VOTES_PER_POST + dv):
+                votes.append((voter, pid, self.ts(at + timedelta(seconds=40))))
+        self.db.copy("posts", ["id", "title", "post_url", "user_id", "created_at", "updated_at"], posts)
+        self.db.copy("comments", ["id", "comment_text", "user_id", "post_id", "created_at"], comments)
+        self.db.copy("votes", ["user_id", "post_id", "created_at"], votes)
+        self.posts = n
+        self.db.finish_load()
+
+
+TITLES = ["Rust 2024 edition is out", "SQLite is not a toy database", "How HTTP cookies really work",
+          "PostgreSQL internals, part 3", "A tour of io_uring", "Why we left microservices",
+          "Show JTN: a tiny link aggregator", "The case for boring technology"]
+PATHS = ["blog", "articles", "news", "posts", "p"]
+COMMENTS = ["Great read, thanks for sharing.", "I had no idea about this. Bookmarked.",
+            "The section on trade-offs is the best part.", "Does anyone have benchmarks for this?",
+            "We switched to this at work last year and never looked back."]
+
+
+# ---------------------------------------------------------------------------------------------
+# wrk
+
+DONE_LUA = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH_JSON {"requests":%d,"duration_us":%d,"p50":%d,"p99":%d,"max":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def lua_str(s):
+    return json.dumps(s)  # a JSON string literal is a valid Lua string literal for our ASCII
+
+
+def lua_static(method="GET", headers=None, body=None):
+    lines = [f"wrk.method = {lua_str(method)}"]
+    for k, v in (headers or {}).items():
+        lines.append(f"wrk.headers[{lua_str(k)}] = {lua_str(v)}")
+    if body is not None:
+        lines.append(f"wrk.body = {lua_str(body)}")
+    return "\n".join(lines) + "\n" + DONE_LUA
+
+
+def lua_cycle(reqs):
+    """reqs: list of (method, path, headers, body); each thread walks them from a random offset,
+    pre-formatted in init() so the per-request Lua cost is one table lookup."""
+    items = []
+    for method, path, headers, body in reqs:
+        h = "{" + ",".join(f"[{lua_str(k)}]={lua_str(v)}" for k, v in headers.items()) + "}"
+        b = lua_str(body) if body is not None else "nil"
+        items.append(f"{{{lua_str(method)},{lua_str(path)},{h},{b}}}")
+    return ("local spec = {\n" + ",\n".join(items) + "\n}\n"
+            "local reqs = {}\nlocal i = 0\n"
+            "init = function(args)\n"
+            "  for k, r in ipairs(spec) do reqs[k] = wrk.format(r[1], r[2], r[3], r[4]) end\n"
+            "  math.randomseed(os.time() + math.floor(os.clock() * 1e6) + tonumber(string.sub(tostring({}), -6), 16))\n"
+            "  i = math.random(#reqs)\n"
+            "end\n"
+            "request = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n" + DONE_LUA)
+
+
+def wrk(name, lua, conns=CONNS, threads=2, duration=DURATION, warmup=WARMUP, timeout="5s",
+        path="/", background=False):
+    script = os.path.join(WORK, f"{re.sub(r'[^a-z0-9]+', '_', name.lower())}.lua")
+    with open(script, "w") as f:
+        f.write(lua)
+    url = f"http://127.0.0.1:{PORT}{path}"
+    if warmup:
+        subprocess.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{warmup}s", "--timeout", timeout,
+                        "-s", script, url], capture_output=True, check=True)
+    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--timeout", timeout,
+           "-s", script, url]
+    if background:
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    srv = Server.current
+    cpu0, cs0, busy0, kids0 = srv.cpu_s(), srv.ctx_switches(), machine_busy_s(), children_cpu_s()
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    wall = time.perf_counter() - t0
+    cpu = srv.cpu_s() - cpu0
+    r = parse_wrk(name, out, cpu, srv.ctx_switches() - cs0)
+    # CPU (in cores) used by everything but this server and wrk: other work on the machine
+    # (and, with `postgres`, the PostgreSQL server itself).
+    r["other_cores"] = (machine_busy_s() - busy0 - cpu - (children_cpu_s() - kids0)) / wall
+    r["server_cores"] = cpu / wall
+    return r
+
+
+def machine_busy_s():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def children_cpu_s():
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def parse_wrk(name, out, cpu_s=None, ctx=None):
+    m = re.search(r"BENCH_JSON (\{.*\})", out)
+    if not m:
+        raise SystemExit(f"wrk output without summary for {name}:\n{out}")
+    j = json.loads(m.group(1))
+    r = {
+        "name": name,
+        "rps": j["requests"] / (j["duration_us"] / 1e6),
+        "p50_ms": j["p50"] / 1000,
+        "p99_ms": j["p99"] / 1000,
+        "errors": j["status"] + j["connect"] + j["read"] + j["write"] + j["timeout"],
+        "requests": j["requests"],
+        "raw": j,
+        "cpu_us": cpu_s * 1e6 / max(j["requests"], 1) if cpu_s is not None else None,
+        "ctx": ctx / max(j["requests"], 1) if ctx is not None else None,
+    }
+    log(f"{name}: {r['rps']:.0f} req/s, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
+        f"errors {r['errors']}" + (f", server CPU {r['cpu_us']:.0f} µs/req, {r['ctx']:.1f} context switches/req"
+                                    if r["cpu_us"] is not None else ""))
+    return r
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main():
+    t_start = time.time()
+    db = SqliteDb() if BACKEND == "sqlite" else PostgresDb()
+    results = {}
+    info = {}
+    try:
+        run(db, results, info)
+    finally:
+        if os.environ.get("BENCH_KEEP"):
+            log(f"kept {WORK} (and database {db.url})")
+        else:
+            db.drop()
+    info["total_s"] = time.time() - t_start
+    try:
+        with open(os.path.join(WORK, "server.log"), errors="replace") as f:
+            log_text = f.read()
+    except OSError:
+        log_text = ""
+    info["locked"] = log_text.count("database is locked")
+    info["log_warnings"] = sum(1 for line in log_text.splitlines() if "WARN" in line or "ERROR" in line)
+    report(results, info)
+    if not os.environ.get("BENCH_KEEP"):
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+def run(db, results, info):
+    # -- phase 0: learn the row shapes from the API itself --------------------------------
+    log(f"phase 0: fresh {BACKEND} database, {API_USERS} sign-ups through the API (bcrypt cost 12)")
+    srv = Server(db.url, "phase 0 sign-ups").start()
+    info["ready_empty_ms"] = srv.ready_ms
+    cookies = []
+    for i in range(1, API_USERS + 1):
+        _, cookie = call("POST", "/api/users",
+                         {"username": f"Bench_Api_{i}", "email": f"bench.api.{i}@example.com",
+                          "password": PASSWORD})
+        cookies.append(cookie)
+    post, _ = call("POST", "/api/posts", {"title": "Benchmark: the first post",
+                                          "post_url": "https://example.com/first"}, cookies[0])
+    call("POST", "/api/comments", {"post_id": post["id"], "comment_text": "First comment."}, cookies[1])
+    call("PUT", f"/api/posts/{post['id']}/vote", cookie=cookies[2])
+    srv.stop()
+
+    log("schema as migrated:\n" + db.schema())
+    users = db.rows("SELECT id, username, username_key, email, password_hash, created_at FROM users ORDER BY id")
+    log(f"API-written user row: {users[0][:4]} hash={users[0][4][:7]}... created_at={users[0][5]!r}")
+    prow = db.rows("SELECT id, title, post_url, user_id, created_at, updated_at FROM posts")[0]
+    crow = db.rows("SELECT id, comment_text, user_id, post_id, created_at FROM comments")[0]
+    vrow = db.rows("SELECT user_id, post_id, created_at FROM votes")[0]
+    log(f"API-written post {prow}\n    comment {crow}\n    vote {vrow}")
+    shape = Shape(str(users[0][5]))
+    for sample in (prow[4], prow[5], crow[4], vrow[2]):
+        s2 = Shape(str(sample))
+        if (s2.sep, s2.suffix) != (shape.sep, shape.suffix):
+            raise SystemExit(f"timestamp formats differ: {shape.sample!r} vs {sample!r}")
+    learned = {
+        "shape": shape,
+        "key_is_lower": all(u[2] == u[1].lower() for u in users),
+        "hashes": [u[4] for u in users],
+        "max_user": max(int(u[0]) for u in users),
+        "max_post": int(prow[0]),
+        "max_comment": int(crow[0]),
+    }
+    if not all(u[3] == u[3].lower() for u in users):
+        raise SystemExit("emails not stored lower-case?")
+    if not learned["key_is_lower"]:
+        raise SystemExit(f"username_key is not lower(username): {users[0]}")
+    loader = Loader(db, learned)
+
+    # -- phase 1: 1,000 posts ------------------------------------------------------------
+    t = time.perf_counter()
+    loader.load_users(USERS)
+    loader.load_posts(1000, minutes_apart=60)
+    log(f"phase 1: loaded 1,000 users / 1,000 posts in {time.perf_counter() - t:.1f} s")
+    srv = Server(db.url, "1k posts").start()
+    results["g1k"] = wrk("(g) posts page 1 @ 1k posts", lua_static(headers={"Cookie": cookies[0]}),
+                         path="/api/posts?page=1")
+    srv.stop()
+
+    # -- phase 2: the 10,000-post dataset: scenarios (a)-(f) -----------------------------
+    t = time.perf_counter()
+    loader.load_posts(10000, minutes_apart=6)
+    info["load_10k_s"] = time.perf_counter() - t
+    counts = {tb: int(db.rows(f"SELECT count(*) FROM {tb}")[0][0])
+              for tb in ("users", "posts", "comments", "votes")}
+    info["counts"] = counts
+    log(f"phase 2: loaded to {counts} in {info['load_10k_s']:.1f} s")
+    srv = Server(db.url, "10k cold start").start()
+    info["ready_10k_ms"] = srv.ready_ms
+    info["idle_rss_kib"] = srv.idle_rss_kib
+    # Start-to-ready is noisy on a shared machine: take the median of 3 cold starts.
+    readies = [srv.ready_ms]
+    for _ in range(2):
+        srv.stop()
+        srv = Server(db.url, "10k cold start").start()
+        readies.append(srv.ready_ms)
+    info["ready_10k_all"] = readies
+    info["ready_10k_ms"] = statistics.median(readies)
+    info["idle_rss_kib"] = srv.idle_rss_kib
+    srv.label = "10k: scenarios (a)-(f)"
+    log(f"start-to-ready on 10k posts: {readies} ms; idle RSS {srv.idle_rss_kib} KiB")
+
+    results["a"] = wrk("(a) session, anonymous", lua_static(), path="/api/session")
+    results["b"] = wrk("(b) session, logged in", lua_static(headers={"Cookie": cookies[0]}),
+                       path="/api/session")
+    results["c"] = wrk("(c) posts page 1, logged in", lua_static(headers={"Cookie": cookies[0]}),
+                       path="/api/posts?page=1")
+    rng = random.Random(11)
+    results["d"] = wrk("(d) post by random id", lua_cycle(
+        [("GET", f"/api/posts/{rng.randint(1, loader.posts)}", {}, None) for _ in range(2000)]),
+        path="/api/posts/1")
+    writes = []
+    for k in range(4000):
+        writes.append(("PUT" if k % 2 == 0 else "DELETE", f"/api/posts/{rng.randint(1, loader.posts)}/vote",
+                       {"Cookie": cookies[k % len(cookies)]}, None))
+    results["e"] = wrk("(e) vote/unvote writes", lua_cycle(writes), path="/api/posts/1/vote")
+    results["g10k"] = wrk("(g) posts page 1 @ 10k posts", lua_static(headers={"Cookie": cookies[0]}),
+                          path="/api/posts?page=1")
+
+    # (f) one hash's time: sequential logins (the server does nothing else meanwhile)
+    times = []
+    cpu0 = srv.cpu_s()
+    for _ in range(7):
+        t = time.perf_counter()
+        call("POST", "/api/users/login", {"email": "bench_user_100@example.com", "password": PASSWORD})
+        times.append(time.perf_counter() - t)
+    info["login_seq_s"] = times
+    info["login_wall_s"] = statistics.median(times)
+    # The server's own CPU per login is one hash plus a few DB statements; unlike wall time it
+    # does not grow when other processes take the core away.
+    info["hash_s"] = (srv.cpu_s() - cpu0) / len(times)
+    log(f"sequential login wall times (s): {[round(x, 3) for x in times]}; server CPU per login "
+        f"{info['hash_s'] * 1000:.0f} ms = one hash")
+    storm = [("POST", "/api/users/login", {"Content-Type": "application/json"},
+              json.dumps({"email": f"bench_user_{u}@example.com", "password": PASSWORD}))
+             for u in range(200, 1000)]
+    storm_lua = lua_cycle(storm)
+    # No warm-up for the storm: a login takes seconds under a 16-deep queue, and requests wrk
+    # abandons at the end of a run keep hashing on the server, so each storm is followed by a
+    # pause that lets the server drain before the next measurement.
+    storm_s = max(12, DURATION + WARMUP + 2)
+    results["f_alone"] = wrk("(f) login storm alone", storm_lua, conns=16, threads=1, duration=storm_s,
+                             warmup=0, timeout="30s", path="/api/users/login")
+    time.sleep(4)
+    # the storm beside (b): (b) starts 1 s into the storm and ends before it does
+    bg = wrk("storm", storm_lua, conns=16, threads=1, duration=storm_s, warmup=0,
+             timeout="30s", path="/api/users/login", background=True)
+    time.sleep(1)
+    results["f_b"] = wrk("(f) (b) during the storm", lua_static(headers={"Cookie": cookies[0]}),
+                         path="/api/session", duration=min(DURATION, storm_s - WARMUP - 2))
+    results["f"] = parse_wrk("(f) login storm beside (b)", bg.communicate()[0])
+    time.sleep(4)
+    results["b_after"] = wrk("(b) session, logged in, after storm",
+                             lua_static(headers={"Cookie": cookies[0]}), path="/api/session", warmup=1)
+    info["plan"] = explain_list(db)
+    srv.stop()
+
+    # -- phase 3: 100,000 posts ----------------------------------------------------------
+    t = time.perf_counter()
+    loader.load_posts(100000, minutes_apart=1)
+    info["load_100k_s"] = time.perf_counter() - t
+    log(f"phase 3: loaded to 100,000 posts in {info['load_100k_s']:.1f} s")
+    srv = Server(db.url, "100k posts").start()
+    results["g100k"] = wrk("(g) posts page 1 @ 100k posts", lua_static(headers={"Cookie": cookies[0]}),
+                           path="/api/posts?page=1")
+    srv.stop()
+    info["peak_rss_kib"] = Server.peak_kib
+
+
+LIST_SQL = ("SELECT posts.id, posts.title, posts.post_url, posts.created_at, posts.updated_at, "
+            "posts.user_id, users.username, "
+            "(SELECT COUNT(*) FROM votes WHERE votes.post_id = posts.id) AS vote_count, "
+            "(SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id) AS comment_count, "
+            "(SELECT COUNT(*) FROM votes WHERE votes.post_id = posts.id AND votes.user_id = 1) AS viewer_votes "
+            "FROM posts INNER JOIN users ON posts.user_id = users.id "
+            "ORDER BY posts.created_at DESC, posts.id DESC LIMIT 20 OFFSET 0")
+
+
+def explain_list(db):
+    """Query plans of the page-1 listing (the statement news/posts.rs builds) and its total."""
+    out = {}
+    for name, sql in (("list", LIST_SQL), ("total", "SELECT COUNT(*) FROM posts")):
+        try:
+            out[name] = db.explain(sql)
+        except Exception as e:  # noqa: BLE001 - diagnostic only
+            out[name] = [(str(e),)]
+    return out
+
+
+def report(R, info):
+    a = R["a"]["rps"]
+    hash_target = 2 / info["hash_s"]
+    checks = []
+
+    def check(label, ok, detail):
+        checks.append((label, "PASS" if ok else "FAIL", detail))
+
+    check("(b) ≥ 0.8×(a)", R["b"]["rps"] >= 0.8 * a, f"{R['b']['rps'] / a:.2f}×")
+    for k in ("c", "d"):
+        r = R[k]
+        check(f"({k}) ≥ 0.5×(a), p99 < 10 ms, 0 errors",
+              r["rps"] >= 0.5 * a and r["p99_ms"] < 10 and r["errors"] == 0,
+              f"{r['rps'] / a:.2f}×, p99 {r['p99_ms']:.1f} ms, {r['errors']} errors")
+    e = R["e"]
+    if BACKEND == "sqlite":
+        check("(e) ≥ 0.25×(a), 0 errors, no `database is locked`",
+              e["rps"] >= 0.25 * a and e["errors"] == 0 and info["locked"] == 0,
+              f"{e['rps'] / a:.2f}×, {e['errors']} errors, {info['locked']} `database is locked` in the server log")
+    else:
+        check("(e) 0 errors (ratio target is SQLite-only)", e["errors"] == 0,
+              f"{e['rps'] / a:.2f}×, {e['errors']} errors")
+    f = R["f"]["rps"]
+    check("(f) logins/s ≥ 0.9 × 2/hash", f >= 0.9 * hash_target,
+          f"{f:.2f}/s vs target {0.9 * hash_target:.2f}/s (hash {info['hash_s'] * 1000:.0f} ms; "
+          f"storm alone {R['f_alone']['rps']:.2f}/s)")
+    check("(f) (b) p99 during storm ≤ 3× without", R["f_b"]["p99_ms"] <= 3 * R["b"]["p99_ms"],
+          f"{R['f_b']['p99_ms']:.1f} ms vs {R['b']['p99_ms']:.1f} ms = "
+          f"{R['f_b']['p99_ms'] / R['b']['p99_ms']:.1f}×")
+    check("(g) 100k ≥ 0.7 × 1k", R["g100k"]["rps"] >= 0.7 * R["g1k"]["rps"],
+          f"{R['g100k']['rps'] / R['g1k']['rps']:.2f}×")
+    check("peak RSS ≤ 64 MiB", info["peak_rss_kib"] <= 64 * 1024, f"{info['peak_rss_kib'] / 1024:.1f} MiB")
+    check("idle RSS ≤ 25 MiB", info["idle_rss_kib"] <= 25 * 1024, f"{info['idle_rss_kib'] / 1024:.1f} MiB")
+    check("start-to-ready ≤ 300 ms (10k posts)", info["ready_10k_ms"] <= 300,
+          f"{info['ready_10k_ms']:.0f} ms (runs: {', '.join(f'{x:.0f}' for x in info['ready_10k_all'])})")
+
+    order = ["a", "b", "c", "d", "e", "g1k", "g10k", "g100k", "f_alone", "f", "f_b", "b_after"]
+    out = []
+    out.append(f"Just Tech News benchmark — {BACKEND}, load average at the end {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+               f"{os.cpu_count()} cores, wrk -c{CONNS} (storm -c16), {DURATION} s per scenario after "
+               f"{WARMUP} s warm-up")
+    c = info["counts"]
+    out.append(f"dataset: {c['users']:,} users, {c['posts']:,} posts, {c['comments']:,} comments, "
+               f"{c['votes']:,} votes (bulk load {info['load_10k_s']:.1f} s; 100k-post load "
+               f"{info['load_100k_s']:.1f} s); bench total {info['total_s']:.0f} s")
+    out.append("")
+    out.append("| scenario | req/s | p50 ms | p99 ms | errors | server CPU µs/req | ctx switches/req "
+               "| server cores | other cores |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for k in order:
+        r = R[k]
+        cpu = f"{r['cpu_us']:,.0f}" if r["cpu_us"] is not None else "–"
+        ctx = f"{r['ctx']:.1f}" if r["ctx"] is not None else "–"
+        sc = f"{r['server_cores']:.2f}" if "server_cores" in r else "–"
+        oc = f"{r['other_cores']:.2f}" if "other_cores" in r else "–"
+        out.append(f"| {r['name']} | {r['rps']:,.1f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} "
+                   f"| {cpu} | {ctx} | {sc} | {oc} |")
+    out.append("")
+    out.append(f"- one bcrypt hash at cost 12: {info['hash_s'] * 1000:.0f} ms of server CPU per sequential "
+               f"login (median wall time {info['login_wall_s'] * 1000:.0f} ms) → 2 cores can do "
+               f"{hash_target:.2f} logins/s; the storm alone kept {R['f_alone']['server_cores']:.2f} cores busy "
+               f"in the server while other processes used {R['f_alone']['other_cores']:.2f}")
+    out.append(f"- idle RSS after start: {info['idle_rss_kib'] / 1024:.1f} MiB; peak RSS over the run: "
+               f"{info['peak_rss_kib'] / 1024:.1f} MiB")
+    out.append("- VmHWM per server process: " + ", ".join(f"{l} {k / 1024:.1f} MiB" for l, k in Server.phases))
+    out.append(f"- server log: {info['log_warnings']} WARN/ERROR lines, {info['locked']} × `database is locked`")
+    out.append(f"- start-to-ready: {info['ready_10k_ms']:.0f} ms on 10k posts "
+               f"(empty database incl. migrations: {info['ready_empty_ms']:.0f} ms)")
+    out.append("")
+    out.append("| target | result | measured |")
+    out.append("| --- | --- | --- |")
+    for label, res, detail in checks:
+        out.append(f"| {label} | {res} | {detail} |")
+    out.append("")
+    for name, rows in info["plan"].items():
+        out.append(f"- query plan, {name} (10k posts): "
+                   + "; ".join(" ".join(str(x) for x in row) for row in rows))
+    text = "\n".join(out)
+    print(text)
+    with open(os.path.join(HERE, f"last-{BACKEND}.md"), "w") as fh:
+        fh.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

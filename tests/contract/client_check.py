@@ -1,0 +1,95 @@
+"""Drive a live server with a client generated from the committed openapi.json.
+
+Usage: python client_check.py API_URL   (API_URL like http://127.0.0.1:PORT/api)
+The generated package `jtn_client` must be importable (tests/contract/run puts
+it on PYTHONPATH after generating it into a temp dir).
+
+Flow: sign up, the session says logged in, create a post, comment on it, vote,
+read the post back (vote_count 1, the comment there), log out, the session says
+logged out. Every call uses the generated functions and models; the session
+cookie is carried by one httpx client shared by the generated Client and
+AuthenticatedClient (openapi-python-client has no support for an apiKey in a
+cookie, so its AuthenticatedClient is given a dummy header name it never needs).
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+import httpx
+
+from jtn_client import AuthenticatedClient, Client
+from jtn_client.api.comments import create_comment
+from jtn_client.api.posts import create_post, get_post, vote_post
+from jtn_client.api.session import get_session
+from jtn_client.api.users import log_out, sign_up
+from jtn_client.models import NewComment, NewPost, SignUp
+
+COOKIE = "jtn_session"
+
+
+def check(cond: bool, what: str) -> None:
+    if not cond:
+        raise SystemExit(f"client_check FAILED: {what}")
+    print(f"  ok  {what}")
+
+
+def main(api_url: str) -> None:
+    http = httpx.Client(base_url=api_url, timeout=30.0)
+    anon = Client(base_url=api_url, raise_on_unexpected_status=True).set_httpx_client(http)
+    authed = AuthenticatedClient(
+        base_url=api_url, token="", prefix="", auth_header_name="X-Unused", raise_on_unexpected_status=True
+    ).set_httpx_client(http)
+
+    name = "gc_" + uuid.uuid4().hex[:12]
+    r = sign_up.sync_detailed(
+        client=anon, body=SignUp(username=name, email=f"{name}@example.com", password="client-check-pw-42")
+    )
+    check(r.status_code == 201, f"sign_up -> 201 (got {r.status_code}: {r.content[:200]!r})")
+    me = r.parsed
+    check(me is not None and me.username == name, "sign_up returns the new user")
+    check(http.cookies.get(COOKIE) is not None, "sign_up set the session cookie")
+
+    r = get_session.sync_detailed(client=anon)
+    s = r.parsed
+    check(r.status_code == 200 and s is not None and s.logged_in, "get_session says logged in")
+    check(s.user is not None and s.user.id == me.id and s.user.username == name, "get_session names the user")
+
+    r = create_post.sync_detailed(
+        client=authed, body=NewPost(title="Generated clients work", post_url="https://example.com/generated")
+    )
+    check(r.status_code == 201 and r.parsed is not None, f"create_post -> 201 (got {r.status_code})")
+    post = r.parsed
+    check(post.author.id == me.id and post.vote_count == 0 and not post.voted, "new post: author, 0 votes")
+
+    r = create_comment.sync_detailed(client=authed, body=NewComment(post_id=post.id, comment_text="First!"))
+    check(r.status_code == 201 and r.parsed is not None, f"create_comment -> 201 (got {r.status_code})")
+    comment = r.parsed
+    check(comment.post_id == post.id and comment.author.id == me.id, "comment is on the post, by the user")
+
+    r = vote_post.sync_detailed(post.id, client=authed)
+    check(r.status_code == 200 and r.parsed is not None, f"vote_post -> 200 (got {r.status_code})")
+    check(r.parsed.voted and r.parsed.vote_count == 1 and r.parsed.post_id == post.id, "vote counted")
+
+    r = get_post.sync_detailed(post.id, client=anon)
+    check(r.status_code == 200 and r.parsed is not None, f"get_post -> 200 (got {r.status_code})")
+    detail = r.parsed
+    check(detail.vote_count == 1 and detail.voted, "post read back: vote_count 1, voted")
+    check(detail.comment_count == 1, "post read back: comment_count 1")
+    check([c.id for c in detail.comments] == [comment.id], "post read back: the comment is there")
+    check(detail.comments[0].comment_text == "First!", "post read back: comment text")
+
+    r = log_out.sync_detailed(client=anon)
+    check(r.status_code == 204, f"log_out -> 204 (got {r.status_code})")
+    check(http.cookies.get(COOKIE) is None, "log_out dropped the cookie")
+
+    r = get_session.sync_detailed(client=anon)
+    s = r.parsed
+    check(r.status_code == 200 and s is not None and not s.logged_in, "get_session says logged out")
+    check(not s.user, "get_session has no user")
+    print("client_check: all steps passed")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
