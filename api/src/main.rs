@@ -49,7 +49,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Command::Seed => {
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
-            print_demo_login(&seed::seed(&AppState::new(db, config)).await?);
+            match seed::seed(&AppState::new(db, config)).await? {
+                Some(login) => print_demo_login(&login),
+                None => println!("The demo content is already there; nothing was added."),
+            }
         }
         Command::Openapi => unreachable!("handled above"),
     }
@@ -59,8 +62,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     let embedded = config.database_url.starts_with("sqlite:");
     let app = Application::build(config).await?;
-    if demo && embedded && app.brand_new_database() {
-        print_demo_login(&seed::seed(app.state()).await?);
+    if demo
+        && embedded
+        && app.brand_new_database()
+        && let Some(login) = seed::seed(app.state()).await?
+    {
+        print_demo_login(&login);
     }
     let public_url = app.state().config.public_url.clone();
     tracing::info!(address = %app.local_addr(), %public_url, "listening");

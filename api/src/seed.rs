@@ -2,7 +2,7 @@
 //! show. Written through the same entities and rules the API uses.
 
 use chrono::Duration;
-use sea_orm::{ActiveValue::Set, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::{
     AppState,
@@ -41,8 +41,13 @@ pub struct DemoLogin {
     pub password: &'static str,
 }
 
-/// Fills the database with demo content. Fails (and writes nothing) if a demo user exists.
-pub async fn seed(state: &AppState) -> Result<DemoLogin, AppError> {
+/// Fills the database with demo content; `None` (and nothing written) when the demo users are
+/// already there.
+pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
+    let first = format!("{}@example.com", USERS[0]);
+    if user::Entity::find().filter(user::Column::Email.eq(&first)).one(&state.db).await?.is_some() {
+        return Ok(None);
+    }
     let password = Password::parse_new("password", DEMO_PASSWORD.into())?;
     let password_hash = state.hasher.hash(&password).await?;
     let now = state.config.clock.now();
@@ -98,5 +103,5 @@ pub async fn seed(state: &AppState) -> Result<DemoLogin, AppError> {
     });
     vote::Entity::insert_many(votes).exec_without_returning(&txn).await?;
     txn.commit().await.map_err(|err: DbErr| AppError::from(err))?;
-    Ok(DemoLogin { email: format!("{}@example.com", USERS[0]), password: DEMO_PASSWORD })
+    Ok(Some(DemoLogin { email: first, password: DEMO_PASSWORD }))
 }

@@ -384,7 +384,11 @@ async fn the_list_counts_votes_and_comments_and_knows_who_voted() {
 #[tokio::test]
 async fn the_demo_content_shows_through_the_api() {
     each_backend(|app| async move {
-        let demo = just_tech_news::seed::seed(&app.state).await.unwrap();
+        let demo = just_tech_news::seed::seed(&app.state).await.unwrap().expect("a first seed adds content");
+        assert!(
+            just_tech_news::seed::seed(&app.state).await.unwrap().is_none(),
+            "seeding twice adds nothing"
+        );
         let page = page(&app.client(), "").await;
         assert_eq!(page["total"], 5);
         assert!(page["posts"].as_array().unwrap().iter().any(|p| p["vote_count"].as_i64() > Some(0)));
