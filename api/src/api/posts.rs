@@ -365,10 +365,11 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
     ) -> Result<VoteResponse, AppError> {
-        if posts::author_of(&state.db, id.0).await?.is_none() {
+        // Only when there was no vote to take back is it worth asking whether the post exists.
+        let withdrew = votes::withdraw(&state.db, user.id, id.0).await?;
+        if !withdrew && posts::author_of(&state.db, id.0).await?.is_none() {
             return Ok(VoteResponse::NotFound(not_found()));
         }
-        votes::withdraw(&state.db, user.id, id.0).await?;
         vote_state(&state, id.0, false).await
     }
 }

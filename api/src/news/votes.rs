@@ -33,14 +33,14 @@ pub async fn cast(
     }
 }
 
-/// Takes back `user`'s upvote of `post`, if there is one.
-pub async fn withdraw(db: &impl ConnectionTrait, user: i32, post: i32) -> Result<(), DbErr> {
-    vote::Entity::delete_many()
+/// Takes back `user`'s upvote of `post`; answers whether there was one.
+pub async fn withdraw(db: &impl ConnectionTrait, user: i32, post: i32) -> Result<bool, DbErr> {
+    let result = vote::Entity::delete_many()
         .filter(vote::Column::UserId.eq(user))
         .filter(vote::Column::PostId.eq(post))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected > 0)
 }
 
 /// How many upvotes `post` has.
