@@ -66,11 +66,12 @@ pub async fn count(db: &DatabaseConnection, totals: &PostTotal, author: Option<i
     }
 }
 
-/// The number of all posts, remembered between requests. On embedded SQLite this process makes
-/// every write, so after [`PostTotal::invalidate`] on each one the number is exact. With a
-/// database server other instances write too, so it is re-read after at most a second.
+/// The number of all posts, remembered between requests and forgotten by
+/// [`PostTotal::invalidate`] on every write this process makes. With a database server other
+/// instances write too, so it is re-read after at most a second; on embedded SQLite this process
+/// makes the writes (a `seed` run beside it is the exception), so a re-read every 10 s suffices.
 pub struct PostTotal {
-    exact: bool,
+    ttl: std::time::Duration,
     state: std::sync::Mutex<TotalState>,
 }
 
@@ -81,11 +82,10 @@ struct TotalState {
 }
 
 impl PostTotal {
-    const SHARED_DATABASE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
-
     pub fn new(db: &DatabaseConnection) -> Self {
-        let exact = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
-        Self { exact, state: Default::default() }
+        let single_writer = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
+        let ttl = std::time::Duration::from_secs(if single_writer { 10 } else { 1 });
+        Self { ttl, state: Default::default() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, TotalState> {
@@ -96,7 +96,7 @@ impl PostTotal {
         let generation = {
             let state = self.lock();
             if let Some((total, at)) = state.known
-                && (self.exact || at.elapsed() < Self::SHARED_DATABASE_TTL)
+                && at.elapsed() < self.ttl
             {
                 return Ok(total);
             }
