@@ -35,6 +35,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Whether this process is the database's only writer (embedded SQLite), so what it caches of
+/// the database can be kept exact by forgetting on its own writes.
+pub fn single_writer(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite
+}
+
 /// Runs pending migrations; answers whether the database was brand new (had none applied).
 pub async fn migrate(db: &DatabaseConnection) -> Result<bool, DbErr> {
     let brand_new = Migrator::get_applied_migrations(db).await?.is_empty();

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
     sea_query::{Expr, JoinType},
 };
 
@@ -46,9 +46,8 @@ pub struct Sessions {
 impl Sessions {
     pub fn new(db: DatabaseConnection, config: &Config) -> Self {
         let to_chrono = |d| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
-        let single_writer = db.get_database_backend() == DatabaseBackend::Sqlite;
         Self {
-            cache: single_writer.then(Arc::default),
+            cache: crate::db::single_writer(&db).then(Arc::default),
             db,
             clock: config.clock.clone(),
             idle: to_chrono(config.session_idle_timeout),

@@ -83,8 +83,7 @@ struct TotalState {
 
 impl PostTotal {
     pub fn new(db: &DatabaseConnection) -> Self {
-        let single_writer = db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
-        let ttl = std::time::Duration::from_secs(if single_writer { 10 } else { 1 });
+        let ttl = std::time::Duration::from_secs(if crate::db::single_writer(db) { 10 } else { 1 });
         Self { ttl, state: Default::default() }
     }
 
