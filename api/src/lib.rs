@@ -44,6 +44,10 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     /// The homepage's post count, remembered between requests.
     pub post_total: Arc<news::posts::PostTotal>,
+    /// Every post's upvote count (kept only on embedded SQLite).
+    pub vote_tally: Arc<news::votes::VoteTally>,
+    /// Rendered pages of posts and posts with comments (kept only on embedded SQLite).
+    pub answers: Arc<news::cache::AnswerCache>,
 }
 
 impl AppState {
@@ -55,6 +59,8 @@ impl AppState {
             hasher: PasswordHasher::new(config.bcrypt_cost),
             throttle: LoginThrottle::new(db.clone(), &config),
             post_total: Arc::new(news::posts::PostTotal::new(&db)),
+            vote_tally: Arc::new(news::votes::VoteTally::new(&db)),
+            answers: Arc::new(news::cache::AnswerCache::new(db::single_writer(&db))),
             config: Arc::new(config),
             db,
         }
@@ -155,6 +161,7 @@ pub fn endpoint(state: AppState) -> Result<impl Endpoint + use<>, http::web::Mis
         .at("/openapi.json", service.spec_endpoint())
         .nest("/docs", service.swagger_ui())
         .nest("/", service)
+        .around(news::cache::forget_after_writes)
         .around(auth::resolve_session)
         .around(http::reject_cross_site)
         .around(http::json_errors);

@@ -264,6 +264,7 @@ impl AccountApi {
         user::Entity::delete_by_id(me.id).exec(&txn).await?;
         txn.commit().await?;
         state.post_total.invalidate();
+        state.vote_tally.forget_all();
         Ok(ReauthResponse::Done(state.cookie.expire()))
     }
 }

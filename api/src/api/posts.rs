@@ -12,8 +12,9 @@ use crate::{
     auth::{CurrentUser, MaybeUser},
     domain::{PostTitle, PostUrl},
     error::{AppError, ErrorBody, ErrorCode},
-    http::JsonBody,
+    http::{JsonBody, RenderedJson},
     news::{
+        cache::{Answer, Key},
         comments,
         posts::{self, PageQuery, Summary},
         votes::{self, Cast},
@@ -130,14 +131,14 @@ struct VoteState {
 enum ListResponse {
     /// A page of posts.
     #[oai(status = 200)]
-    Ok(Json<PostPage>),
+    Ok(RenderedJson<PostPage>),
 }
 
 #[derive(ApiResponse)]
 enum GetResponse {
     /// The post and its comments.
     #[oai(status = 200)]
-    Ok(Json<PostDetail>),
+    Ok(RenderedJson<PostDetail>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
@@ -245,16 +246,18 @@ impl PostsApi {
         /// Only this author's posts.
         user_id: Query<Option<i32>>,
     ) -> Result<ListResponse, AppError> {
-        let query = PageQuery { page: page.0.into(), per_page: per_page.0.into(), author: user_id.0 };
+        let (page, per_page, author) = (page.0, per_page.0, user_id.0);
         let viewer = viewer.0.map(|u| u.id);
-        let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
-        let total = posts::count(&state.db, &state.post_total, query.author).await?;
-        Ok(ListResponse::Ok(Json(PostPage {
-            posts: rows.into_iter().map(PostSummary::from).collect(),
-            page: page.0,
-            per_page: per_page.0,
-            total,
-        })))
+        let key = Key { viewer, answer: Answer::Page { page, per_page, author } };
+        let read = async {
+            let query = PageQuery { page: page.into(), per_page: per_page.into(), author };
+            let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
+            let total = posts::count(&state.db, &state.post_total, author).await?;
+            let posts = rows.into_iter().map(PostSummary::from).collect();
+            Ok::<_, AppError>(Some(PostPage { posts, page, per_page, total }))
+        };
+        let page = state.answers.get_or_read(key, read).await?.ok_or(AppError::NotFound)?;
+        Ok(ListResponse::Ok(page))
     }
 
     /// Get a post
@@ -267,14 +270,17 @@ impl PostsApi {
         viewer: MaybeUser,
         id: Path<i32>,
     ) -> Result<GetResponse, AppError> {
-        let Some(post) = posts::summary(&state.db, id.0, viewer.0.map(|u| u.id)).await? else {
-            return Ok(GetResponse::NotFound(not_found()));
+        let viewer = viewer.0.map(|u| u.id);
+        let read = async {
+            let Some(post) = posts::summary(&state.db, id.0, viewer).await? else { return Ok(None) };
+            let comments = comments::for_post(&state.db, id.0).await?;
+            let comments = comments.into_iter().map(Comment::from).collect();
+            Ok::<_, AppError>(Some(PostDetail { post: post.into(), comments }))
         };
-        let comments = comments::for_post(&state.db, id.0).await?;
-        Ok(GetResponse::Ok(Json(PostDetail {
-            post: post.into(),
-            comments: comments.into_iter().map(Comment::from).collect(),
-        })))
+        match state.answers.get_or_read(Key { viewer, answer: Answer::Post(id.0) }, read).await? {
+            Some(post) => Ok(GetResponse::Ok(post)),
+            None => Ok(GetResponse::NotFound(not_found())),
+        }
     }
 
     /// Create a post
@@ -334,7 +340,10 @@ impl PostsApi {
         match posts::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),
             Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author())),
-            Some(_) if posts::delete(&state.db, id.0, user.id).await? => Ok(DeleteResponse::Deleted),
+            Some(_) if posts::delete(&state.db, id.0, user.id).await? => {
+                state.vote_tally.forget(id.0);
+                Ok(DeleteResponse::Deleted)
+            }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
         }
     }
@@ -349,8 +358,10 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
     ) -> Result<VoteResponse, AppError> {
-        if votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? == Cast::NoSuchPost {
-            return Ok(VoteResponse::NotFound(not_found()));
+        match votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? {
+            Cast::NoSuchPost => return Ok(VoteResponse::NotFound(not_found())),
+            Cast::Added => state.vote_tally.changed(id.0, 1),
+            Cast::AlreadyThere => {}
         }
         vote_state(&state, id.0, true).await
     }
@@ -365,20 +376,17 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
     ) -> Result<VoteResponse, AppError> {
-        // Only when there was no vote to take back is it worth asking whether the post exists.
-        let withdrew = votes::withdraw(&state.db, user.id, id.0).await?;
-        if !withdrew && posts::author_of(&state.db, id.0).await?.is_none() {
-            return Ok(VoteResponse::NotFound(not_found()));
+        if votes::withdraw(&state.db, user.id, id.0).await? {
+            state.vote_tally.changed(id.0, -1);
         }
         vote_state(&state, id.0, false).await
     }
 }
 
+/// The answer to a vote or unvote: the post's count now, or 404 if there is no such post.
 async fn vote_state(state: &AppState, post_id: i32, voted: bool) -> Result<VoteResponse, AppError> {
-    let vote_count = votes::count(&state.db, post_id).await?;
-    Ok(VoteResponse::Ok(Json(VoteState {
-        post_id,
-        vote_count: i64::try_from(vote_count).unwrap_or(i64::MAX),
-        voted,
-    })))
+    Ok(match state.vote_tally.count(&state.db, post_id).await? {
+        Some(vote_count) => VoteResponse::Ok(Json(VoteState { post_id, vote_count, voted })),
+        None => VoteResponse::NotFound(not_found()),
+    })
 }

@@ -11,6 +11,7 @@ mod accounts;
 mod comments;
 mod errors;
 mod faults;
+mod freshness;
 mod posts;
 mod process;
 mod scale_out;
