@@ -4,8 +4,9 @@
 //! something is written, and reading it through the database costs far more than handing out
 //! bytes. On embedded SQLite this process is the database's one writer, and every write reaches
 //! it through a request with a writing method (`POST`, `PUT`, `PATCH`, `DELETE`):
-//! [`forget_after_writes`] runs each such request to completion and then forgets every cached
-//! answer. The cache is therefore exact, never merely fresh enough. With a database server other
+//! [`forget_after_writes`] runs each such request to completion and then, unless it was refused
+//! with a 4xx (handlers check before they write), forgets every cached answer. The cache is
+//! therefore exact, never merely fresh enough. With a database server other
 //! instances write too, so there it is off and every request reads the database.
 //!
 //! Answers are kept per viewer, because `voted` differs between viewers. An answer whose read
@@ -128,9 +129,16 @@ pub async fn forget_after_writes<E: Endpoint + 'static>(ep: Arc<E>, req: Request
     }
     let state = req.data::<AppState>().expect("AppState is attached to every request").clone();
     let write = tokio::spawn(async move {
-        // Forgets when the write ends, however it ends (a panic included).
-        let _forget = ForgetOnDrop(state.answers);
-        ep.call(req).await.map(IntoResponse::into_response)
+        // Forgets when the write ends, however it ends (a panic included)...
+        let mut forget = ForgetOnDrop(Some(state.answers));
+        let response = ep.call(req).await.map(IntoResponse::into_response);
+        let status = response.as_ref().map_or_else(poem::Error::status, Response::status);
+        if status.is_client_error() {
+            // ...unless it was refused: every handler checks before it writes, so a 4xx changed
+            // nothing, and a flood of refused requests cannot flush the cache.
+            forget.0 = None;
+        }
+        response
     });
     match write.await {
         Ok(response) => response,
@@ -139,11 +147,13 @@ pub async fn forget_after_writes<E: Endpoint + 'static>(ep: Arc<E>, req: Request
     }
 }
 
-struct ForgetOnDrop(Arc<AnswerCache>);
+struct ForgetOnDrop(Option<Arc<AnswerCache>>);
 
 impl Drop for ForgetOnDrop {
     fn drop(&mut self) {
-        self.0.forget_all();
+        if let Some(answers) = &self.0 {
+            answers.forget_all();
+        }
     }
 }
 
