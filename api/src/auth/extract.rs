@@ -33,9 +33,10 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
         Presented::Absent => (SessionContext::default(), false),
         Presented::Malformed => (SessionContext::default(), true),
         Presented::Token(token) => {
-            let live = state.sessions.resolve(&token).await.map_err(AppError::from)?;
+            let hash = token.hash();
+            let live = state.sessions.resolve(&hash).await.map_err(AppError::from)?;
             let dead = live.is_none();
-            (SessionContext { presented_hash: Some(token.hash()), live }, dead)
+            (SessionContext { presented_hash: Some(hash), live }, dead)
         }
     };
     req.set_data(context);

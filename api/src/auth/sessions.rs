@@ -83,21 +83,20 @@ impl Sessions {
         Ok(token)
     }
 
-    /// The live session behind `token`, if any. A dead one is deleted on the way; a live one has
+    /// The live session whose token hashes to `hash`, if any. A dead one is deleted on the way; a live one has
     /// its `last_seen_at` refreshed when it is over a minute old — by an `UPDATE` of the existing
     /// row only, so a request racing a logout can never bring the session back.
-    pub async fn resolve(&self, token: &SessionToken) -> Result<Option<LiveSession>, DbErr> {
-        let hash = token.hash();
-        let cached = self.cache.as_ref().and_then(|cache| cache.get(&hash));
+    pub async fn resolve(&self, hash: &str) -> Result<Option<LiveSession>, DbErr> {
+        let cached = self.cache.as_ref().and_then(|cache| cache.get(hash));
         let mut live = match cached {
             Some(live) => live,
             None => {
                 let generation = self.cache.as_ref().map(|cache| cache.generation());
-                let Some(live) = self.find(&hash).await? else {
+                let Some(live) = self.find(hash).await? else {
                     return Ok(None);
                 };
                 if let (Some(cache), Some(generation)) = (&self.cache, generation) {
-                    cache.insert(&hash, live.clone(), generation);
+                    cache.insert(hash, live.clone(), generation);
                 }
                 live
             }
@@ -119,7 +118,7 @@ impl Sessions {
                 return Ok(None);
             }
             if let Some(cache) = &self.cache {
-                cache.touched(&hash, now);
+                cache.touched(hash, now);
             }
             live.last_seen_at = now;
         }
