@@ -83,9 +83,9 @@ impl Sessions {
         Ok(token)
     }
 
-    /// The live session whose token hashes to `hash`, if any. A dead one is deleted on the way; a live one has
-    /// its `last_seen_at` refreshed when it is over a minute old — by an `UPDATE` of the existing
-    /// row only, so a request racing a logout can never bring the session back.
+    /// The live session whose token hashes to `hash`, if any. A dead one is deleted on the way; a
+    /// live one has its `last_seen_at` refreshed when it is over a minute old — by an `UPDATE` of
+    /// the existing row only, so a request racing a logout can never bring the session back.
     pub async fn resolve(&self, hash: &str) -> Result<Option<LiveSession>, DbErr> {
         let cached = self.cache.as_ref().and_then(|cache| cache.get(hash));
         let mut live = match cached {

@@ -151,7 +151,11 @@ fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
 
 /// `(SELECT COUNT(*) FROM entity WHERE entity.post_id = posts.id [AND entity.user_id = user])`:
 /// a correlated subquery that an index on `post_id` answers without touching other posts.
-fn count_for_post<E: EntityTrait>(entity: E, post_id: E::Column, user: Option<(E::Column, i32)>) -> Expr {
+pub(super) fn count_for_post<E: EntityTrait>(
+    entity: E,
+    post_id: E::Column,
+    user: Option<(E::Column, i32)>,
+) -> Expr {
     let mut query = Query::select();
     query
         .expr(Func::count(Expr::col(Asterisk)))

@@ -3,9 +3,8 @@
 use std::{collections::HashMap, sync::Mutex};
 
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr,
-    sea_query::{Asterisk, Expr, ExprTrait, Func, Query},
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, SqlErr,
 };
 
 use crate::entities::{post, vote};
@@ -51,12 +50,8 @@ pub async fn withdraw(db: &impl ConnectionTrait, user: i32, post: i32) -> Result
 
 /// How many upvotes `post` has, or `None` if there is no such post: one statement.
 async fn read_count(db: &impl ConnectionTrait, post: i32) -> Result<Option<i64>, DbErr> {
-    let votes = Query::select()
-        .expr(Func::count(Expr::col(Asterisk)))
-        .from(vote::Entity)
-        .and_where(Expr::col((vote::Entity, vote::Column::PostId)).equals((post::Entity, post::Column::Id)))
-        .to_owned();
-    post::Entity::find_by_id(post).select_only().expr(Expr::from(votes)).into_tuple::<i64>().one(db).await
+    let votes = super::posts::count_for_post(vote::Entity, vote::Column::PostId, None);
+    post::Entity::find_by_id(post).select_only().expr(votes).into_tuple::<i64>().one(db).await
 }
 
 /// Every post's number of upvotes, remembered between requests on embedded SQLite, where this
@@ -64,8 +59,8 @@ async fn read_count(db: &impl ConnectionTrait, post: i32) -> Result<Option<i64>,
 /// ([`VoteTally::changed`]), after deleting a post or an account it forgets. With a database
 /// server other instances vote too, so there every count is read from the database.
 ///
-/// A count is read from the database at most once at a time per post, and kept only if no
-/// change to that post was reported while it was being read; otherwise the next request reads
+/// Of the reads of one post's count that overlap, only the first may keep what it read, and only
+/// if no change to that post was reported while it was reading; otherwise the next request reads
 /// again. So a kept count is always exact.
 pub struct VoteTally {
     enabled: bool,
