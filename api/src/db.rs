@@ -1,6 +1,12 @@
-//! Connecting to the database and bringing its schema up to date.
+//! Connecting to the database, bringing its schema up to date, holding an embedded file for one
+//! process, and telling which constraint a write broke.
 
-use std::time::Duration;
+use std::{
+    fs::{File, OpenOptions},
+    io::{Read, Seek, Write},
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
@@ -48,14 +54,111 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<bool, DbErr> {
     Ok(brand_new)
 }
 
+/// The file an embedded (`sqlite:`) URL names; `None` for a server or an in-memory database.
+fn embedded_path(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+}
+
 /// `mode=rwc` creates the file, not its folder (`data/` on a fresh checkout).
 fn create_parent_dir(url: &str) {
-    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path.starts_with(":memory:") {
-        return;
-    }
-    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) =
+        embedded_path(url).as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty())
+    {
         let _ = std::fs::create_dir_all(parent);
     }
+}
+
+/// This process's hold on an embedded database file; dropping it lets another process have it.
+#[derive(Debug)]
+pub struct EmbeddedLock {
+    _file: File,
+}
+
+/// Another process holds the embedded database.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path} is in use by another just-tech-news process{holder}: an embedded database belongs to \
+     one process at a time (stop that one first; to run several instances use PostgreSQL or \
+     MariaDB)"
+)]
+pub struct InUse {
+    path: String,
+    /// ` (pid N)` when the holder wrote its pid.
+    holder: String,
+}
+
+/// Why an embedded database could not be held.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(transparent)]
+    InUse(#[from] InUse),
+    #[error("cannot lock {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// Takes the embedded database file named by `url` for this process, so that a second server,
+/// or `migrate` or `seed` while a server runs, is refused instead of writing behind the first
+/// one's exact in-memory caches. The OS lock is on `FILE.lock` beside the database (not on the
+/// database itself, whose own POSIX locks a second descriptor closing would release) and goes
+/// with the process, however it ends. `None` for a database server, which needs no lock.
+pub fn lock_embedded(url: &str) -> Result<Option<EmbeddedLock>, LockError> {
+    let Some(database) = embedded_path(url) else { return Ok(None) };
+    create_parent_dir(url);
+    let mut path = database.into_os_string();
+    path.push(".lock");
+    let path = PathBuf::from(path);
+    let shown = path.display().to_string();
+    let io = |source| LockError::Io { path: shown.clone(), source };
+    let mut file =
+        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            let holder = if pid.is_empty() { String::new() } else { format!(" (pid {pid})") };
+            let path = shown.trim_end_matches(".lock").to_owned();
+            return Err(InUse { path, holder }.into());
+        }
+        Err(std::fs::TryLockError::Error(err)) => return Err(io(err)),
+    }
+    file.set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| write!(file, "{}", std::process::id()))
+        .map_err(io)?;
+    Ok(Some(EmbeddedLock { _file: file }))
+}
+
+/// A unique constraint, by the name each database gives it in a violation (PostgreSQL names the
+/// constraint, MariaDB/MySQL the key, SQLite the table and columns).
+pub struct Constraint {
+    pub postgres: &'static str,
+    pub mysql: &'static str,
+    pub sqlite: &'static str,
+}
+
+/// Whether `err` is a violation of `constraint`.
+pub fn violates(err: &DbErr, constraint: &Constraint) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::error::ErrorKind};
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx))) = err else {
+        return false;
+    };
+    let Some(db) = sqlx.as_database_error() else { return false };
+    if !matches!(db.kind(), ErrorKind::UniqueViolation) {
+        return false;
+    }
+    if let Some(name) = db.constraint() {
+        return name == constraint.postgres;
+    }
+    let message = db.message();
+    // MariaDB: "Duplicate entry '…' for key 'email'"; MySQL 8 says 'users.email'. The key is
+    // the last quoted part, whatever the duplicate value holds.
+    if let Some((_, key)) = message.rsplit_once(" for key '") {
+        let key = key.trim_end_matches('\'');
+        return key.rsplit('.').next() == Some(constraint.mysql);
+    }
+    message.strip_prefix("UNIQUE constraint failed: ") == Some(constraint.sqlite)
 }

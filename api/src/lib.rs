@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -17,18 +18,15 @@ pub mod seed;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use poem::{
-    Endpoint, EndpointExt, Request, Route, Server,
+    Endpoint, EndpointExt, Route, Server,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{
-        SessionContext, cookie::SessionCookie, password::PasswordHasher, sessions::Sessions,
-        throttle::LoginThrottle,
-    },
+    auth::{cookie::SessionCookie, password::PasswordHasher, sessions::Sessions, throttle::LoginThrottle},
+    cache::{Caches, Change},
     config::Config,
-    error::AppError,
 };
 
 /// What every request can reach.
@@ -42,12 +40,8 @@ pub struct AppState {
     pub cookie: SessionCookie,
     pub hasher: PasswordHasher,
     pub throttle: LoginThrottle,
-    /// The homepage's post count, remembered between requests.
-    pub post_total: Arc<news::posts::PostTotal>,
-    /// Every post's upvote count (kept only on embedded SQLite).
-    pub vote_tally: Arc<news::votes::VoteTally>,
-    /// Rendered pages of posts and posts with comments (kept only on embedded SQLite).
-    pub answers: Arc<news::cache::AnswerCache>,
+    /// What is kept in memory, and the one way writes invalidate it.
+    pub caches: Arc<Caches>,
 }
 
 impl AppState {
@@ -58,29 +52,10 @@ impl AppState {
             cookie: SessionCookie::new(&config),
             hasher: PasswordHasher::new(config.bcrypt_cost),
             throttle: LoginThrottle::new(db.clone(), &config),
-            post_total: Arc::new(news::posts::PostTotal::new(&db)),
-            vote_tally: Arc::new(news::votes::VoteTally::new(&db)),
-            answers: Arc::new(news::cache::AnswerCache::new(db::single_writer(&db))),
+            caches: Arc::new(Caches::new(db::single_writer(&db))),
             config: Arc::new(config),
             db,
         }
-    }
-
-    /// Ends the session the browser presented (if any) and issues a new one for `user_id`, inside
-    /// `conn`'s transaction; answers the `Set-Cookie` value. A planted session id is never adopted.
-    pub async fn start_session(
-        &self,
-        conn: &impl ConnectionTrait,
-        presented: &SessionContext,
-        user_id: i32,
-        req: &Request,
-    ) -> Result<String, AppError> {
-        if let Some(hash) = &presented.presented_hash {
-            self.sessions.revoke(conn, hash).await?;
-        }
-        let user_agent = req.header(poem::http::header::USER_AGENT);
-        let token = self.sessions.create(conn, user_id, user_agent).await?;
-        Ok(self.cookie.issue(&token))
     }
 }
 
@@ -89,6 +64,8 @@ impl AppState {
 pub enum StartError {
     #[error("cannot open the database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    InUse(#[from] db::LockError),
     #[error(transparent)]
     Frontend(#[from] http::web::MissingFrontend),
     #[error("cannot listen on {addr}: {source}")]
@@ -101,18 +78,31 @@ pub struct Application {
     state: AppState,
     local_addr: SocketAddr,
     brand_new_database: bool,
+    /// This process's hold on an embedded database file, for as long as it serves.
+    _lock: Option<db::EmbeddedLock>,
 }
 
 impl Application {
-    /// Connects to the database, runs pending migrations and binds the listening socket.
+    /// Takes an embedded database file for this process (refused while another holds it),
+    /// connects to the database, runs pending migrations and binds the listening socket.
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        let lock = db::lock_embedded(&config.database_url)?;
         let db = db::connect(&config.database_url).await?;
-        Self::build_on(config, db).await
+        Self::build_locked(config, db, lock).await
     }
 
     /// Like [`Application::build`], on a connection made by the caller (tests use it to watch
     /// the statements the server runs).
     pub async fn build_on(config: Config, db: DatabaseConnection) -> Result<Self, StartError> {
+        let lock = db::lock_embedded(&config.database_url)?;
+        Self::build_locked(config, db, lock).await
+    }
+
+    async fn build_locked(
+        config: Config,
+        db: DatabaseConnection,
+        lock: Option<db::EmbeddedLock>,
+    ) -> Result<Self, StartError> {
         let brand_new_database = db::migrate(&db).await?;
         if let Some(dir) = &config.web_dir {
             http::web::routes(dir)?;
@@ -124,7 +114,7 @@ impl Application {
             .map_err(|source| StartError::Bind { addr: bind, source })?;
         let local_addr =
             acceptor.local_addr().first().and_then(|addr| addr.as_socket_addr().copied()).unwrap_or(bind);
-        Ok(Self { acceptor, state: AppState::new(db, config), local_addr, brand_new_database })
+        Ok(Self { acceptor, state: AppState::new(db, config), local_addr, brand_new_database, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -142,15 +132,24 @@ impl Application {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 10 s).
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_forever(self.state.clone()));
+        // Aborted however this future ends (a test drops it to stop the server).
+        let sweeper = AbortOnDrop(tokio::spawn(sweep_forever(self.state.clone())));
         let hasher = self.state.hasher.clone();
         tokio::spawn(async move { hasher.warm_up().await });
         let app = endpoint(self.state).map_err(std::io::Error::other)?;
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
             .await;
-        sweeper.abort();
+        drop(sweeper);
         result
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -161,8 +160,8 @@ pub fn endpoint(state: AppState) -> Result<impl Endpoint + use<>, http::web::Mis
         .at("/openapi.json", service.spec_endpoint())
         .nest("/docs", service.swagger_ui())
         .nest("/", service)
-        .around(news::cache::forget_after_writes)
-        .around(auth::resolve_session)
+        .around(http::run_writes_to_completion)
+        .around(http::resolve_session)
         .around(http::reject_cross_site)
         .around(http::json_errors);
     let mut site = Route::new().nest("/api", api);
@@ -177,7 +176,11 @@ async fn sweep_forever(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(300));
     loop {
         every.tick().await;
-        match (state.sessions.sweep().await, state.throttle.sweep().await) {
+        let swept = state.sessions.sweep().await;
+        if swept.as_ref().is_ok_and(|&sessions| sessions > 0) {
+            state.caches.after_commit([Change::SessionsSwept]);
+        }
+        match (swept, state.throttle.sweep().await) {
             (Ok(sessions), Ok(failures)) if sessions + failures > 0 => {
                 tracing::info!(sessions, failures, "swept expired rows");
             }

@@ -19,17 +19,27 @@ struct Cli {
 enum Command {
     /// Serve the site and the API (the default).
     Serve,
-    /// Run pending database migrations, then exit.
+    /// Run pending database migrations, then exit (refused while a server holds an embedded file).
     Migrate,
-    /// Fill the database with demo users, posts, comments and votes, then exit.
+    /// Fill the database with demo users, posts, comments and votes, then exit (refused while a
+    /// server holds an embedded file).
     Seed,
     /// Print the OpenAPI spec (what `openapi.json` holds), then exit.
     Openapi,
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("just-tech-news: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(Command::Openapi) = cli.command {
         println!("{}", just_tech_news::api::service().spec());
         return Ok(());
@@ -42,11 +52,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config, !cli.no_demo).await?,
         Command::Migrate => {
+            let _lock = db::lock_embedded(&config.database_url)?;
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
             tracing::info!("migrations are up to date");
         }
         Command::Seed => {
+            let _lock = db::lock_embedded(&config.database_url)?;
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
             match seed::seed(&AppState::new(db, config)).await? {

@@ -2,12 +2,14 @@
 //! show. Written through the same entities and rules the API uses.
 
 use chrono::Duration;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, DbErr, EntityTrait, TransactionTrait};
 
 use crate::{
     AppState,
+    auth::accounts,
+    cache::Change,
     domain::{Email, Password, PostTitle, PostUrl, Username},
-    entities::{comment, post, user, vote},
+    entities::{comment, post, vote},
     error::AppError,
 };
 
@@ -44,8 +46,8 @@ pub struct DemoLogin {
 /// Fills the database with demo content; `None` (and nothing written) when the demo users are
 /// already there.
 pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
-    let first = format!("{}@example.com", USERS[0]);
-    if user::Entity::find().filter(user::Column::Email.eq(&first)).one(&state.db).await?.is_some() {
+    let first = Email::parse(&format!("{}@example.com", USERS[0]))?;
+    if accounts::by_email(&state.db, &first).await?.is_some() {
         return Ok(None);
     }
     let password = Password::parse_new("password", DEMO_PASSWORD.into())?;
@@ -57,15 +59,9 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
     for (i, name) in USERS.iter().enumerate() {
         let username = Username::parse(name)?;
         let email = Email::parse(&format!("{name}@example.com"))?;
-        let row = user::ActiveModel {
-            username: Set(username.as_str().into()),
-            username_key: Set(username.key()),
-            email: Set(email.as_str().into()),
-            password_hash: Set(password_hash.clone()),
-            created_at: Set(now - Duration::days(30 - i as i64)),
-            ..Default::default()
-        };
-        user_ids.push(user::Entity::insert(row).exec(&txn).await?.last_insert_id);
+        let joined = now - Duration::days(30 - i as i64);
+        let created = accounts::create(&txn, &username, &email, password_hash.clone(), joined).await?;
+        user_ids.push(created.map_err(|taken| AppError::internal(format!("demo {taken:?} already taken")))?);
     }
 
     let mut post_ids = Vec::new();
@@ -103,5 +99,6 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
     });
     vote::Entity::insert_many(votes).exec_without_returning(&txn).await?;
     txn.commit().await.map_err(|err: DbErr| AppError::from(err))?;
-    Ok(Some(DemoLogin { email: first, password: DEMO_PASSWORD }))
+    state.caches.after_commit([Change::Everything]);
+    Ok(Some(DemoLogin { email: first.as_str().to_owned(), password: DEMO_PASSWORD }))
 }

@@ -6,6 +6,7 @@ use super::{ApiTags, UserRef};
 use crate::{
     AppState,
     auth::CurrentUser,
+    cache::Change,
     domain::CommentText,
     error::{AppError, ErrorBody, ErrorCode},
     http::JsonBody,
@@ -109,6 +110,7 @@ impl CommentsApi {
                 "there is no such post",
             )));
         };
+        state.caches.after_commit([Change::CommentsChanged]);
         Ok(CreateResponse::Created(Json(Comment {
             id,
             post_id,
@@ -135,7 +137,10 @@ impl CommentsApi {
                 ErrorCode::NotAuthor,
                 "only the author can delete this comment",
             ))),
-            Some(_) if comments::delete(&state.db, id.0, user.id).await? => Ok(DeleteResponse::Deleted),
+            Some(_) if comments::delete(&state.db, id.0, user.id).await? => {
+                state.caches.after_commit([Change::CommentsChanged]);
+                Ok(DeleteResponse::Deleted)
+            }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
         }
     }

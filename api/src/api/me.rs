@@ -1,17 +1,19 @@
 use chrono::{DateTime, Utc};
-use poem::{Request, web::Data};
+use poem::{Request, http::header::USER_AGENT, web::Data};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
-use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 
 use super::ApiTags;
 use crate::{
     AppState,
     auth::{
-        CurrentUser, SessionContext, device,
+        CurrentUser,
+        accounts::{self, Account},
+        device,
         throttle::{Attempt, client_address},
     },
+    cache::Change,
     domain::{Email, Password},
-    entities::user,
     error::{AppError, ErrorBody, ErrorCode},
     http::JsonBody,
 };
@@ -146,7 +148,7 @@ impl AccountApi {
     /// Your profile
     #[oai(path = "/users/me", method = "get", operation_id = "get_profile")]
     async fn profile(&self, state: Data<&AppState>, me: CurrentUser) -> Result<ProfileResponse, AppError> {
-        let account = user::Entity::find_by_id(me.id).one(&state.db).await?.ok_or(AppError::LoginRequired)?;
+        let account = accounts::by_id(&state.db, me.id).await?.ok_or(AppError::LoginRequired)?;
         Ok(ProfileResponse::Ok(Json(Profile {
             id: account.id,
             username: account.username,
@@ -165,27 +167,24 @@ impl AccountApi {
         &self,
         state: Data<&AppState>,
         me: CurrentUser,
-        session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<PasswordChange>,
     ) -> Result<ReauthResponse, AppError> {
         let PasswordChange { current_password, new_password } = body.parse()?;
         let current = Password::parse_existing("current_password", current_password)?;
-        let account = match reauthenticate(&state, &me, ("current_password", &current), req).await? {
-            Ok(account) => account,
-            Err(refusal) => return Ok(refusal),
-        };
+        if let Err(refusal) = reauthenticate(&state, &me, ("current_password", &current), req).await? {
+            return Ok(refusal);
+        }
         let new = Password::parse_new("new_password", new_password)?;
         let password_hash = state.hasher.hash(&new).await?;
 
         let txn = state.db.begin().await?;
-        let mut row: user::ActiveModel = account.into();
-        row.password_hash = Set(password_hash);
-        user::Entity::update(row).exec(&txn).await?;
+        accounts::set_password_hash(&txn, me.id, password_hash).await?;
         state.sessions.end_all(&txn, me.id, None).await?;
-        let cookie = state.start_session(&txn, &session, me.id, req).await?;
+        let token = state.sessions.create(&txn, me.id, req.header(USER_AGENT)).await?;
         txn.commit().await?;
-        Ok(ReauthResponse::Done(cookie))
+        state.caches.after_commit([Change::UserSessionsEnded { user_id: me.id, kept: None }]);
+        Ok(ReauthResponse::Done(state.cookie.issue(&token)))
     }
 
     /// Your sessions
@@ -223,6 +222,7 @@ impl AccountApi {
                 "you have no such session",
             )));
         }
+        state.caches.after_commit([Change::SessionEndedById { id: id.0 }]);
         let cookie = (id.0 == me.session_id).then(|| state.cookie.expire());
         Ok(EndSessionResponse::Ended(cookie))
     }
@@ -237,6 +237,7 @@ impl AccountApi {
         me: CurrentUser,
     ) -> Result<EndSessionResponse, AppError> {
         state.sessions.end_all(&state.db, me.id, Some(me.session_id)).await?;
+        state.caches.after_commit([Change::UserSessionsEnded { user_id: me.id, kept: Some(me.session_id) }]);
         Ok(EndSessionResponse::Ended(None))
     }
 
@@ -258,13 +259,12 @@ impl AccountApi {
             return Ok(refusal);
         }
         // The foreign keys cascade from the user to sessions, posts, comments and votes; the
-        // sessions are ended through their store first, so no cache keeps one alive.
+        // sessions are ended explicitly too, so it holds on any engine configuration.
         let txn = state.db.begin().await?;
         state.sessions.end_all(&txn, me.id, None).await?;
-        user::Entity::delete_by_id(me.id).exec(&txn).await?;
+        accounts::delete(&txn, me.id).await?;
         txn.commit().await?;
-        state.post_total.invalidate();
-        state.vote_tally.forget_all();
+        state.caches.after_commit([Change::AccountDeleted { user_id: me.id }]);
         Ok(ReauthResponse::Done(state.cookie.expire()))
     }
 }
@@ -276,8 +276,8 @@ async fn reauthenticate(
     me: &CurrentUser,
     (field, password): (&str, &Password),
     req: &Request,
-) -> Result<Result<user::Model, ReauthResponse>, AppError> {
-    let account = user::Entity::find_by_id(me.id).one(&state.db).await?.ok_or(AppError::LoginRequired)?;
+) -> Result<Result<Account, ReauthResponse>, AppError> {
+    let account = accounts::by_id(&state.db, me.id).await?.ok_or(AppError::LoginRequired)?;
     let email = Email::parse(&account.email)?;
     let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
     if let Some(wait) = state.throttle.check(&attempt).await? {

@@ -10,11 +10,11 @@ use super::{ApiTags, UserRef, comments::Comment};
 use crate::{
     AppState,
     auth::{CurrentUser, MaybeUser},
+    cache::{Answer, AnswerKey, Change},
     domain::{PostTitle, PostUrl},
     error::{AppError, ErrorBody, ErrorCode},
     http::{JsonBody, RenderedJson},
     news::{
-        cache::{Answer, Key},
         comments,
         posts::{self, PageQuery, Summary},
         votes::{self, Cast},
@@ -81,8 +81,7 @@ struct PostPage {
     page: u32,
     /// The page size asked for.
     per_page: u32,
-    /// How many posts there are in all (with the same filter). With several server instances
-    /// the unfiltered count may lag another instance's new post by up to a second.
+    /// How many posts there are in all (with the same filter).
     total: u64,
 }
 
@@ -248,16 +247,21 @@ impl PostsApi {
     ) -> Result<ListResponse, AppError> {
         let (page, per_page, author) = (page.0, per_page.0, user_id.0);
         let viewer = viewer.0.map(|u| u.id);
-        let key = Key { viewer, answer: Answer::Page { page, per_page, author } };
+        let key = AnswerKey { viewer, answer: Answer::Page { page, per_page, author } };
         let read = async {
             let query = PageQuery { page: page.into(), per_page: per_page.into(), author };
             let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
-            let total = posts::count(&state.db, &state.post_total, author).await?;
+            let count = async { posts::count(&state.db, author).await.map(Some) };
+            let total = match author {
+                Some(_) => count.await?,
+                None => state.caches.post_total.get_or_read((), count).await?,
+            }
+            .unwrap_or_default();
             let posts = rows.into_iter().map(PostSummary::from).collect();
-            Ok::<_, AppError>(Some(PostPage { posts, page, per_page, total }))
+            Ok::<_, AppError>(Some(RenderedJson::render(&PostPage { posts, page, per_page, total }).bytes()))
         };
-        let page = state.answers.get_or_read(key, read).await?.ok_or(AppError::NotFound)?;
-        Ok(ListResponse::Ok(page))
+        let page = state.caches.answers.get_or_read(key, read).await?.ok_or(AppError::NotFound)?;
+        Ok(ListResponse::Ok(RenderedJson::from_bytes(page)))
     }
 
     /// Get a post
@@ -275,10 +279,11 @@ impl PostsApi {
             let Some(post) = posts::summary(&state.db, id.0, viewer).await? else { return Ok(None) };
             let comments = comments::for_post(&state.db, id.0).await?;
             let comments = comments.into_iter().map(Comment::from).collect();
-            Ok::<_, AppError>(Some(PostDetail { post: post.into(), comments }))
+            Ok::<_, AppError>(Some(RenderedJson::render(&PostDetail { post: post.into(), comments }).bytes()))
         };
-        match state.answers.get_or_read(Key { viewer, answer: Answer::Post(id.0) }, read).await? {
-            Some(post) => Ok(GetResponse::Ok(post)),
+        match state.caches.answers.get_or_read(AnswerKey { viewer, answer: Answer::Post(id.0) }, read).await?
+        {
+            Some(post) => Ok(GetResponse::Ok(RenderedJson::from_bytes(post))),
             None => Ok(GetResponse::NotFound(not_found())),
         }
     }
@@ -294,7 +299,7 @@ impl PostsApi {
         let NewPost { title, post_url } = body.parse()?;
         let (title, url) = (PostTitle::parse(&title)?, PostUrl::parse(&post_url)?);
         let id = posts::create(&state.db, user.id, title, url, state.config.clock.now()).await?;
-        state.post_total.invalidate();
+        state.caches.after_commit([Change::PostAdded]);
         let created = posts::summary(&state.db, id, Some(user.id)).await?.ok_or(AppError::NotFound)?;
         Ok(CreateResponse::Created(Json(created.into())))
     }
@@ -321,6 +326,7 @@ impl PostsApi {
         if !posts::retitle(&state.db, id.0, user.id, title, state.config.clock.now()).await? {
             return Ok(UpdateResponse::NotFound(not_found()));
         }
+        state.caches.after_commit([Change::PostEdited]);
         match posts::summary(&state.db, id.0, Some(user.id)).await? {
             Some(post) => Ok(UpdateResponse::Ok(Json(post.into()))),
             None => Ok(UpdateResponse::NotFound(not_found())),
@@ -341,7 +347,7 @@ impl PostsApi {
             None => Ok(DeleteResponse::NotFound(not_found())),
             Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author())),
             Some(_) if posts::delete(&state.db, id.0, user.id).await? => {
-                state.vote_tally.forget(id.0);
+                state.caches.after_commit([Change::PostDeleted]);
                 Ok(DeleteResponse::Deleted)
             }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
@@ -360,7 +366,7 @@ impl PostsApi {
     ) -> Result<VoteResponse, AppError> {
         match votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? {
             Cast::NoSuchPost => return Ok(VoteResponse::NotFound(not_found())),
-            Cast::Added => state.vote_tally.changed(id.0, 1),
+            Cast::Added => state.caches.after_commit([Change::Voted]),
             Cast::AlreadyThere => {}
         }
         vote_state(&state, id.0, true).await
@@ -377,7 +383,7 @@ impl PostsApi {
         id: Path<i32>,
     ) -> Result<VoteResponse, AppError> {
         if votes::withdraw(&state.db, user.id, id.0).await? {
-            state.vote_tally.changed(id.0, -1);
+            state.caches.after_commit([Change::Voted]);
         }
         vote_state(&state, id.0, false).await
     }
@@ -385,7 +391,7 @@ impl PostsApi {
 
 /// The answer to a vote or unvote: the post's count now, or 404 if there is no such post.
 async fn vote_state(state: &AppState, post_id: i32, voted: bool) -> Result<VoteResponse, AppError> {
-    Ok(match state.vote_tally.count(&state.db, post_id).await? {
+    Ok(match votes::count(&state.db, post_id).await? {
         Some(vote_count) => VoteResponse::Ok(Json(VoteState { post_id, vote_count, voted })),
         None => VoteResponse::NotFound(not_found()),
     })

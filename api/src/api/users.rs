@@ -1,16 +1,16 @@
-use poem::{Request, web::Data};
+use poem::{Request, http::header::USER_AGENT, web::Data};
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr, TransactionTrait};
+use sea_orm::TransactionTrait;
 
 use super::{ApiTags, UserRef};
 use crate::{
     AppState,
     auth::{
         SessionContext,
+        accounts::{self, Taken},
         throttle::{Attempt, client_address},
     },
     domain::{Email, Password, Username},
-    entities::user,
     error::{AppError, ErrorBody, ErrorCode},
     http::JsonBody,
 };
@@ -113,34 +113,29 @@ impl UsersApi {
         let password_hash = state.hasher.hash(&password).await?;
 
         let txn = state.db.begin().await?;
-        let account = user::ActiveModel {
-            username: Set(username.as_str().to_owned()),
-            username_key: Set(username.key()),
-            email: Set(email.as_str().to_owned()),
-            password_hash: Set(password_hash),
-            created_at: Set(state.config.clock.now()),
-            ..Default::default()
-        };
-        let id = match user::Entity::insert(account).exec(&txn).await {
-            Ok(inserted) => inserted.last_insert_id,
-            Err(err) => {
-                return match err.sql_err() {
-                    Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("email") => {
-                        Ok(SignUpResponse::Conflict(ErrorBody::field(
-                            ErrorCode::EmailTaken,
-                            "email",
-                            "an account with this email already exists",
-                        )))
-                    }
-                    Some(SqlErr::UniqueConstraintViolation(_)) => Ok(SignUpResponse::Conflict(
-                        ErrorBody::field(ErrorCode::UsernameTaken, "username", "this username is taken"),
-                    )),
-                    _ => Err(err.into()),
-                };
+        let now = state.config.clock.now();
+        let id = match accounts::create(&txn, &username, &email, password_hash, now).await? {
+            Ok(id) => id,
+            Err(Taken::Email) => {
+                return Ok(SignUpResponse::Conflict(ErrorBody::field(
+                    ErrorCode::EmailTaken,
+                    "email",
+                    "an account with this email already exists",
+                )));
+            }
+            Err(Taken::Username) => {
+                return Ok(SignUpResponse::Conflict(ErrorBody::field(
+                    ErrorCode::UsernameTaken,
+                    "username",
+                    "this username is taken",
+                )));
             }
         };
-        let cookie = state.start_session(&txn, &session, id, req).await?;
+        let presented = session.presented_hash.as_deref();
+        let token = state.sessions.rotate(&txn, presented, id, req.header(USER_AGENT)).await?;
         txn.commit().await?;
+        state.caches.after_commit(session.revoked());
+        let cookie = state.cookie.issue(&token);
         Ok(SignUpResponse::Created(Json(UserRef { id, username: username.as_str().to_owned() }), cookie))
     }
 
@@ -168,8 +163,7 @@ impl UsersApi {
             ));
         }
 
-        let account =
-            user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?;
+        let account = accounts::by_email(&state.db, &email).await?;
         let matches =
             state.hasher.verify(&password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
         let Some(account) = account.filter(|_| matches) else {
@@ -182,8 +176,11 @@ impl UsersApi {
         state.throttle.clear_account(&attempt).await?;
 
         let txn = state.db.begin().await?;
-        let cookie = state.start_session(&txn, &session, account.id, req).await?;
+        let presented = session.presented_hash.as_deref();
+        let token = state.sessions.rotate(&txn, presented, account.id, req.header(USER_AGENT)).await?;
         txn.commit().await?;
+        state.caches.after_commit(session.revoked());
+        let cookie = state.cookie.issue(&token);
         Ok(LoginResponse::Ok(Json(UserRef { id: account.id, username: account.username }), cookie))
     }
 
@@ -198,6 +195,7 @@ impl UsersApi {
     ) -> Result<LogoutResponse, AppError> {
         if let Some(hash) = &session.presented_hash {
             state.sessions.revoke(&state.db, hash).await?;
+            state.caches.after_commit(session.revoked());
         }
         Ok(LogoutResponse::LoggedOut(state.cookie.expire()))
     }

@@ -1,21 +1,20 @@
-//! Who is asking, resolved once per `/api` request by [`resolve_session`], and read by handlers
-//! through the [`CurrentUser`] and [`MaybeUser`] extractors — so no handler can forget the check.
+//! Who is asking, resolved once per `/api` request by the session middleware
+//! (`crate::http::resolve_session`), and read by handlers through the [`CurrentUser`] and
+//! [`MaybeUser`] extractors — so no handler can forget the check.
 
-use std::sync::Arc;
-
-use poem::{Endpoint, IntoResponse, Request, RequestBody, Response, http::header};
+use poem::{Request, RequestBody};
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ExtractParamOptions,
     registry::{MetaSecurityScheme, Registry},
 };
 
-use super::{cookie::Presented, sessions::LiveSession};
-use crate::{AppState, error::AppError, http::json_error_response};
+use super::sessions::LiveSession;
+use crate::{cache::Change, error::AppError};
 
 /// The name of the session cookie security scheme in the spec.
 const SCHEME: &str = "session_cookie";
 
-/// What [`resolve_session`] learned about the request's session cookie.
+/// What the session middleware learned about the request's session cookie.
 #[derive(Clone, Debug, Default)]
 pub struct SessionContext {
     /// The hash of the token the browser presented, live or not: what logout and login revoke.
@@ -24,33 +23,12 @@ pub struct SessionContext {
     pub live: Option<LiveSession>,
 }
 
-/// Resolves the session cookie before the handler runs. A store failure fails closed (503,
-/// never "logged out"); a dead or malformed cookie makes the request anonymous and is expired
-/// in the response, unless the handler set a cookie of its own.
-pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
-    let state = req.data::<AppState>().expect("AppState is attached to every request").clone();
-    let (context, dead) = match state.cookie.read(&req) {
-        Presented::Absent => (SessionContext::default(), false),
-        Presented::Malformed => (SessionContext::default(), true),
-        Presented::Token(token) => {
-            let hash = token.hash();
-            let live = state.sessions.resolve(&hash).await.map_err(AppError::from)?;
-            let dead = live.is_none();
-            (SessionContext { presented_hash: Some(hash), live }, dead)
-        }
-    };
-    req.set_data(context);
-    let mut resp = match ep.call(req).await {
-        Ok(resp) => resp.into_response(),
-        Err(err) => json_error_response(err),
-    };
-    if dead
-        && !resp.headers().contains_key(header::SET_COOKIE)
-        && let Ok(value) = state.cookie.expire().parse()
-    {
-        resp.headers_mut().append(header::SET_COOKIE, value);
+impl SessionContext {
+    /// What to report after a commit that revoked the presented session (logout, or a login or
+    /// sign-up rotating it).
+    pub fn revoked(&self) -> Option<Change> {
+        self.presented_hash.clone().map(|token_hash| Change::SessionEnded { token_hash })
     }
-    Ok(resp)
 }
 
 /// The logged-in user making the request; extracting it answers 401 `login_required` when there

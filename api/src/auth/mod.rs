@@ -1,7 +1,7 @@
-//! Who is asking: session tokens and their store, the cookie, the extractors handlers use,
-//! password hashing and the login throttle.
+//! Who is asking: accounts, session tokens and their store, the cookie, the extractors handlers
+//! use, password hashing and the login throttle.
 
-mod cache;
+pub mod accounts;
 pub mod cookie;
 pub mod device;
 mod extract;
@@ -10,4 +10,45 @@ pub mod sessions;
 pub mod throttle;
 pub mod token;
 
-pub use extract::{CurrentUser, MaybeUser, SessionContext, resolve_session};
+use sea_orm::DbErr;
+
+pub use extract::{CurrentUser, MaybeUser, SessionContext};
+
+use crate::{
+    AppState,
+    auth::sessions::{LiveSession, Liveness},
+    cache::Change,
+};
+
+/// The live session whose token hashes to `token_hash`, if any: from memory where it is kept,
+/// else from the store. A dead one is deleted on the way; a live one has its `last_seen_at`
+/// refreshed about once a minute.
+///
+/// Both writes here may be cut short by a client that goes away (this runs on reads too, which
+/// are not shielded the way writes are), and both are safe so: a session deleted but still kept
+/// is judged dead again by the next request, and one whose refresh was not reported is
+/// refreshed again.
+pub async fn resolve(state: &AppState, token_hash: &str) -> Result<Option<LiveSession>, DbErr> {
+    let read = state.sessions.find(token_hash);
+    let Some(mut live) = state.caches.sessions.get_or_read(token_hash.to_owned(), read).await? else {
+        return Ok(None);
+    };
+    let ended = || Change::SessionEnded { token_hash: token_hash.to_owned() };
+    match state.sessions.judge(&live) {
+        Liveness::Live => Ok(Some(live)),
+        Liveness::Dead => {
+            state.sessions.delete(live.id).await?;
+            state.caches.after_commit([ended()]);
+            Ok(None)
+        }
+        Liveness::Unseen { now } => {
+            if !state.sessions.touch(live.id, now).await? {
+                state.caches.after_commit([ended()]);
+                return Ok(None);
+            }
+            state.caches.after_commit([Change::SessionSeen { token_hash: token_hash.to_owned(), at: now }]);
+            live.last_seen_at = now;
+            Ok(Some(live))
+        }
+    }
+}

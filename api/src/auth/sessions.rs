@@ -7,9 +7,7 @@ use sea_orm::{
     sea_query::{Expr, JoinType},
 };
 
-use std::sync::Arc;
-
-use super::{cache::SessionCache, token::SessionToken};
+use super::token::SessionToken;
 use crate::{
     clock::Clock,
     config::Config,
@@ -32,32 +30,36 @@ pub struct LiveSession {
     pub last_seen_at: DateTime<Utc>,
 }
 
-/// The session store, with the clock and timeouts it judges liveness by.
+/// What a session's timestamps say about it now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Liveness {
+    /// Past its idle or absolute timeout.
+    Dead,
+    /// Alive, seen within the last minute.
+    Live,
+    /// Alive, but `last_seen_at` is over a minute old: write `now` there.
+    Unseen { now: DateTime<Utc> },
+}
+
+/// The session store, with the clock and timeouts it judges liveness by. It only reads and
+/// writes rows; whoever calls a writing method reports the change (`crate::cache::Change`) after
+/// the commit.
 #[derive(Clone)]
 pub struct Sessions {
     db: DatabaseConnection,
     clock: Clock,
     idle: chrono::Duration,
     absolute: chrono::Duration,
-    /// Only on embedded SQLite (see [`SessionCache`]).
-    cache: Option<Arc<SessionCache>>,
 }
 
 impl Sessions {
     pub fn new(db: DatabaseConnection, config: &Config) -> Self {
         let to_chrono = |d| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
         Self {
-            cache: crate::db::single_writer(&db).then(Arc::default),
             db,
             clock: config.clock.clone(),
             idle: to_chrono(config.session_idle_timeout),
             absolute: to_chrono(config.session_absolute_timeout),
-        }
-    }
-
-    fn forget(&self, ended: impl Fn(&str, &LiveSession) -> bool) {
-        if let Some(cache) = &self.cache {
-            cache.forget(ended);
         }
     }
 
@@ -83,49 +85,25 @@ impl Sessions {
         Ok(token)
     }
 
-    /// The live session whose token hashes to `hash`, if any. A dead one is deleted on the way; a
-    /// live one has its `last_seen_at` refreshed when it is over a minute old — by an `UPDATE` of
-    /// the existing row only, so a request racing a logout can never bring the session back.
-    pub async fn resolve(&self, hash: &str) -> Result<Option<LiveSession>, DbErr> {
-        let cached = self.cache.as_ref().and_then(|cache| cache.get(hash));
-        let mut live = match cached {
-            Some(live) => live,
-            None => {
-                let generation = self.cache.as_ref().map(|cache| cache.generation());
-                let Some(live) = self.find(hash).await? else {
-                    return Ok(None);
-                };
-                if let (Some(cache), Some(generation)) = (&self.cache, generation) {
-                    cache.insert(hash, live.clone(), generation);
-                }
-                live
-            }
-        };
-        let now = self.clock.now();
-        if now - live.last_seen_at >= self.idle || now - live.created_at >= self.absolute {
-            self.forget(|h, _| h == hash);
-            session::Entity::delete_by_id(live.id).exec(&self.db).await?;
-            return Ok(None);
+    /// Ends the session the browser presented (if any) and issues a new one for `user_id`, inside
+    /// `conn`'s transaction: a planted session id is never adopted. After the commit, report
+    /// `SessionEnded` for `presented`.
+    pub async fn rotate(
+        &self,
+        conn: &impl ConnectionTrait,
+        presented: Option<&str>,
+        user_id: i32,
+        user_agent: Option<&str>,
+    ) -> Result<SessionToken, DbErr> {
+        if let Some(hash) = presented {
+            self.revoke(conn, hash).await?;
         }
-        if now - live.last_seen_at >= TOUCH_INTERVAL {
-            let touched = session::Entity::update_many()
-                .col_expr(session::Column::LastSeenAt, Expr::value(now))
-                .filter(session::Column::Id.eq(live.id))
-                .exec(&self.db)
-                .await?;
-            if touched.rows_affected == 0 {
-                self.forget(|h, _| h == hash);
-                return Ok(None);
-            }
-            if let Some(cache) = &self.cache {
-                cache.touched(hash, now);
-            }
-            live.last_seen_at = now;
-        }
-        Ok(Some(live))
+        self.create(conn, user_id, user_agent).await
     }
 
-    async fn find(&self, token_hash: &str) -> Result<Option<LiveSession>, DbErr> {
+    /// The session whose token hashes to `token_hash`, if its row exists (live or not: see
+    /// [`Sessions::judge`]).
+    pub async fn find(&self, token_hash: &str) -> Result<Option<LiveSession>, DbErr> {
         session::Entity::find()
             .select_only()
             .columns([
@@ -142,9 +120,39 @@ impl Sessions {
             .await
     }
 
+    /// Whether `session` is alive now, and whether its `last_seen_at` is due to be refreshed
+    /// (at most about once a minute, so reads stay reads).
+    pub fn judge(&self, session: &LiveSession) -> Liveness {
+        let now = self.clock.now();
+        if now - session.last_seen_at >= self.idle || now - session.created_at >= self.absolute {
+            Liveness::Dead
+        } else if now - session.last_seen_at >= TOUCH_INTERVAL {
+            Liveness::Unseen { now }
+        } else {
+            Liveness::Live
+        }
+    }
+
+    /// Writes `now` into session `id`'s `last_seen_at` — an `UPDATE` of the existing row only, so
+    /// a request racing a logout can never bring the session back. Answers whether it still
+    /// existed.
+    pub async fn touch(&self, id: i32, now: DateTime<Utc>) -> Result<bool, DbErr> {
+        let touched = session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(touched.rows_affected > 0)
+    }
+
+    /// Deletes session `id` (found dead).
+    pub async fn delete(&self, id: i32) -> Result<(), DbErr> {
+        session::Entity::delete_by_id(id).exec(&self.db).await?;
+        Ok(())
+    }
+
     /// Ends the session whose token hashes to `token_hash`, if there is one.
     pub async fn revoke(&self, conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
-        self.forget(|h, _| h == token_hash);
         session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash)).exec(conn).await?;
         Ok(())
     }
@@ -164,7 +172,6 @@ impl Sessions {
 
     /// Ends the user's session `id`; answers whether the user had such a session.
     pub async fn end_one(&self, user_id: i32, id: i32) -> Result<bool, DbErr> {
-        self.forget(|_, s| s.id == id);
         let result = session::Entity::delete_many()
             .filter(session::Column::Id.eq(id))
             .filter(session::Column::UserId.eq(user_id))
@@ -180,7 +187,6 @@ impl Sessions {
         user_id: i32,
         keep: Option<i32>,
     ) -> Result<u64, DbErr> {
-        self.forget(|_, s| s.user_id == user_id && Some(s.id) != keep);
         let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
         if let Some(keep) = keep {
             delete = delete.filter(session::Column::Id.ne(keep));
@@ -191,7 +197,6 @@ impl Sessions {
     /// Deletes every session that has timed out; returns how many.
     pub async fn sweep(&self) -> Result<u64, DbErr> {
         let now = self.clock.now();
-        self.forget(|_, s| now - s.last_seen_at >= self.idle || now - s.created_at >= self.absolute);
         let result = session::Entity::delete_many()
             .filter(
                 Condition::any()

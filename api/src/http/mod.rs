@@ -4,9 +4,13 @@ mod errors;
 mod json;
 mod rendered;
 mod security;
+mod session;
 pub mod web;
+mod writes;
 
 pub use errors::{json_error_response, json_errors};
 pub use json::{BODY_LIMIT, JsonBody};
 pub use rendered::RenderedJson;
 pub use security::{reject_cross_site, security_headers};
+pub use session::resolve_session;
+pub use writes::run_writes_to_completion;

@@ -1,7 +1,6 @@
 //! Storage for the news: posts, comments and votes. Small functions named for what they do; the
 //! HTTP layer never builds a query itself.
 
-pub mod cache;
 pub mod comments;
 pub mod posts;
 pub mod votes;

@@ -57,64 +57,14 @@ pub async fn page_newest_first(
         .await
 }
 
-/// How many posts [`page_newest_first`] pages through. One author's count is an index range;
-/// the count of all posts (the homepage's) comes from `totals`, so it does not grow with the site.
-pub async fn count(db: &DatabaseConnection, totals: &PostTotal, author: Option<i32>) -> Result<u64, DbErr> {
-    match author {
-        Some(author) => post::Entity::find().filter(post::Column::UserId.eq(author)).count(db).await,
-        None => totals.get(db).await,
+/// How many posts there are, or (with `author`) how many that author wrote: what
+/// [`page_newest_first`] pages through.
+pub async fn count(db: &impl ConnectionTrait, author: Option<i32>) -> Result<u64, DbErr> {
+    let mut posts = post::Entity::find();
+    if let Some(author) = author {
+        posts = posts.filter(post::Column::UserId.eq(author));
     }
-}
-
-/// The number of all posts, remembered between requests and forgotten by
-/// [`PostTotal::invalidate`] on every write this process makes. With a database server other
-/// instances write too, so it is re-read after at most a second; on embedded SQLite this process
-/// makes the writes (a `seed` run beside it is the exception), so a re-read every 10 s suffices.
-pub struct PostTotal {
-    ttl: std::time::Duration,
-    state: std::sync::Mutex<TotalState>,
-}
-
-#[derive(Default)]
-struct TotalState {
-    generation: u64,
-    known: Option<(u64, std::time::Instant)>,
-}
-
-impl PostTotal {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        let ttl = std::time::Duration::from_secs(if crate::db::single_writer(db) { 10 } else { 1 });
-        Self { ttl, state: Default::default() }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, TotalState> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    async fn get(&self, db: &DatabaseConnection) -> Result<u64, DbErr> {
-        let generation = {
-            let state = self.lock();
-            if let Some((total, at)) = state.known
-                && at.elapsed() < self.ttl
-            {
-                return Ok(total);
-            }
-            state.generation
-        };
-        let total = post::Entity::find().count(db).await?;
-        let mut state = self.lock();
-        if state.generation == generation {
-            state.known = Some((total, std::time::Instant::now()));
-        }
-        Ok(total)
-    }
-
-    /// Call after any write that adds or removes posts.
-    pub fn invalidate(&self) {
-        let mut state = self.lock();
-        state.generation += 1;
-        state.known = None;
-    }
+    posts.count(db).await
 }
 
 /// One post's summary, if it exists.

@@ -145,3 +145,38 @@ async fn sigterm_lets_requests_in_flight_finish_then_stops() {
         .unwrap();
     assert_eq!(session["user"]["username"], "ada", "the sign-up was written whole");
 }
+
+/// Runs the binary with `args` on `database_url` to its end; answers its exit status and stderr.
+fn run_to_end(database_url: &str, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_just-tech-news"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("BIND", format!("127.0.0.1:{}", free_port()))
+        .env("WEB_DIR", "")
+        .env("BCRYPT_COST", "4")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn an_embedded_database_serves_one_process_and_refuses_a_second_server_migrate_and_seed() {
+    let db = TestDatabase::create(Backend::Sqlite).await;
+    let server = start(&db.url, 4).await;
+    for args in [&["--no-demo"][..], &["serve"], &["migrate"], &["seed"]] {
+        let (status, stderr) = run_to_end(&db.url, args);
+        assert!(!status.success(), "{args:?} must be refused while a server holds the file");
+        assert!(stderr.contains("is in use by another just-tech-news process"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("(pid {})", server.child.id())),
+            "{args:?} names the holder: {stderr}"
+        );
+    }
+    let health = reqwest::get(format!("{}/api/health", server.url)).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "the first server serves on");
+    drop(server);
+    let (status, stderr) = run_to_end(&db.url, &["migrate"]);
+    assert!(status.success(), "once the server is gone the file is free: {stderr}");
+}

@@ -1,0 +1,130 @@
+//! Everything the server keeps in memory to go faster, and the one way it learns of writes.
+//!
+//! Three [`Memo`]s: live sessions by token hash, rendered answers of the read endpoints per
+//! viewer, and the number of all posts (the homepage's `total`). They are kept only where this process is
+//! the database's one writer (embedded SQLite, see [`crate::db::single_writer`]); with a database
+//! server other instances write too, and every read goes to the database.
+//!
+//! Every write that changes what a memo may hold ends with [`Caches::after_commit`], called once
+//! with what it changed, **after** its transaction has committed and before its answer is sent.
+//! That is the whole invalidation protocol: storage code never touches a memo, and nothing is
+//! forgotten before the commit (a read in between would keep the old row again). A read that
+//! overlapped a write is not kept (see [`Memo`]). Writes to tables nothing here reads (the login
+//! throttle's) report nothing.
+
+mod memo;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+pub use memo::Memo;
+
+use crate::auth::sessions::LiveSession;
+
+/// Live sessions kept at most.
+const SESSIONS: usize = 100_000;
+/// Bytes of rendered answers kept at most.
+const ANSWER_BYTES: usize = 6 << 20;
+
+/// A rendered answer: which one, for whom (`voted` differs between viewers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AnswerKey {
+    /// The logged-in viewer's id, if any.
+    pub viewer: Option<i32>,
+    pub answer: Answer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Answer {
+    /// A page of posts, newest first, maybe of one author.
+    Page { page: u32, per_page: u32, author: Option<i32> },
+    /// One post with its comments.
+    Post(i32),
+}
+
+/// What a committed write changed, as far as anything kept in memory is concerned.
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// The session with this token hash ended (logout; a login or sign-up replacing it; expiry).
+    SessionEnded { token_hash: String },
+    /// The session with this public id ended.
+    SessionEndedById { id: i32 },
+    /// Every session of the user but `kept` ended (password change, "log out everywhere else").
+    UserSessionsEnded { user_id: i32, kept: Option<i32> },
+    /// Sessions past their timeouts were deleted.
+    SessionsSwept,
+    /// The session with this token hash was seen at `at` (its `last_seen_at` was written).
+    SessionSeen { token_hash: String, at: DateTime<Utc> },
+    /// A post was added.
+    PostAdded,
+    /// A post's title changed.
+    PostEdited,
+    /// A post went, with its comments and votes.
+    PostDeleted,
+    /// A comment was added to or deleted from a post.
+    CommentsChanged,
+    /// A vote was added or taken back.
+    Voted,
+    /// An account went, with its sessions, posts, comments and votes.
+    AccountDeleted { user_id: i32 },
+    /// Rows of every kind were written at once (the demo content).
+    Everything,
+}
+
+/// The memos, each empty-budgeted (so never keeping anything) unless this process is the
+/// database's one writer.
+pub struct Caches {
+    pub sessions: Memo<String, LiveSession>,
+    pub answers: Memo<AnswerKey, Bytes>,
+    /// How many posts there are: the one key is `()`.
+    pub post_total: Memo<(), u64>,
+}
+
+impl Caches {
+    /// Memos that keep values when `exact` holds (this process makes every write), else none.
+    pub fn new(exact: bool) -> Self {
+        let budget = |size| if exact { size } else { 0 };
+        Self {
+            sessions: Memo::new(budget(SESSIONS), |_| 1),
+            answers: Memo::new(budget(ANSWER_BYTES), Bytes::len),
+            post_total: Memo::new(budget(1), |_| 1),
+        }
+    }
+
+    /// Forgets (or updates) whatever `changes` made untrue. Call once per write, after its
+    /// commit and before answering.
+    pub fn after_commit(&self, changes: impl IntoIterator<Item = Change>) {
+        for change in changes {
+            self.apply(change);
+        }
+    }
+
+    fn apply(&self, change: Change) {
+        match change {
+            Change::SessionEnded { token_hash } => self.sessions.forget(&token_hash),
+            Change::SessionEndedById { id } => self.sessions.forget_where(|_, s| s.id == id),
+            Change::UserSessionsEnded { user_id, kept } => {
+                self.sessions.forget_where(|_, s| s.user_id == user_id && Some(s.id) != kept)
+            }
+            Change::SessionsSwept => self.sessions.forget_all(),
+            Change::SessionSeen { token_hash, at } => {
+                self.sessions.update(&token_hash, |s| s.last_seen_at = at)
+            }
+            Change::PostAdded | Change::PostDeleted => {
+                self.post_total.forget_all();
+                self.answers.forget_all();
+            }
+            Change::PostEdited | Change::CommentsChanged | Change::Voted => self.answers.forget_all(),
+            Change::AccountDeleted { user_id } => {
+                self.sessions.forget_where(|_, s| s.user_id == user_id);
+                self.post_total.forget_all();
+                self.answers.forget_all();
+            }
+            Change::Everything => {
+                self.sessions.forget_all();
+                self.post_total.forget_all();
+                self.answers.forget_all();
+            }
+        }
+    }
+}

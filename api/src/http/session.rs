@@ -1,0 +1,41 @@
+//! Resolving the session cookie once per `/api` request, before any handler runs.
+
+use std::sync::Arc;
+
+use poem::{Endpoint, IntoResponse, Request, Response, http::header};
+
+use super::json_error_response;
+use crate::{
+    AppState,
+    auth::{self, SessionContext, cookie::Presented},
+    error::AppError,
+};
+
+/// Middleware: resolves the session cookie into a [`SessionContext`] for the extractors. A store
+/// failure fails closed (503, never "logged out"); a dead or malformed cookie makes the request
+/// anonymous and is expired in the response, unless the handler set a cookie of its own.
+pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    let state = req.data::<AppState>().expect("AppState is attached to every request").clone();
+    let (context, dead) = match state.cookie.read(&req) {
+        Presented::Absent => (SessionContext::default(), false),
+        Presented::Malformed => (SessionContext::default(), true),
+        Presented::Token(token) => {
+            let hash = token.hash();
+            let live = auth::resolve(&state, &hash).await.map_err(AppError::from)?;
+            let dead = live.is_none();
+            (SessionContext { presented_hash: Some(hash), live }, dead)
+        }
+    };
+    req.set_data(context);
+    let mut resp = match ep.call(req).await {
+        Ok(resp) => resp.into_response(),
+        Err(err) => json_error_response(err),
+    };
+    if dead
+        && !resp.headers().contains_key(header::SET_COOKIE)
+        && let Ok(value) = state.cookie.expire().parse()
+    {
+        resp.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(resp)
+}
