@@ -27,8 +27,9 @@ pub struct Config {
     pub login_max_failures_per_address: u64,
     /// The window over which failed logins are counted.
     pub login_window: Duration,
-    /// Take the client address from the first hop of `X-Forwarded-For` (only behind a proxy you
-    /// trust, which must overwrite that header); otherwise the TCP peer is the client.
+    /// Take the client address from the last entry of `X-Forwarded-For`, the one the proxy in
+    /// front appended (only behind a proxy you trust, through which every request passes);
+    /// otherwise the TCP peer is the client.
     pub trust_proxy: bool,
     /// The source of "now"; tests move it forward instead of sleeping.
     pub clock: Clock,
