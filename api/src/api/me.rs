@@ -10,12 +10,12 @@ use crate::{
         CurrentUser,
         accounts::{self, Account},
         device,
-        throttle::{Attempt, client_address},
+        throttle::Attempt,
     },
     cache::Change,
     domain::{Email, Password},
     error::{AppError, ErrorBody, ErrorCode},
-    http::JsonBody,
+    http::{JsonBody, client_address},
 };
 
 pub struct AccountApi;

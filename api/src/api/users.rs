@@ -8,11 +8,11 @@ use crate::{
     auth::{
         SessionContext,
         accounts::{self, Taken},
-        throttle::{Attempt, client_address},
+        throttle::Attempt,
     },
     domain::{Email, Password, Username},
     error::{AppError, ErrorBody, ErrorCode},
-    http::JsonBody,
+    http::{JsonBody, client_address},
 };
 
 pub struct UsersApi;

@@ -1,5 +1,6 @@
 //! The HTTP edge: request bodies, the middleware every request passes, and the static frontend.
 
+mod client;
 mod errors;
 mod json;
 mod rendered;
@@ -8,6 +9,7 @@ mod session;
 pub mod web;
 mod writes;
 
+pub use client::client_address;
 pub use errors::{json_error_response, json_errors};
 pub use json::{BODY_LIMIT, JsonBody};
 pub use rendered::RenderedJson;

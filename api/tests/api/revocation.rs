@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    harness::{Client, PASSWORD, TestApp, each_backend, issued_token},
+    harness::{Backend, Client, PASSWORD, TestApp, each_backend, issued_token},
     posts::post,
 };
 
@@ -227,22 +227,43 @@ async fn an_account_deletion_holds_while_its_sessions_are_in_use() {
     .await;
 }
 
+/// Anonymous readers reading `paths` in a loop (each its share of [`BUSY`] tasks) until stopped.
+struct Readers {
+    stop: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Readers {
+    fn start(app: &TestApp, paths: Vec<String>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let tasks = (0..BUSY)
+            .map(|n| {
+                let (reader, stop, path) = (app.client(), stop.clone(), paths[n % paths.len()].clone());
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::SeqCst) {
+                        assert_eq!(reader.get(&path).await.status(), StatusCode::OK, "{path}");
+                    }
+                })
+            })
+            .collect();
+        Self { stop, tasks }
+    }
+
+    async fn stop(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for task in self.tasks {
+            task.await.unwrap();
+        }
+    }
+}
+
 /// The homepage's `total` while readers keep it busy: exact right after each post is added or
 /// deleted.
 #[tokio::test]
 async fn the_homepage_total_is_exact_right_after_a_post_is_added_or_deleted() {
     each_backend(|app| async move {
         let (ada, _) = app.signed_up("ada").await;
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut readers = Vec::new();
-        for _ in 0..BUSY {
-            let (reader, stop) = (app.client(), stop.clone());
-            readers.push(tokio::spawn(async move {
-                while !stop.load(Ordering::SeqCst) {
-                    assert_eq!(reader.get("/api/posts").await.status(), StatusCode::OK);
-                }
-            }));
-        }
+        let readers = Readers::start(&app, vec!["/api/posts".to_owned()]);
         let total = |client: Client| async move {
             let page: Value = client.get("/api/posts").await.json().await.unwrap();
             page["total"].as_i64().unwrap()
@@ -257,10 +278,7 @@ async fn the_homepage_total_is_exact_right_after_a_post_is_added_or_deleted() {
             assert_eq!(total(app.client()).await, 4 - n as i64, "after deleting post {id}");
             assert_eq!(total(ada.clone()).await, 4 - n as i64, "the author sees it too");
         }
-        stop.store(true, Ordering::SeqCst);
-        for reader in readers {
-            reader.await.unwrap();
-        }
+        readers.stop().await;
     })
     .await;
 }
@@ -273,17 +291,7 @@ async fn vote_counts_are_exact_right_after_each_vote_while_readers_are_busy() {
         let (ada, _) = app.signed_up("ada").await;
         let (grace, _) = app.signed_up("grace").await;
         let id = post(&ada, "busy").await["id"].clone();
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut readers = Vec::new();
-        for n in 0..BUSY {
-            let (reader, stop) = (app.client(), stop.clone());
-            let path = if n.is_multiple_of(2) { format!("/api/posts/{id}") } else { "/api/posts".to_owned() };
-            readers.push(tokio::spawn(async move {
-                while !stop.load(Ordering::SeqCst) {
-                    assert_eq!(reader.get(&path).await.status(), StatusCode::OK);
-                }
-            }));
-        }
+        let readers = Readers::start(&app, vec![format!("/api/posts/{id}"), "/api/posts".to_owned()]);
         let vote = format!("/api/posts/{id}/vote");
         for round in 0..ROUNDS {
             let (voter, expected) = if round.is_multiple_of(2) { (&ada, 1) } else { (&grace, 2) };
@@ -301,10 +309,7 @@ async fn vote_counts_are_exact_right_after_each_vote_while_readers_are_busy() {
                 assert_eq!(ada.delete(&vote).await.status(), StatusCode::OK);
             }
         }
-        stop.store(true, Ordering::SeqCst);
-        for reader in readers {
-            reader.await.unwrap();
-        }
+        readers.stop().await;
     })
     .await;
 }
@@ -316,4 +321,31 @@ async fn counts(app: &TestApp, id: &Value) -> (i64, i64) {
     let page: Value = reader.get("/api/posts").await.json().await.unwrap();
     let line = page["posts"].as_array().unwrap().iter().find(|p| p["id"] == *id).unwrap().clone();
     (detail["vote_count"].as_i64().unwrap(), line["vote_count"].as_i64().unwrap())
+}
+
+/// With a database server, several instances share sessions: a logout or a password change
+/// through one holds on another that the cookie is busy on. (Embedded SQLite serves one process.)
+#[tokio::test]
+async fn ending_sessions_through_one_instance_holds_on_another_while_in_use() {
+    each_backend(|first| async move {
+        if first.test_database().backend == Backend::Sqlite {
+            return;
+        }
+        let second = first.sibling().await;
+        let (owner, _) = first.signed_up("ada").await;
+        for round in 0..ROUNDS / 4 {
+            let (_, token) = log_in(&second, "ada@example.com", PASSWORD).await;
+            let logout = || async {
+                let resp = raw_browser(&token).post(first.url("/api/users/logout")).send().await.unwrap();
+                assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+            };
+            assert_eq!(survivors(&second, &token, logout).await, 0, "logout, round {round}");
+            let (_, token) = log_in(&second, "ada@example.com", PASSWORD).await;
+            let end_others = || async {
+                assert_eq!(owner.delete("/api/users/me/sessions").await.status(), StatusCode::NO_CONTENT);
+            };
+            assert_eq!(survivors(&second, &token, end_others).await, 0, "end all others, round {round}");
+        }
+    })
+    .await;
 }
