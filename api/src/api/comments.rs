@@ -47,12 +47,7 @@ struct NewComment {
     /// The post to comment on.
     post_id: i32,
     /// 1–2000 characters after trimming.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    ))]
-    comment_text: String,
+    comment_text: CommentText,
 }
 
 #[derive(ApiResponse)]
@@ -100,8 +95,7 @@ impl CommentsApi {
         user: CurrentUser,
         body: JsonBody<NewComment>,
     ) -> Result<CreateResponse, AppError> {
-        let NewComment { post_id, comment_text } = body.parse()?;
-        let text = CommentText::parse(&comment_text)?;
+        let NewComment { post_id, comment_text: text } = body.parse()?;
         let now = state.config.clock.now();
         let Some(id) = comments::create(&state.db, user.id, post_id, &text, now).await? else {
             return Ok(CreateResponse::NotFound(ErrorBody::new(

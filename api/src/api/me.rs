@@ -10,7 +10,7 @@ use crate::{
         CurrentUser, SessionContext, device,
         throttle::{Attempt, client_address},
     },
-    domain::{Email, Password},
+    domain::{Email, NewPassword, Password},
     entities::user,
     error::{AppError, ErrorBody, ErrorCode},
     http::JsonBody,
@@ -35,19 +35,16 @@ struct Profile {
 #[derive(Object)]
 struct PasswordChange {
     /// Your password now.
-    #[oai(validator(min_length = 1, max_length = 128))]
-    current_password: String,
+    current_password: Password,
     /// The new password: 8–128 characters, not a common one.
-    #[oai(validator(min_length = 8, max_length = 128))]
-    new_password: String,
+    new_password: NewPassword,
 }
 
 /// The password, given again to confirm something drastic.
 #[derive(Object)]
 struct Reauthentication {
     /// Your password.
-    #[oai(validator(min_length = 1, max_length = 128))]
-    password: String,
+    password: Password,
 }
 
 /// One place where you are logged in.
@@ -170,12 +167,11 @@ impl AccountApi {
         body: JsonBody<PasswordChange>,
     ) -> Result<ReauthResponse, AppError> {
         let PasswordChange { current_password, new_password } = body.parse()?;
-        let current = Password::parse_existing("current_password", current_password)?;
-        let account = match reauthenticate(&state, &me, ("current_password", &current), req).await? {
+        let account = match reauthenticate(&state, &me, ("current_password", &current_password), req).await? {
             Ok(account) => account,
             Err(refusal) => return Ok(refusal),
         };
-        let new = Password::parse_new("new_password", new_password)?;
+        let new = new_password.unless_common("new_password")?;
         let password_hash = state.hasher.hash(&new).await?;
 
         let txn = state.db.begin().await?;
@@ -253,7 +249,7 @@ impl AccountApi {
         req: &Request,
         body: JsonBody<Reauthentication>,
     ) -> Result<ReauthResponse, AppError> {
-        let password = Password::parse_existing("password", body.parse()?.password)?;
+        let Reauthentication { password } = body.parse()?;
         if let Err(refusal) = reauthenticate(&state, &me, ("password", &password), req).await? {
             return Ok(refusal);
         }

@@ -90,30 +90,16 @@ struct PostPage {
 #[derive(Object)]
 struct NewPost {
     /// 1–200 characters after trimming.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    ))]
-    title: String,
+    title: PostTitle,
     /// An absolute `http://` or `https://` URL, at most 2048 characters.
-    #[oai(validator(
-        max_length = 2048,
-        pattern = r"^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&()*+,;=:@%/?-]*)?(#[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
-    ))]
-    post_url: String,
+    post_url: PostUrl,
 }
 
 /// A post's new title.
 #[derive(Object)]
 struct PostEdit {
     /// 1–200 characters after trimming.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    ))]
-    title: String,
+    title: PostTitle,
 }
 
 /// A post's votes after a vote or unvote.
@@ -292,8 +278,7 @@ impl PostsApi {
         body: JsonBody<NewPost>,
     ) -> Result<CreateResponse, AppError> {
         let NewPost { title, post_url } = body.parse()?;
-        let (title, url) = (PostTitle::parse(&title)?, PostUrl::parse(&post_url)?);
-        let id = posts::create(&state.db, user.id, title, url, state.config.clock.now()).await?;
+        let id = posts::create(&state.db, user.id, title, post_url, state.config.clock.now()).await?;
         state.post_total.invalidate();
         let created = posts::summary(&state.db, id, Some(user.id)).await?.ok_or(AppError::NotFound)?;
         Ok(CreateResponse::Created(Json(created.into())))
@@ -317,7 +302,7 @@ impl PostsApi {
             }
             Some(_) => {}
         }
-        let title = PostTitle::parse(&body.parse()?.title)?;
+        let PostEdit { title } = body.parse()?;
         if !posts::retitle(&state.db, id.0, user.id, title, state.config.clock.now()).await? {
             return Ok(UpdateResponse::NotFound(not_found()));
         }

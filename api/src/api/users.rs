@@ -9,7 +9,7 @@ use crate::{
         SessionContext,
         throttle::{Attempt, client_address},
     },
-    domain::{Email, Password, Username},
+    domain::{Email, NewPassword, Password, Username},
     entities::user,
     error::{AppError, ErrorBody, ErrorCode},
     http::JsonBody,
@@ -21,31 +21,20 @@ pub struct UsersApi;
 #[derive(Object)]
 struct SignUp {
     /// 3–30 characters of letters, digits, `_` and `-`; unique ignoring case.
-    #[oai(validator(min_length = 3, max_length = 30, pattern = r"^[A-Za-z0-9_-]{3,30}$"))]
-    username: String,
+    username: Username,
     /// A valid address, at most 254 characters; stored lower-cased; unique.
-    #[oai(validator(
-        max_length = 254,
-        pattern = r"^[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]+@[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*\.[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]$"
-    ))]
-    email: String,
+    email: Email,
     /// 8–128 characters, any script; common passwords are refused.
-    #[oai(validator(min_length = 8, max_length = 128))]
-    password: String,
+    password: NewPassword,
 }
 
 /// Credentials to log in with.
 #[derive(Object)]
 struct Login {
     /// The account's email address (any case).
-    #[oai(validator(
-        max_length = 254,
-        pattern = r"^[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]+@[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*\.[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]$"
-    ))]
-    email: String,
+    email: Email,
     /// The account's password.
-    #[oai(validator(min_length = 1, max_length = 128))]
-    password: String,
+    password: Password,
 }
 
 #[derive(ApiResponse)]
@@ -107,9 +96,7 @@ impl UsersApi {
         body: JsonBody<SignUp>,
     ) -> Result<SignUpResponse, AppError> {
         let SignUp { username, email, password } = body.parse()?;
-        let username = Username::parse(&username)?;
-        let email = Email::parse(&email)?;
-        let password = Password::parse_new("password", password)?;
+        let password = password.unless_common("password")?;
         let password_hash = state.hasher.hash(&password).await?;
 
         let txn = state.db.begin().await?;
@@ -158,8 +145,6 @@ impl UsersApi {
         body: JsonBody<Login>,
     ) -> Result<LoginResponse, AppError> {
         let Login { email, password } = body.parse()?;
-        let email = Email::parse(&email)?;
-        let password = Password::parse_existing("password", password)?;
         let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
         if let Some(wait) = state.throttle.check(&attempt).await? {
             return Ok(LoginResponse::TooManyAttempts(
