@@ -7,7 +7,10 @@ use crate::{
     AppState,
     auth::CurrentUser,
     domain::CommentText,
-    error::{AppError, ErrorBody, ErrorCode},
+    error::{
+        ErrorBody, ErrorCode, Failure,
+        kind::{Action, OwnForbidden, Submission},
+    },
     http::JsonBody,
     news::comments::{self, WithAuthor},
 };
@@ -55,14 +58,6 @@ enum CreateResponse {
     /// The new comment.
     #[oai(status = 201)]
     Created(Json<Comment>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
@@ -73,10 +68,6 @@ enum DeleteResponse {
     /// The comment is gone.
     #[oai(status = 204)]
     Deleted,
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
@@ -94,7 +85,7 @@ impl CommentsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         body: JsonBody<NewComment>,
-    ) -> Result<CreateResponse, AppError> {
+    ) -> Result<CreateResponse, Failure<Submission>> {
         let NewComment { post_id, comment_text: text } = body.parse()?;
         let now = state.config.clock.now();
         let Some(id) = comments::create(&state.db, user.id, post_id, &text, now).await? else {
@@ -121,7 +112,7 @@ impl CommentsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<DeleteResponse, AppError> {
+    ) -> Result<DeleteResponse, Failure<OwnForbidden<Action>>> {
         let not_found = || ErrorBody::new(ErrorCode::NotFound, "there is no such comment");
         match comments::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),

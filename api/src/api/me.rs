@@ -12,7 +12,10 @@ use crate::{
     },
     domain::{Email, NewPassword, Password},
     entities::user,
-    error::{AppError, ErrorBody, ErrorCode},
+    error::{
+        AppError, ErrorBody, ErrorCode, Failure,
+        kind::{Action, OwnForbidden, PrivateRead, Submission},
+    },
     http::JsonBody,
 };
 
@@ -73,10 +76,6 @@ enum ProfileResponse {
     /// Your profile.
     #[oai(status = 200)]
     Ok(Json<Profile>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
 }
 
 #[derive(ApiResponse)]
@@ -84,10 +83,6 @@ enum ReauthResponse {
     /// Done. A password change answers with this browser's new session cookie.
     #[oai(status = 204)]
     Done(#[oai(header = "Set-Cookie")] String),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
     /// The password given is wrong (`wrong_password`; it counts as a failed login), or a
     /// cross-site request (`cross_site_request`).
     #[oai(status = 403)]
@@ -102,10 +97,6 @@ enum SessionsResponse {
     /// Your live sessions.
     #[oai(status = 200)]
     Ok(Json<SessionList>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
 }
 
 #[derive(ApiResponse)]
@@ -113,18 +104,17 @@ enum EndSessionResponse {
     /// The session is ended. Ending the current one also expires this browser's cookie.
     #[oai(status = 204)]
     Ended(#[oai(header = "Set-Cookie")] Option<String>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// You have no session with this id (`not_found`) — the same answer whether or not it is
     /// someone else's.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum EndOthersResponse {
+    /// Every other session of yours is ended; this one lives on.
+    #[oai(status = 204)]
+    Ended,
 }
 
 fn wrong_password(field: &str) -> Json<ErrorBody> {
@@ -142,7 +132,11 @@ fn too_many(wait: std::time::Duration) -> ReauthResponse {
 impl AccountApi {
     /// Your profile
     #[oai(path = "/users/me", method = "get", operation_id = "get_profile")]
-    async fn profile(&self, state: Data<&AppState>, me: CurrentUser) -> Result<ProfileResponse, AppError> {
+    async fn profile(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+    ) -> Result<ProfileResponse, Failure<PrivateRead>> {
         let account = user::Entity::find_by_id(me.id).one(&state.db).await?.ok_or(AppError::LoginRequired)?;
         Ok(ProfileResponse::Ok(Json(Profile {
             id: account.id,
@@ -165,7 +159,7 @@ impl AccountApi {
         session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<PasswordChange>,
-    ) -> Result<ReauthResponse, AppError> {
+    ) -> Result<ReauthResponse, Failure<OwnForbidden<Submission>>> {
         let PasswordChange { current_password, new_password } = body.parse()?;
         let account = match reauthenticate(&state, &me, ("current_password", &current_password), req).await? {
             Ok(account) => account,
@@ -188,7 +182,11 @@ impl AccountApi {
     ///
     /// Everywhere you are logged in.
     #[oai(path = "/users/me/sessions", method = "get", operation_id = "list_sessions")]
-    async fn sessions(&self, state: Data<&AppState>, me: CurrentUser) -> Result<SessionsResponse, AppError> {
+    async fn sessions(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+    ) -> Result<SessionsResponse, Failure<PrivateRead>> {
         let sessions = state.sessions.list_for_user(me.id).await?;
         let sessions = sessions
             .into_iter()
@@ -212,7 +210,7 @@ impl AccountApi {
         state: Data<&AppState>,
         me: CurrentUser,
         id: Path<i32>,
-    ) -> Result<EndSessionResponse, AppError> {
+    ) -> Result<EndSessionResponse, Failure<Action>> {
         if !state.sessions.end_one(me.id, id.0).await? {
             return Ok(EndSessionResponse::NotFound(ErrorBody::new(
                 ErrorCode::NotFound,
@@ -231,9 +229,9 @@ impl AccountApi {
         &self,
         state: Data<&AppState>,
         me: CurrentUser,
-    ) -> Result<EndSessionResponse, AppError> {
+    ) -> Result<EndOthersResponse, Failure<Action>> {
         state.sessions.end_all(&state.db, me.id, Some(me.session_id)).await?;
-        Ok(EndSessionResponse::Ended(None))
+        Ok(EndOthersResponse::Ended)
     }
 
     /// Delete your account
@@ -248,7 +246,7 @@ impl AccountApi {
         me: CurrentUser,
         req: &Request,
         body: JsonBody<Reauthentication>,
-    ) -> Result<ReauthResponse, AppError> {
+    ) -> Result<ReauthResponse, Failure<OwnForbidden<Submission>>> {
         let Reauthentication { password } = body.parse()?;
         if let Err(refusal) = reauthenticate(&state, &me, ("password", &password), req).await? {
             return Ok(refusal);

@@ -11,7 +11,10 @@ use crate::{
     AppState,
     auth::{CurrentUser, MaybeUser},
     domain::{PostTitle, PostUrl},
-    error::{AppError, ErrorBody, ErrorCode},
+    error::{
+        AppError, ErrorBody, ErrorCode, Failure,
+        kind::{Action, Listing, OwnForbidden, Read, Submission},
+    },
     http::{JsonBody, RenderedJson},
     news::{
         cache::{Answer, Key},
@@ -135,14 +138,6 @@ enum CreateResponse {
     /// The new post.
     #[oai(status = 201)]
     Created(Json<PostSummary>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
 }
 
 #[derive(ApiResponse)]
@@ -150,10 +145,6 @@ enum UpdateResponse {
     /// The post as it is now.
     #[oai(status = 200)]
     Ok(Json<PostSummary>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
@@ -167,10 +158,6 @@ enum DeleteResponse {
     /// The post, its comments and its votes are gone.
     #[oai(status = 204)]
     Deleted,
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
@@ -184,14 +171,6 @@ enum VoteResponse {
     /// The post's votes now.
     #[oai(status = 200)]
     Ok(Json<VoteState>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
@@ -231,7 +210,7 @@ impl PostsApi {
         per_page: Query<u32>,
         /// Only this author's posts.
         user_id: Query<Option<i32>>,
-    ) -> Result<ListResponse, AppError> {
+    ) -> Result<ListResponse, Failure<Listing>> {
         let (page, per_page, author) = (page.0, per_page.0, user_id.0);
         let viewer = viewer.0.map(|u| u.id);
         let key = Key { viewer, answer: Answer::Page { page, per_page, author } };
@@ -255,7 +234,7 @@ impl PostsApi {
         state: Data<&AppState>,
         viewer: MaybeUser,
         id: Path<i32>,
-    ) -> Result<GetResponse, AppError> {
+    ) -> Result<GetResponse, Failure<Read>> {
         let viewer = viewer.0.map(|u| u.id);
         let read = async {
             let Some(post) = posts::summary(&state.db, id.0, viewer).await? else { return Ok(None) };
@@ -276,7 +255,7 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         body: JsonBody<NewPost>,
-    ) -> Result<CreateResponse, AppError> {
+    ) -> Result<CreateResponse, Failure<Submission>> {
         let NewPost { title, post_url } = body.parse()?;
         let id = posts::create(&state.db, user.id, title, post_url, state.config.clock.now()).await?;
         state.post_total.invalidate();
@@ -294,7 +273,7 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
         body: JsonBody<PostEdit>,
-    ) -> Result<UpdateResponse, AppError> {
+    ) -> Result<UpdateResponse, Failure<OwnForbidden<Submission>>> {
         match posts::author_of(&state.db, id.0).await? {
             None => return Ok(UpdateResponse::NotFound(not_found())),
             Some(author) if author != user.id => {
@@ -321,7 +300,7 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<DeleteResponse, AppError> {
+    ) -> Result<DeleteResponse, Failure<OwnForbidden<Action>>> {
         match posts::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),
             Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author())),
@@ -342,13 +321,13 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<VoteResponse, AppError> {
+    ) -> Result<VoteResponse, Failure<Action>> {
         match votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? {
             Cast::NoSuchPost => return Ok(VoteResponse::NotFound(not_found())),
             Cast::Added => state.vote_tally.changed(id.0, 1),
             Cast::AlreadyThere => {}
         }
-        vote_state(&state, id.0, true).await
+        Ok(vote_state(&state, id.0, true).await?)
     }
 
     /// Take back an upvote
@@ -360,11 +339,11 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<VoteResponse, AppError> {
+    ) -> Result<VoteResponse, Failure<Action>> {
         if votes::withdraw(&state.db, user.id, id.0).await? {
             state.vote_tally.changed(id.0, -1);
         }
-        vote_state(&state, id.0, false).await
+        Ok(vote_state(&state, id.0, false).await?)
     }
 }
 

@@ -11,7 +11,10 @@ use crate::{
     },
     domain::{Email, NewPassword, Password, Username},
     entities::user,
-    error::{AppError, ErrorBody, ErrorCode},
+    error::{
+        ErrorBody, ErrorCode, Failure,
+        kind::{Command, Form},
+    },
     http::JsonBody,
 };
 
@@ -42,10 +45,6 @@ enum SignUpResponse {
     /// The account exists and this browser is logged in to it with a brand-new session.
     #[oai(status = 201)]
     Created(Json<UserRef>, #[oai(header = "Set-Cookie")] String),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// The username (`username_taken`) or the email (`email_taken`) already has an account.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
@@ -60,10 +59,6 @@ enum LoginResponse {
     /// the same whether or not the email has an account.
     #[oai(status = 401)]
     InvalidCredentials(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// Too many failed logins for this account or from this address (`too_many_attempts`).
     #[oai(status = 429)]
     TooManyAttempts(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
@@ -75,10 +70,6 @@ enum LogoutResponse {
     /// when there was no session (logout is idempotent).
     #[oai(status = 204)]
     LoggedOut(#[oai(header = "Set-Cookie")] String),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
 }
 
 #[OpenApi(tag = "ApiTags::Users")]
@@ -94,7 +85,7 @@ impl UsersApi {
         session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<SignUp>,
-    ) -> Result<SignUpResponse, AppError> {
+    ) -> Result<SignUpResponse, Failure<Form>> {
         let SignUp { username, email, password } = body.parse()?;
         let password = password.unless_common("password")?;
         let password_hash = state.hasher.hash(&password).await?;
@@ -143,7 +134,7 @@ impl UsersApi {
         session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<Login>,
-    ) -> Result<LoginResponse, AppError> {
+    ) -> Result<LoginResponse, Failure<Form>> {
         let Login { email, password } = body.parse()?;
         let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
         if let Some(wait) = state.throttle.check(&attempt).await? {
@@ -180,7 +171,7 @@ impl UsersApi {
         &self,
         state: Data<&AppState>,
         session: Data<&SessionContext>,
-    ) -> Result<LogoutResponse, AppError> {
+    ) -> Result<LogoutResponse, Failure<Command>> {
         if let Some(hash) = &session.presented_hash {
             state.sessions.revoke(&state.db, hash).await?;
         }
