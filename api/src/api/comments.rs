@@ -8,7 +8,10 @@ use crate::{
     auth::CurrentUser,
     cache::Change,
     domain::CommentText,
-    error::{AppError, ErrorBody, ErrorCode},
+    error::{
+        ErrorBody, ErrorCode, Failure,
+        kind::{Action, OwnForbidden, Submission},
+    },
     http::JsonBody,
     news::comments::{self, WithAuthor},
 };
@@ -48,12 +51,7 @@ struct NewComment {
     /// The post to comment on.
     post_id: i32,
     /// 1–2000 characters after trimming.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    ))]
-    comment_text: String,
+    comment_text: CommentText,
 }
 
 #[derive(ApiResponse)]
@@ -61,14 +59,6 @@ enum CreateResponse {
     /// The new comment.
     #[oai(status = 201)]
     Created(Json<Comment>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
@@ -79,10 +69,6 @@ enum DeleteResponse {
     /// The comment is gone.
     #[oai(status = 204)]
     Deleted,
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
@@ -100,9 +86,8 @@ impl CommentsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         body: JsonBody<NewComment>,
-    ) -> Result<CreateResponse, AppError> {
-        let NewComment { post_id, comment_text } = body.parse()?;
-        let text = CommentText::parse(&comment_text)?;
+    ) -> Result<CreateResponse, Failure<Submission>> {
+        let NewComment { post_id, comment_text: text } = body.parse()?;
         let now = state.config.clock.now();
         let Some(id) = comments::create(&state.db, user.id, post_id, &text, now).await? else {
             return Ok(CreateResponse::NotFound(ErrorBody::new(
@@ -129,7 +114,7 @@ impl CommentsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<DeleteResponse, AppError> {
+    ) -> Result<DeleteResponse, Failure<OwnForbidden<Action>>> {
         let not_found = || ErrorBody::new(ErrorCode::NotFound, "there is no such comment");
         match comments::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),

@@ -2,7 +2,10 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
 use super::ApiTags;
-use crate::{AppState, error::AppError};
+use crate::{
+    AppState,
+    error::{Failure, kind::Read},
+};
 
 pub struct HealthApi;
 
@@ -26,7 +29,7 @@ impl HealthApi {
     ///
     /// Answers 200 when the database can be reached, 503 `unavailable` when it cannot.
     #[oai(path = "/health", method = "get", operation_id = "health")]
-    async fn health(&self, state: Data<&AppState>) -> Result<HealthResponse, AppError> {
+    async fn health(&self, state: Data<&AppState>) -> Result<HealthResponse, Failure<Read>> {
         state.db.ping().await?;
         Ok(HealthResponse::Ok(Json(Health { status: "ok".into() })))
     }

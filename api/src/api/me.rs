@@ -13,8 +13,11 @@ use crate::{
         throttle::Attempt,
     },
     cache::Change,
-    domain::{Email, Password},
-    error::{AppError, ErrorBody, ErrorCode},
+    domain::{Email, NewPassword, Password},
+    error::{
+        AppError, ErrorBody, ErrorCode, Failure,
+        kind::{Action, OwnForbidden, PrivateRead, Submission},
+    },
     http::{JsonBody, client_address},
 };
 
@@ -37,19 +40,16 @@ struct Profile {
 #[derive(Object)]
 struct PasswordChange {
     /// Your password now.
-    #[oai(validator(min_length = 1, max_length = 128))]
-    current_password: String,
+    current_password: Password,
     /// The new password: 8–128 characters, not a common one.
-    #[oai(validator(min_length = 8, max_length = 128))]
-    new_password: String,
+    new_password: NewPassword,
 }
 
 /// The password, given again to confirm something drastic.
 #[derive(Object)]
 struct Reauthentication {
     /// Your password.
-    #[oai(validator(min_length = 1, max_length = 128))]
-    password: String,
+    password: Password,
 }
 
 /// One place where you are logged in.
@@ -78,10 +78,6 @@ enum ProfileResponse {
     /// Your profile.
     #[oai(status = 200)]
     Ok(Json<Profile>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
 }
 
 #[derive(ApiResponse)]
@@ -89,10 +85,6 @@ enum ReauthResponse {
     /// Done. A password change answers with this browser's new session cookie.
     #[oai(status = 204)]
     Done(#[oai(header = "Set-Cookie")] String),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
     /// The password given is wrong (`wrong_password`; it counts as a failed login), or a
     /// cross-site request (`cross_site_request`).
     #[oai(status = 403)]
@@ -107,10 +99,6 @@ enum SessionsResponse {
     /// Your live sessions.
     #[oai(status = 200)]
     Ok(Json<SessionList>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
 }
 
 #[derive(ApiResponse)]
@@ -118,18 +106,17 @@ enum EndSessionResponse {
     /// The session is ended. Ending the current one also expires this browser's cookie.
     #[oai(status = 204)]
     Ended(#[oai(header = "Set-Cookie")] Option<String>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// You have no session with this id (`not_found`) — the same answer whether or not it is
     /// someone else's.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum EndOthersResponse {
+    /// Every other session of yours is ended; this one lives on.
+    #[oai(status = 204)]
+    Ended,
 }
 
 fn wrong_password(field: &str) -> Json<ErrorBody> {
@@ -147,7 +134,11 @@ fn too_many(wait: std::time::Duration) -> ReauthResponse {
 impl AccountApi {
     /// Your profile
     #[oai(path = "/users/me", method = "get", operation_id = "get_profile")]
-    async fn profile(&self, state: Data<&AppState>, me: CurrentUser) -> Result<ProfileResponse, AppError> {
+    async fn profile(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+    ) -> Result<ProfileResponse, Failure<PrivateRead>> {
         let account = accounts::by_id(&state.db, me.id).await?.ok_or(AppError::LoginRequired)?;
         Ok(ProfileResponse::Ok(Json(Profile {
             id: account.id,
@@ -169,13 +160,14 @@ impl AccountApi {
         me: CurrentUser,
         req: &Request,
         body: JsonBody<PasswordChange>,
-    ) -> Result<ReauthResponse, AppError> {
+    ) -> Result<ReauthResponse, Failure<OwnForbidden<Submission>>> {
         let PasswordChange { current_password, new_password } = body.parse()?;
-        let current = Password::parse_existing("current_password", current_password)?;
-        if let Err(refusal) = reauthenticate(&state, &me, ("current_password", &current), req).await? {
+        if let Err(refusal) =
+            reauthenticate(&state, &me, ("current_password", &current_password), req).await?
+        {
             return Ok(refusal);
         }
-        let new = Password::parse_new("new_password", new_password)?;
+        let new = new_password.unless_common("new_password")?;
         let password_hash = state.hasher.hash(&new).await?;
 
         let txn = state.db.begin().await?;
@@ -191,7 +183,11 @@ impl AccountApi {
     ///
     /// Everywhere you are logged in.
     #[oai(path = "/users/me/sessions", method = "get", operation_id = "list_sessions")]
-    async fn sessions(&self, state: Data<&AppState>, me: CurrentUser) -> Result<SessionsResponse, AppError> {
+    async fn sessions(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+    ) -> Result<SessionsResponse, Failure<PrivateRead>> {
         let sessions = state.sessions.list_for_user(me.id).await?;
         let sessions = sessions
             .into_iter()
@@ -215,7 +211,7 @@ impl AccountApi {
         state: Data<&AppState>,
         me: CurrentUser,
         id: Path<i32>,
-    ) -> Result<EndSessionResponse, AppError> {
+    ) -> Result<EndSessionResponse, Failure<Action>> {
         if !state.sessions.end_one(me.id, id.0).await? {
             return Ok(EndSessionResponse::NotFound(ErrorBody::new(
                 ErrorCode::NotFound,
@@ -235,10 +231,10 @@ impl AccountApi {
         &self,
         state: Data<&AppState>,
         me: CurrentUser,
-    ) -> Result<EndSessionResponse, AppError> {
+    ) -> Result<EndOthersResponse, Failure<Action>> {
         state.sessions.end_all(&state.db, me.id, Some(me.session_id)).await?;
         state.caches.after_commit([Change::UserSessionsEnded { user_id: me.id, kept: Some(me.session_id) }]);
-        Ok(EndSessionResponse::Ended(None))
+        Ok(EndOthersResponse::Ended)
     }
 
     /// Delete your account
@@ -253,8 +249,8 @@ impl AccountApi {
         me: CurrentUser,
         req: &Request,
         body: JsonBody<Reauthentication>,
-    ) -> Result<ReauthResponse, AppError> {
-        let password = Password::parse_existing("password", body.parse()?.password)?;
+    ) -> Result<ReauthResponse, Failure<OwnForbidden<Submission>>> {
+        let Reauthentication { password } = body.parse()?;
         if let Err(refusal) = reauthenticate(&state, &me, ("password", &password), req).await? {
             return Ok(refusal);
         }

@@ -58,3 +58,49 @@ pub fn service() -> ApiService {
         )
         .server("/api")
 }
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::{OpenApi, registry::MetaOperation};
+
+    use super::*;
+
+    /// Every operation, as `METHOD /path`.
+    fn operations() -> Vec<(String, MetaOperation)> {
+        <(UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, HealthApi) as OpenApi>::meta()
+            .into_iter()
+            .flat_map(|api| api.paths)
+            .flat_map(|path| {
+                let name = path.path.clone();
+                path.operations.into_iter().map(move |op| (format!("{} {name}", op.method), op))
+            })
+            .collect()
+    }
+
+    // poem-openapi lists an operation's own responses and its failure kind's side by side, and
+    // would print a status given by both twice (a JSON object with a repeated key).
+    #[test]
+    fn no_operation_documents_a_status_twice() {
+        for (name, op) in operations() {
+            let mut statuses: Vec<_> = op.responses.responses.iter().map(|r| r.status).collect();
+            let all = statuses.len();
+            statuses.sort();
+            statuses.dedup();
+            assert_eq!(statuses.len(), all, "{name} documents a status twice");
+        }
+    }
+
+    #[test]
+    fn every_state_changing_operation_documents_the_cross_site_refusal() {
+        for (name, op) in operations() {
+            if op.method == poem::http::Method::GET {
+                continue;
+            }
+            let forbidden = op.responses.responses.iter().find(|r| r.status == Some(403));
+            assert!(
+                forbidden.is_some_and(|r| r.description.contains("`cross_site_request`")),
+                "{name}: its 403 must name `cross_site_request`"
+            );
+        }
+    }
+}

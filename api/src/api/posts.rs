@@ -10,9 +10,12 @@ use super::{ApiTags, UserRef, comments::Comment};
 use crate::{
     AppState,
     auth::{CurrentUser, MaybeUser},
-    cache::{Answer, AnswerKey, Change},
+    cache::{Answer, AnswerKey, Change, Count},
     domain::{PostTitle, PostUrl},
-    error::{AppError, ErrorBody, ErrorCode},
+    error::{
+        AppError, ErrorBody, ErrorCode, Failure,
+        kind::{Action, Listing, OwnForbidden, Read, Submission},
+    },
     http::{JsonBody, RenderedJson},
     news::{
         comments,
@@ -89,30 +92,16 @@ struct PostPage {
 #[derive(Object)]
 struct NewPost {
     /// 1–200 characters after trimming.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    ))]
-    title: String,
+    title: PostTitle,
     /// An absolute `http://` or `https://` URL, at most 2048 characters.
-    #[oai(validator(
-        max_length = 2048,
-        pattern = r"^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&()*+,;=:@%/?-]*)?(#[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
-    ))]
-    post_url: String,
+    post_url: PostUrl,
 }
 
 /// A post's new title.
 #[derive(Object)]
 struct PostEdit {
     /// 1–200 characters after trimming.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    ))]
-    title: String,
+    title: PostTitle,
 }
 
 /// A post's votes after a vote or unvote.
@@ -148,14 +137,6 @@ enum CreateResponse {
     /// The new post.
     #[oai(status = 201)]
     Created(Json<PostSummary>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
 }
 
 #[derive(ApiResponse)]
@@ -163,10 +144,6 @@ enum UpdateResponse {
     /// The post as it is now.
     #[oai(status = 200)]
     Ok(Json<PostSummary>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
@@ -180,10 +157,6 @@ enum DeleteResponse {
     /// The post, its comments and its votes are gone.
     #[oai(status = 204)]
     Deleted,
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
@@ -197,14 +170,6 @@ enum VoteResponse {
     /// The post's votes now.
     #[oai(status = 200)]
     Ok(Json<VoteState>),
-    /// Not logged in (`login_required`).
-    #[oai(status = 401)]
-    #[allow(dead_code, reason = "answered by the CurrentUser extractor before the handler runs")]
-    LoginRequired(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// There is no such post (`not_found`).
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
@@ -244,19 +209,21 @@ impl PostsApi {
         per_page: Query<u32>,
         /// Only this author's posts.
         user_id: Query<Option<i32>>,
-    ) -> Result<ListResponse, AppError> {
+    ) -> Result<ListResponse, Failure<Listing>> {
         let (page, per_page, author) = (page.0, per_page.0, user_id.0);
         let viewer = viewer.0.map(|u| u.id);
         let key = AnswerKey { viewer, answer: Answer::Page { page, per_page, author } };
         let read = async {
             let query = PageQuery { page: page.into(), per_page: per_page.into(), author };
             let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
-            let count = async { posts::count(&state.db, author).await.map(Some) };
             let total = match author {
-                Some(_) => count.await?,
-                None => state.caches.post_total.get_or_read((), count).await?,
-            }
-            .unwrap_or_default();
+                Some(_) => posts::count(&state.db, author).await?,
+                None => {
+                    let count = async { posts::count(&state.db, None).await.map(|n| i64::try_from(n).ok()) };
+                    let total = state.caches.counts.get_or_read(Count::AllPosts, count).await?;
+                    total.and_then(|n| u64::try_from(n).ok()).unwrap_or_default()
+                }
+            };
             let posts = rows.into_iter().map(PostSummary::from).collect();
             Ok::<_, AppError>(Some(RenderedJson::render(&PostPage { posts, page, per_page, total }).bytes()))
         };
@@ -273,7 +240,7 @@ impl PostsApi {
         state: Data<&AppState>,
         viewer: MaybeUser,
         id: Path<i32>,
-    ) -> Result<GetResponse, AppError> {
+    ) -> Result<GetResponse, Failure<Read>> {
         let viewer = viewer.0.map(|u| u.id);
         let read = async {
             let Some(post) = posts::summary(&state.db, id.0, viewer).await? else { return Ok(None) };
@@ -295,10 +262,9 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         body: JsonBody<NewPost>,
-    ) -> Result<CreateResponse, AppError> {
+    ) -> Result<CreateResponse, Failure<Submission>> {
         let NewPost { title, post_url } = body.parse()?;
-        let (title, url) = (PostTitle::parse(&title)?, PostUrl::parse(&post_url)?);
-        let id = posts::create(&state.db, user.id, title, url, state.config.clock.now()).await?;
+        let id = posts::create(&state.db, user.id, title, post_url, state.config.clock.now()).await?;
         state.caches.after_commit([Change::PostAdded]);
         let created = posts::summary(&state.db, id, Some(user.id)).await?.ok_or(AppError::NotFound)?;
         Ok(CreateResponse::Created(Json(created.into())))
@@ -314,7 +280,7 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
         body: JsonBody<PostEdit>,
-    ) -> Result<UpdateResponse, AppError> {
+    ) -> Result<UpdateResponse, Failure<OwnForbidden<Submission>>> {
         match posts::author_of(&state.db, id.0).await? {
             None => return Ok(UpdateResponse::NotFound(not_found())),
             Some(author) if author != user.id => {
@@ -322,7 +288,7 @@ impl PostsApi {
             }
             Some(_) => {}
         }
-        let title = PostTitle::parse(&body.parse()?.title)?;
+        let PostEdit { title } = body.parse()?;
         if !posts::retitle(&state.db, id.0, user.id, title, state.config.clock.now()).await? {
             return Ok(UpdateResponse::NotFound(not_found()));
         }
@@ -342,12 +308,12 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<DeleteResponse, AppError> {
+    ) -> Result<DeleteResponse, Failure<OwnForbidden<Action>>> {
         match posts::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),
             Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author())),
             Some(_) if posts::delete(&state.db, id.0, user.id).await? => {
-                state.caches.after_commit([Change::PostDeleted]);
+                state.caches.after_commit([Change::PostDeleted { post: id.0 }]);
                 Ok(DeleteResponse::Deleted)
             }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
@@ -363,13 +329,13 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<VoteResponse, AppError> {
+    ) -> Result<VoteResponse, Failure<Action>> {
         match votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? {
             Cast::NoSuchPost => return Ok(VoteResponse::NotFound(not_found())),
-            Cast::Added => state.caches.after_commit([Change::Voted]),
+            Cast::Added => state.caches.after_commit([Change::Voted { post: id.0 }]),
             Cast::AlreadyThere => {}
         }
-        vote_state(&state, id.0, true).await
+        Ok(vote_state(&state, id.0, true).await?)
     }
 
     /// Take back an upvote
@@ -381,17 +347,18 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<VoteResponse, AppError> {
+    ) -> Result<VoteResponse, Failure<Action>> {
         if votes::withdraw(&state.db, user.id, id.0).await? {
-            state.caches.after_commit([Change::Voted]);
+            state.caches.after_commit([Change::Voted { post: id.0 }]);
         }
-        vote_state(&state, id.0, false).await
+        Ok(vote_state(&state, id.0, false).await?)
     }
 }
 
 /// The answer to a vote or unvote: the post's count now, or 404 if there is no such post.
 async fn vote_state(state: &AppState, post_id: i32, voted: bool) -> Result<VoteResponse, AppError> {
-    Ok(match votes::count(&state.db, post_id).await? {
+    let count = state.caches.counts.get_or_read(Count::PostVotes(post_id), votes::count(&state.db, post_id));
+    Ok(match count.await? {
         Some(vote_count) => VoteResponse::Ok(Json(VoteState { post_id, vote_count, voted })),
         None => VoteResponse::NotFound(not_found()),
     })

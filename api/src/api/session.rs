@@ -1,7 +1,10 @@
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 
 use super::{ApiTags, UserRef, nullable::Nullable};
-use crate::{auth::MaybeUser, error::AppError};
+use crate::{
+    auth::MaybeUser,
+    error::{Failure, kind::Read},
+};
 
 pub struct SessionApi;
 
@@ -29,7 +32,7 @@ impl SessionApi {
     /// Whether this request is logged in, and as whom. Never 401: anonymous is an answer. If the
     /// session store cannot be reached the answer is 503, never "logged out".
     #[oai(path = "/session", method = "get", operation_id = "get_session")]
-    async fn session(&self, user: MaybeUser) -> Result<SessionResponse, AppError> {
+    async fn session(&self, user: MaybeUser) -> Result<SessionResponse, Failure<Read>> {
         let user = user.0.map(|u| UserRef { id: u.id, username: u.username });
         Ok(SessionResponse::Ok(Json(SessionInfo { logged_in: user.is_some(), user: Nullable(user) })))
     }

@@ -10,8 +10,11 @@ use crate::{
         accounts::{self, Taken},
         throttle::Attempt,
     },
-    domain::{Email, Password, Username},
-    error::{AppError, ErrorBody, ErrorCode},
+    domain::{Email, NewPassword, Password, Username},
+    error::{
+        ErrorBody, ErrorCode, Failure,
+        kind::{Command, Form},
+    },
     http::{JsonBody, client_address},
 };
 
@@ -21,31 +24,20 @@ pub struct UsersApi;
 #[derive(Object)]
 struct SignUp {
     /// 3–30 characters of letters, digits, `_` and `-`; unique ignoring case.
-    #[oai(validator(min_length = 3, max_length = 30, pattern = r"^[A-Za-z0-9_-]{3,30}$"))]
-    username: String,
+    username: Username,
     /// A valid address, at most 254 characters; stored lower-cased; unique.
-    #[oai(validator(
-        max_length = 254,
-        pattern = r"^[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]+@[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*\.[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]$"
-    ))]
-    email: String,
+    email: Email,
     /// 8–128 characters, any script; common passwords are refused.
-    #[oai(validator(min_length = 8, max_length = 128))]
-    password: String,
+    password: NewPassword,
 }
 
 /// Credentials to log in with.
 #[derive(Object)]
 struct Login {
     /// The account's email address (any case).
-    #[oai(validator(
-        max_length = 254,
-        pattern = r"^[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]+@[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*\.[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]$"
-    ))]
-    email: String,
+    email: Email,
     /// The account's password.
-    #[oai(validator(min_length = 1, max_length = 128))]
-    password: String,
+    password: Password,
 }
 
 #[derive(ApiResponse)]
@@ -53,10 +45,6 @@ enum SignUpResponse {
     /// The account exists and this browser is logged in to it with a brand-new session.
     #[oai(status = 201)]
     Created(Json<UserRef>, #[oai(header = "Set-Cookie")] String),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// The username (`username_taken`) or the email (`email_taken`) already has an account.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
@@ -71,10 +59,6 @@ enum LoginResponse {
     /// the same whether or not the email has an account.
     #[oai(status = 401)]
     InvalidCredentials(Json<ErrorBody>),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
     /// Too many failed logins for this account or from this address (`too_many_attempts`).
     #[oai(status = 429)]
     TooManyAttempts(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
@@ -86,10 +70,6 @@ enum LogoutResponse {
     /// when there was no session (logout is idempotent).
     #[oai(status = 204)]
     LoggedOut(#[oai(header = "Set-Cookie")] String),
-    /// A cross-site request (`cross_site_request`).
-    #[oai(status = 403)]
-    #[allow(dead_code, reason = "answered by the cross-site middleware before the handler runs")]
-    Forbidden(Json<ErrorBody>),
 }
 
 #[OpenApi(tag = "ApiTags::Users")]
@@ -105,11 +85,9 @@ impl UsersApi {
         session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<SignUp>,
-    ) -> Result<SignUpResponse, AppError> {
+    ) -> Result<SignUpResponse, Failure<Form>> {
         let SignUp { username, email, password } = body.parse()?;
-        let username = Username::parse(&username)?;
-        let email = Email::parse(&email)?;
-        let password = Password::parse_new("password", password)?;
+        let password = password.unless_common("password")?;
         let password_hash = state.hasher.hash(&password).await?;
 
         let txn = state.db.begin().await?;
@@ -151,10 +129,8 @@ impl UsersApi {
         session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<Login>,
-    ) -> Result<LoginResponse, AppError> {
+    ) -> Result<LoginResponse, Failure<Form>> {
         let Login { email, password } = body.parse()?;
-        let email = Email::parse(&email)?;
-        let password = Password::parse_existing("password", password)?;
         let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
         if let Some(wait) = state.throttle.check(&attempt).await? {
             return Ok(LoginResponse::TooManyAttempts(
@@ -192,7 +168,7 @@ impl UsersApi {
         &self,
         state: Data<&AppState>,
         session: Data<&SessionContext>,
-    ) -> Result<LogoutResponse, AppError> {
+    ) -> Result<LogoutResponse, Failure<Command>> {
         if let Some(hash) = &session.presented_hash {
             state.sessions.revoke(&state.db, hash).await?;
             state.caches.after_commit(session.revoked());

@@ -1,7 +1,7 @@
 //! Everything the server keeps in memory to go faster, and the one way it learns of writes.
 //!
 //! Three [`Memo`]s: live sessions by token hash, rendered answers of the read endpoints per
-//! viewer, and the number of all posts (the homepage's `total`). They are kept only where this process is
+//! viewer, and counts (the number of all posts, each post's votes). They are kept only where this process is
 //! the database's one writer (embedded SQLite, see [`crate::db::single_writer`]); with a database
 //! server other instances write too, and every read goes to the database.
 //!
@@ -25,6 +25,8 @@ use crate::auth::sessions::LiveSession;
 const SESSIONS: usize = 100_000;
 /// Bytes of rendered answers kept at most.
 const ANSWER_BYTES: usize = 6 << 20;
+/// Counts kept at most.
+const COUNTS: usize = 1_000_000;
 
 /// A rendered answer: which one, for whom (`voted` differs between viewers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,6 +42,15 @@ pub enum Answer {
     Page { page: u32, per_page: u32, author: Option<i32> },
     /// One post with its comments.
     Post(i32),
+}
+
+/// A number the answers show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Count {
+    /// How many posts there are (the homepage's `total`).
+    AllPosts,
+    /// How many upvotes this post has (what a vote or unvote answers).
+    PostVotes(i32),
 }
 
 /// What a committed write changed, as far as anything kept in memory is concerned.
@@ -60,11 +71,11 @@ pub enum Change {
     /// A post's title changed.
     PostEdited,
     /// A post went, with its comments and votes.
-    PostDeleted,
+    PostDeleted { post: i32 },
     /// A comment was added to or deleted from a post.
     CommentsChanged,
-    /// A vote was added or taken back.
-    Voted,
+    /// A vote on `post` was added or taken back.
+    Voted { post: i32 },
     /// An account went, with its sessions, posts, comments and votes.
     AccountDeleted { user_id: i32 },
     /// Rows of every kind were written at once (the demo content).
@@ -76,8 +87,9 @@ pub enum Change {
 pub struct Caches {
     pub sessions: Memo<String, LiveSession>,
     pub answers: Memo<AnswerKey, Bytes>,
-    /// How many posts there are: the one key is `()`.
-    pub post_total: Memo<(), u64>,
+    /// Forgotten, never adjusted, when they change: a delta applied after the commit would
+    /// count twice a read that kept its value between the commit and the report.
+    pub counts: Memo<Count, i64>,
 }
 
 impl Caches {
@@ -87,7 +99,7 @@ impl Caches {
         Self {
             sessions: Memo::new(budget(SESSIONS), |_| 1),
             answers: Memo::new(budget(ANSWER_BYTES), Bytes::len),
-            post_total: Memo::new(budget(1), |_| 1),
+            counts: Memo::new(budget(COUNTS), |_| 1),
         }
     }
 
@@ -110,19 +122,28 @@ impl Caches {
             Change::SessionSeen { token_hash, at } => {
                 self.sessions.update(&token_hash, |s| s.last_seen_at = at)
             }
-            Change::PostAdded | Change::PostDeleted => {
-                self.post_total.forget_all();
+            Change::PostAdded => {
+                self.counts.forget(&Count::AllPosts);
                 self.answers.forget_all();
             }
-            Change::PostEdited | Change::CommentsChanged | Change::Voted => self.answers.forget_all(),
+            Change::PostEdited | Change::CommentsChanged => self.answers.forget_all(),
+            Change::PostDeleted { post } => {
+                self.counts.forget(&Count::AllPosts);
+                self.counts.forget(&Count::PostVotes(post));
+                self.answers.forget_all();
+            }
+            Change::Voted { post } => {
+                self.counts.forget(&Count::PostVotes(post));
+                self.answers.forget_all();
+            }
             Change::AccountDeleted { user_id } => {
                 self.sessions.forget_where(|_, s| s.user_id == user_id);
-                self.post_total.forget_all();
+                self.counts.forget_all();
                 self.answers.forget_all();
             }
             Change::Everything => {
                 self.sessions.forget_all();
-                self.post_total.forget_all();
+                self.counts.forget_all();
                 self.answers.forget_all();
             }
         }

@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+use super::{
+    EMAIL_PATTERN, Refusal, Rule, USERNAME_PATTERN,
+    schema::{self, Text},
+};
 use crate::error::AppError;
 
 /// 3–30 characters of `[A-Za-z0-9_-]`; unique ignoring case.
@@ -10,13 +14,7 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        if !super::matches(super::USERNAME_PATTERN, raw) {
-            return Err(AppError::validation(
-                "username",
-                "username must be 3 to 30 characters of letters, digits, _ and -",
-            ));
-        }
-        Ok(Self(raw.to_owned()))
+        schema::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -29,6 +27,21 @@ impl Username {
     }
 }
 
+impl Text for Username {
+    const NAME: &'static str = "string_username";
+    const FIELD: &'static str = "username";
+    const RULE: Rule = Rule::chars(3, 30)
+        .matching(USERNAME_PATTERN, "must be 3 to 30 characters of letters, digits, _ and -");
+
+    fn from_valid(text: String) -> Self {
+        Self(text)
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
 /// A plausible email address, lower-cased: at most 254 characters, one `@` with something on
 /// each side, a dot in the domain, no whitespace or control characters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,10 +49,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        if raw.chars().count() > 254 || !super::matches(super::EMAIL_PATTERN, raw) {
-            return Err(AppError::validation("email", "email must be a valid email address"));
-        }
-        Ok(Self(raw.to_lowercase()))
+        schema::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -47,34 +57,36 @@ impl Email {
     }
 }
 
-/// A password that follows the rules: 8–128 characters of any script, not a common password.
-/// Its `Debug` never shows it.
+impl Text for Email {
+    const NAME: &'static str = "string_email";
+    const FIELD: &'static str = "email";
+    const RULE: Rule = Rule::chars(0, 254).matching(EMAIL_PATTERN, "must be a valid email address");
+
+    fn from_valid(text: String) -> Self {
+        Self(text.to_lowercase())
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
+/// A password: 1–128 characters of any script. A password that is sent to be checked against a
+/// stored hash (login, re-authentication) only has to be that, so over-long input is refused
+/// before any hashing; a new one passes [`NewPassword`]'s rules on its way to becoming this.
+/// Its `Debug` never shows it, and it is never serialised.
 #[derive(Clone)]
 pub struct Password(String);
 
 impl Password {
-    /// Checks a new password (sign-up, change of password).
+    /// Checks a new password (sign-up, change of password): 8–128 characters, not a common one.
     pub fn parse_new(field: &'static str, raw: String) -> Result<Self, AppError> {
-        let len = raw.chars().count();
-        if !(8..=128).contains(&len) {
-            return Err(AppError::validation(field, "password must be 8 to 128 characters"));
-        }
-        if is_common(&raw) {
-            return Err(AppError::validation(
-                field,
-                "this password is too common; choose one that is harder to guess",
-            ));
-        }
-        Ok(Self(raw))
+        schema::parse::<NewPassword>(field, raw)?.unless_common(field)
     }
 
-    /// Wraps a password given to be checked against a stored hash (login, re-authentication);
-    /// no rules apply, but over-long input is refused before any hashing.
+    /// Wraps a password given to be checked against a stored hash (login, re-authentication).
     pub fn parse_existing(field: &'static str, raw: String) -> Result<Self, AppError> {
-        if raw.is_empty() || raw.chars().count() > 128 {
-            return Err(AppError::validation(field, "password must be 1 to 128 characters"));
-        }
-        Ok(Self(raw))
+        schema::parse(field, raw)
     }
 
     pub fn expose(&self) -> &str {
@@ -82,9 +94,59 @@ impl Password {
     }
 }
 
+impl Text for Password {
+    const NAME: &'static str = "string_password";
+    const FIELD: &'static str = "password";
+    const RULE: Rule = Rule::chars(1, 128);
+
+    fn from_valid(text: String) -> Self {
+        Self(text)
+    }
+
+    fn text(&self) -> Option<&str> {
+        None
+    }
+}
+
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(***)")
+    }
+}
+
+/// A new password of 8–128 characters, not yet checked against the common passwords: that check
+/// ([`NewPassword::unless_common`]) is the handler's to place, after any check of who is asking.
+/// Its `Debug` never shows it, and it is never serialised.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    /// The password, unless it is one of the common passwords (then the 422 naming `field`).
+    pub fn unless_common(self, field: &str) -> Result<Password, AppError> {
+        if is_common(&self.0) {
+            return Err(Refusal::Reason("this password is too common; choose one that is harder to guess")
+                .in_field(field));
+        }
+        Ok(Password(self.0))
+    }
+}
+
+impl Text for NewPassword {
+    const NAME: &'static str = "string_new_password";
+    const FIELD: &'static str = "password";
+    const RULE: Rule = Rule::chars(8, 128);
+
+    fn from_valid(text: String) -> Self {
+        Self(text)
+    }
+
+    fn text(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
     }
 }
 
@@ -115,6 +177,39 @@ mod tests {
         for bad in ["ab", "has space", "émile", "semi;colon", &"x".repeat(31), ""] {
             assert!(Username::parse(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    /// The field and message of a 422.
+    fn refusal<T: fmt::Debug>(result: Result<T, AppError>) -> (String, String) {
+        match result {
+            Err(AppError::Validation { field, message }) => (field, message),
+            other => panic!("not a 422: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_field_and_says_the_rule() {
+        let said = |field: &str, message: &str| (field.to_owned(), message.to_owned());
+        assert_eq!(refusal(Username::parse("ab")), said("username", "username must be 3 to 30 characters"));
+        assert_eq!(
+            refusal(Username::parse("a b")),
+            said("username", "username must be 3 to 30 characters of letters, digits, _ and -")
+        );
+        let long = format!("{}@example.com", "a".repeat(243));
+        assert_eq!(refusal(Email::parse(&long)), said("email", "email must be at most 254 characters"));
+        assert_eq!(refusal(Email::parse("a@b")), said("email", "email must be a valid email address"));
+        assert_eq!(
+            refusal(Password::parse_new("new_password", "short".into())),
+            said("new_password", "new_password must be 8 to 128 characters")
+        );
+        assert_eq!(
+            refusal(Password::parse_new("new_password", "password123".into())),
+            said("new_password", "this password is too common; choose one that is harder to guess")
+        );
+        assert_eq!(
+            refusal(Password::parse_existing("current_password", String::new())),
+            said("current_password", "current_password must be 1 to 128 characters")
+        );
     }
 
     #[test]

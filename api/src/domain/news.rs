@@ -1,21 +1,41 @@
 //! Post titles, post URLs and comment texts.
 
-use super::trimmed_len;
+use super::{
+    NOT_BLANK_PATTERN, POST_URL_PATTERN, Refusal, Rule,
+    schema::{self, Text},
+};
 use crate::error::AppError;
 
-/// 1–200 characters after trimming.
+/// 1–200 characters as sent, not blank; kept trimmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostTitle(String);
 
 impl PostTitle {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        trimmed_len("title", raw, 1, 200).map(Self)
+        schema::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn into_inner(self) -> String {
         self.0
     }
 }
+
+impl Text for PostTitle {
+    const NAME: &'static str = "string_post_title";
+    const FIELD: &'static str = "title";
+    const RULE: Rule = Rule::chars(1, 200).matching(NOT_BLANK_PATTERN, "must not be blank");
+
+    fn from_valid(text: String) -> Self {
+        Self(text.trim().to_owned())
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
+/// What a post's link must be.
+const NOT_A_LINK: &str = "must be an absolute http:// or https:// URL of at most 2048 characters";
 
 /// An absolute `http` or `https` URL of the shape [`super::POST_URL_PATTERN`] states, up to
 /// 2048 characters, kept exactly as given.
@@ -24,16 +44,7 @@ pub struct PostUrl(String);
 
 impl PostUrl {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let ok = raw.chars().count() <= 2048
-            && super::matches(super::POST_URL_PATTERN, raw)
-            && url::Url::parse(raw).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
-        if !ok {
-            return Err(AppError::validation(
-                "post_url",
-                "post_url must be an absolute http:// or https:// URL of at most 2048 characters",
-            ));
-        }
-        Ok(Self(raw.to_owned()))
+        schema::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn into_inner(self) -> String {
@@ -41,13 +52,35 @@ impl PostUrl {
     }
 }
 
-/// 1–2000 characters after trimming.
+impl Text for PostUrl {
+    const NAME: &'static str = "string_post_url";
+    const FIELD: &'static str = "post_url";
+    const RULE: Rule = Rule::chars(0, 2048).matching(POST_URL_PATTERN, NOT_A_LINK);
+
+    /// A URL parser must agree that it is an http(s) link.
+    fn check_more(text: &str) -> Result<(), Refusal> {
+        match url::Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
+            _ => Err(Refusal::Shape(NOT_A_LINK)),
+        }
+    }
+
+    fn from_valid(text: String) -> Self {
+        Self(text)
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
+/// 1–2000 characters as sent, not blank; kept trimmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommentText(String);
 
 impl CommentText {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        trimmed_len("comment_text", raw, 1, 2000).map(Self)
+        schema::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -56,6 +89,20 @@ impl CommentText {
 
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+impl Text for CommentText {
+    const NAME: &'static str = "string_comment_text";
+    const FIELD: &'static str = "comment_text";
+    const RULE: Rule = Rule::chars(1, 2000).matching(NOT_BLANK_PATTERN, "must not be blank");
+
+    fn from_valid(text: String) -> Self {
+        Self(text.trim().to_owned())
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(&self.0)
     }
 }
 
@@ -108,9 +155,25 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_names_the_field_and_says_the_rule() {
+        let refusal = |result: Result<PostTitle, AppError>| result.unwrap_err().to_string();
+        assert_eq!(refusal(PostTitle::parse("")), "title: title must be 1 to 200 characters");
+        assert_eq!(refusal(PostTitle::parse(" \u{3000} ")), "title: title must not be blank");
+        assert_eq!(
+            PostUrl::parse("http://").unwrap_err().to_string(),
+            "post_url: post_url must be an absolute http:// or https:// URL of at most 2048 characters"
+        );
+        assert_eq!(
+            CommentText::parse(&"x".repeat(2001)).unwrap_err().to_string(),
+            "comment_text: comment_text must be 1 to 2000 characters"
+        );
+    }
+
+    #[test]
     fn comments_are_trimmed_and_bounded() {
         assert!(CommentText::parse(" \n ").is_err());
         assert!(CommentText::parse(&"x".repeat(2000)).is_ok());
         assert!(CommentText::parse(&"x".repeat(2001)).is_err());
+        assert_eq!(CommentText::parse(" hi\n").unwrap().as_str(), "hi");
     }
 }

@@ -1,16 +1,22 @@
 //! [`JsonBody`]: a JSON request body whose every failure is an error in our own shape — 413 over
-//! 64 KiB, 400 when it is not a JSON object, 422 naming the missing or mistyped field.
+//! 64 KiB, 400 when it is not a JSON object, 422 naming the field that is missing, mistyped or
+//! breaks its rule.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock, PoisonError},
+};
 
 use poem::{Request, RequestBody};
 use poem_openapi::{
     impl_apirequest_for_payload,
     payload::{ParsePayload, Payload},
-    registry::{MetaSchema, MetaSchemaRef, Registry},
+    registry::{MetaSchemaRef, Registry},
     types::{ParseFromJSON, Type},
 };
 use serde_json::Value;
 
-use crate::error::AppError;
+use crate::{domain, error::AppError};
 
 /// Request bodies over this many bytes are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -53,7 +59,8 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
 }
 
 impl<T: ParseFromJSON> JsonBody<T> {
-    /// 400 when the body is not a JSON object; 422 naming the first missing or mistyped field.
+    /// 400 when the body is not a JSON object; 422 naming the first field, in the order the
+    /// schema lists them, that is missing, mistyped or refused by its domain type.
     pub fn parse(self) -> Result<T, AppError> {
         let value: Value = serde_json::from_slice(&self.bytes).map_err(|err| AppError::BadRequest {
             message: format!("the request body is not valid JSON ({err})"),
@@ -61,12 +68,31 @@ impl<T: ParseFromJSON> JsonBody<T> {
         let Value::Object(fields) = &value else {
             return Err(AppError::BadRequest { message: "the request body must be a JSON object".into() });
         };
-        // Checked against the schema first: poem-openapi would quietly turn a number into a
+        let (parsed, refused) = domain::with_refusal(|| T::parse_from_json(Some(value.clone())));
+        // Checked against the schema as well: poem-openapi would quietly turn a number into a
         // string, and a client sending the wrong type deserves to hear about it.
-        if let Some((field, message)) = blame::<T>(fields) {
-            return Err(AppError::Validation { field, message });
+        for field in properties::<T>().iter() {
+            let name = field.name;
+            match fields.get(name) {
+                None | Some(Value::Null) if field.required => {
+                    return Err(AppError::validation(name, format!("{name} is required")));
+                }
+                None | Some(Value::Null) => {}
+                Some(value) if !has_type(value, field.ty, field.format) => {
+                    return Err(AppError::validation(name, format!("{name} must be {}", article(field.ty))));
+                }
+                Some(Value::String(text)) => {
+                    if let Some(refused) = &refused
+                        && field.rust_typename == Some(refused.type_name)
+                        && *text == refused.text
+                    {
+                        return Err(refused.refusal.in_field(name));
+                    }
+                }
+                Some(_) => {}
+            }
         }
-        T::parse_from_json(Some(value)).map_err(|_| AppError::Validation {
+        parsed.map_err(|_| AppError::Validation {
             field: "body".into(),
             message: "the request body does not match the schema".into(),
         })
@@ -75,65 +101,35 @@ impl<T: ParseFromJSON> JsonBody<T> {
 
 impl_apirequest_for_payload!(JsonBody<T>, T: ParseFromJSON);
 
-/// Names the first field of `T`'s schema that is missing or of the wrong JSON type.
-fn blame<T: Type>(fields: &serde_json::Map<String, Value>) -> Option<(String, String)> {
-    let mut registry = Registry::new();
-    T::register(&mut registry);
-    let schema = registry.schemas.remove(&*T::name())?;
-    for (name, property) in &schema.properties {
-        let (ty, format) = match property {
-            MetaSchemaRef::Inline(p) => (p.ty, p.format),
-            MetaSchemaRef::Reference(_) => ("object", None),
+/// A property of a request body's schema, as [`JsonBody::parse`] checks it.
+struct Property {
+    name: &'static str,
+    required: bool,
+    ty: &'static str,
+    format: Option<&'static str>,
+    /// The domain type that parses it, if one does.
+    rust_typename: Option<&'static str>,
+}
+
+/// `T`'s properties, in the order its schema lists them (which is the order poem-openapi parses
+/// them in); read from the schema registry once per type.
+fn properties<T: Type>() -> Arc<[Property]> {
+    static KNOWN: OnceLock<Mutex<HashMap<String, Arc<[Property]>>>> = OnceLock::new();
+    let mut known = KNOWN.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
+    let properties = known.entry(T::name().into_owned()).or_insert_with(|| {
+        let mut registry = Registry::new();
+        T::register(&mut registry);
+        let Some(schema) = registry.schemas.remove(&*T::name()) else { return Arc::new([]) };
+        let property = |(name, property): &(&'static str, MetaSchemaRef)| {
+            let (ty, format, rust_typename) = match property {
+                MetaSchemaRef::Inline(p) => (p.ty, p.format, p.rust_typename),
+                MetaSchemaRef::Reference(_) => ("object", None, None),
+            };
+            Property { name, required: schema.required.contains(name), ty, format, rust_typename }
         };
-        match fields.get(*name) {
-            None | Some(Value::Null) if schema.required.contains(name) => {
-                return Some((name.to_string(), format!("{name} is required")));
-            }
-            None | Some(Value::Null) => {}
-            Some(value) if !has_type(value, ty, format) => {
-                return Some((name.to_string(), format!("{name} must be {}", article(ty))));
-            }
-            Some(Value::String(text)) => {
-                if let MetaSchemaRef::Inline(rules) = property
-                    && let Some(message) = breaks_rules(name, text, rules)
-                {
-                    return Some((name.to_string(), message));
-                }
-            }
-            Some(_) => {}
-        }
-    }
-    None
-}
-
-/// The length and pattern rules the spec states for a string field, checked as poem-openapi's
-/// validators will, so the error can name the field and say the rule.
-fn breaks_rules(name: &str, text: &str, rules: &MetaSchema) -> Option<String> {
-    let len = text.chars().count();
-    let too_short = rules.min_length.is_some_and(|min| len < min);
-    let too_long = rules.max_length.is_some_and(|max| len > max);
-    if too_short || too_long {
-        return Some(match (rules.min_length, rules.max_length) {
-            (Some(min), Some(max)) => format!("{name} must be {min} to {max} characters"),
-            (None, Some(max)) => format!("{name} must be at most {max} characters"),
-            (Some(min), _) => format!("{name} must be at least {min} characters"),
-            (None, None) => unreachable!("a length rule was broken"),
-        });
-    }
-    let pattern = rules.pattern.as_deref()?;
-    (!crate::domain::matches(pattern, text)).then(|| pattern_message(name))
-}
-
-/// What a field's pattern means, in words.
-fn pattern_message(name: &str) -> String {
-    match name {
-        "username" => "username must be 3 to 30 characters of letters, digits, _ and -".into(),
-        "email" => "email must be a valid email address".into(),
-        "post_url" => {
-            "post_url must be an absolute http:// or https:// URL of at most 2048 characters".into()
-        }
-        _ => format!("{name} must not be blank"),
-    }
+        schema.properties.iter().map(property).collect()
+    });
+    Arc::clone(properties)
 }
 
 fn has_type(value: &Value, ty: &str, format: Option<&str>) -> bool {
