@@ -47,10 +47,12 @@ pub fn single_writer(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite
 }
 
-/// Runs pending migrations; answers whether the database was brand new (had none applied).
+/// Runs pending migrations, then fills what they left for the server to derive (the hotness of
+/// posts kept or bulk-loaded); answers whether the database was brand new (had none applied).
 pub async fn migrate(db: &DatabaseConnection) -> Result<bool, DbErr> {
     let brand_new = Migrator::get_applied_migrations(db).await?.is_empty();
     Migrator::up(db, None).await?;
+    crate::news::ranking::rank_unranked(db).await?;
     Ok(brand_new)
 }
 

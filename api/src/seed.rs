@@ -11,6 +11,7 @@ use crate::{
     domain::{Email, Password, PostTitle, PostUrl, Username},
     entities::{comment, post, vote},
     error::AppError,
+    news::ranking,
 };
 
 /// Every demo user's password. It passes the password rules.
@@ -73,6 +74,8 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
             user_id: Set(user_ids[i % user_ids.len()]),
             created_at: Set(at),
             updated_at: Set(at),
+            // The votes cast below; ranked once they are in.
+            vote_count: Set((i + 1).min(user_ids.len()) as i32),
             ..Default::default()
         };
         post_ids.push(post::Entity::insert(row).exec(&txn).await?.last_insert_id);
@@ -98,6 +101,7 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
         })
     });
     vote::Entity::insert_many(votes).exec_without_returning(&txn).await?;
+    ranking::rank(&txn, &post_ids).await?;
     txn.commit().await.map_err(|err: DbErr| AppError::from(err))?;
     state.caches.after_commit([Change::Everything]);
     Ok(Some(DemoLogin { email: first.as_str().to_owned(), password: DEMO_PASSWORD }))

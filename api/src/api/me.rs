@@ -254,8 +254,8 @@ impl AccountApi {
         if let Err(refusal) = reauthenticate(&state, &me, ("password", &password), req).await? {
             return Ok(refusal);
         }
-        // The foreign keys cascade from the user to sessions, posts, comments and votes; the
-        // sessions are ended explicitly too, so it holds on any engine configuration.
+        // The foreign keys cascade from the user to sessions, posts and comments; the sessions
+        // are ended explicitly too, so it holds on any engine configuration.
         let txn = state.db.begin().await?;
         state.sessions.end_all(&txn, me.id, None).await?;
         accounts::delete(&txn, me.id).await?;

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi,
+    ApiResponse, Enum, Object, OpenApi,
     param::{Path, Query},
     payload::Json,
 };
@@ -10,7 +10,7 @@ use super::{ApiTags, UserRef, comments::Comment};
 use crate::{
     AppState,
     auth::{CurrentUser, MaybeUser},
-    cache::{Answer, AnswerKey, Change, Count},
+    cache::{Answer, AnswerKey, Change, Count, Ranking},
     domain::{PostTitle, PostUrl},
     error::{
         AppError, ErrorBody, ErrorCode, Failure,
@@ -19,7 +19,7 @@ use crate::{
     http::{JsonBody, RenderedJson},
     news::{
         comments,
-        posts::{self, PageQuery, Summary},
+        posts::{self, Filter, Order, PageQuery, Summary},
         votes::{self, Cast},
     },
 };
@@ -48,6 +48,9 @@ pub struct PostSummary {
     comment_count: i64,
     /// Whether the caller has upvoted it (`false` when not logged in).
     voted: bool,
+    /// What the hot listing orders by: `log10(max(1, vote_count + 1)) + created_at / 45000`,
+    /// with `created_at` in Unix seconds. Clients may ignore it.
+    hotness: f64,
 }
 
 impl From<Summary> for PostSummary {
@@ -59,9 +62,10 @@ impl From<Summary> for PostSummary {
             created_at: row.created_at,
             updated_at: row.updated_at,
             author: UserRef { id: row.user_id, username: row.username },
-            vote_count: row.vote_count,
+            vote_count: row.vote_count.into(),
             comment_count: row.comment_count,
             voted: row.viewer_votes > 0,
+            hotness: row.hotness.unwrap_or_default(),
         }
     }
 }
@@ -75,7 +79,49 @@ struct PostDetail {
     comments: Vec<Comment>,
 }
 
-/// One page of posts, newest first.
+/// How a listing is ordered.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+enum Sort {
+    /// Newest first.
+    #[default]
+    New,
+    /// Highest `hotness` first: votes weighed against age.
+    Hot,
+    /// Most votes first, within `period`.
+    Top,
+}
+
+/// Which posts `sort=top` ranks, by when they were posted.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+enum Period {
+    /// The last 24 hours.
+    Day,
+    /// The last 7 days.
+    #[default]
+    Week,
+    /// The last 30 days.
+    Month,
+    /// The last 365 days.
+    Year,
+    /// All time.
+    All,
+}
+
+impl Period {
+    fn length(self) -> Option<chrono::Duration> {
+        match self {
+            Self::Day => Some(chrono::Duration::days(1)),
+            Self::Week => Some(chrono::Duration::days(7)),
+            Self::Month => Some(chrono::Duration::days(30)),
+            Self::Year => Some(chrono::Duration::days(365)),
+            Self::All => None,
+        }
+    }
+}
+
+/// One page of posts.
 #[derive(Object)]
 struct PostPage {
     /// The posts on this page.
@@ -195,8 +241,12 @@ fn default_per_page() -> u32 {
 impl PostsApi {
     /// List posts
     ///
-    /// The newest posts first, a page at a time. `user_id` narrows the list to one author.
+    /// A page of posts: the newest first (`sort=new`, the default), the hottest first
+    /// (`sort=hot`), or the most voted first among those posted within `period` (`sort=top`).
+    /// Ties go to the newer post. `user_id` narrows the list to one author.
     #[oai(path = "/posts", method = "get", operation_id = "list_posts")]
+    // poem-openapi takes each query parameter as an argument of its own.
+    #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         state: Data<&AppState>,
@@ -209,26 +259,45 @@ impl PostsApi {
         per_page: Query<u32>,
         /// Only this author's posts.
         user_id: Query<Option<i32>>,
+        /// The order: `new` (default), `hot` or `top`.
+        #[oai(default)]
+        sort: Query<Sort>,
+        /// For `sort=top` only: `day`, `week` (default), `month`, `year` or `all`.
+        #[oai(default)]
+        period: Query<Period>,
     ) -> Result<ListResponse, Failure<Listing>> {
         let (page, per_page, author) = (page.0, per_page.0, user_id.0);
         let viewer = viewer.0.map(|u| u.id);
-        let key = AnswerKey { viewer, answer: Answer::Page { page, per_page, author } };
+        let (order, ranking) = match (sort.0, period.0.length()) {
+            (Sort::New, _) => (Order::Newest, Some(Ranking::Newest)),
+            (Sort::Hot, _) => (Order::Hottest, Some(Ranking::Hottest)),
+            (Sort::Top, None) => (Order::MostVoted { since: None }, Some(Ranking::MostVotedEver)),
+            (Sort::Top, Some(length)) => {
+                (Order::MostVoted { since: Some(state.config.clock.now() - length) }, None)
+            }
+        };
+        let filter = Filter { order, author };
         let read = async {
-            let query = PageQuery { page: page.into(), per_page: per_page.into(), author };
-            let rows = posts::page_newest_first(&state.db, &query, viewer).await?;
-            let total = match author {
-                Some(_) => posts::count(&state.db, author).await?,
-                None => {
-                    let count = async { posts::count(&state.db, None).await.map(|n| i64::try_from(n).ok()) };
-                    let total = state.caches.counts.get_or_read(Count::AllPosts, count).await?;
-                    total.and_then(|n| u64::try_from(n).ok()).unwrap_or_default()
-                }
+            let query = PageQuery { page: page.into(), per_page: per_page.into(), filter };
+            let rows = posts::page(&state.db, &query, viewer).await?;
+            let total = if ranking.is_some() && author.is_none() {
+                let count = async { posts::count(&state.db, filter).await.map(|n| i64::try_from(n).ok()) };
+                let total = state.caches.counts.get_or_read(Count::AllPosts, count).await?;
+                total.and_then(|n| u64::try_from(n).ok()).unwrap_or_default()
+            } else {
+                posts::count(&state.db, filter).await?
             };
             let posts = rows.into_iter().map(PostSummary::from).collect();
             Ok::<_, AppError>(Some(RenderedJson::render(&PostPage { posts, page, per_page, total }).bytes()))
         };
-        let page = state.caches.answers.get_or_read(key, read).await?.ok_or(AppError::NotFound)?;
-        Ok(ListResponse::Ok(RenderedJson::from_bytes(page)))
+        let page = match ranking {
+            Some(order) => {
+                let key = AnswerKey { viewer, answer: Answer::Page { page, per_page, author, order } };
+                state.caches.answers.get_or_read(key, read).await?
+            }
+            None => read.await?,
+        };
+        Ok(ListResponse::Ok(RenderedJson::from_bytes(page.ok_or(AppError::NotFound)?)))
     }
 
     /// Get a post
@@ -331,11 +400,13 @@ impl PostsApi {
         id: Path<i32>,
     ) -> Result<VoteResponse, Failure<Action>> {
         match votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? {
-            Cast::NoSuchPost => return Ok(VoteResponse::NotFound(not_found())),
-            Cast::Added => state.caches.after_commit([Change::Voted { post: id.0 }]),
-            Cast::AlreadyThere => {}
+            Cast::NoSuchPost => Ok(VoteResponse::NotFound(not_found())),
+            Cast::Added(vote_count) => {
+                state.caches.after_commit([Change::Voted { post: id.0 }]);
+                Ok(VoteResponse::Ok(Json(VoteState { post_id: id.0, vote_count, voted: true })))
+            }
+            Cast::AlreadyThere => Ok(vote_state(&state, id.0, true).await?),
         }
-        Ok(vote_state(&state, id.0, true).await?)
     }
 
     /// Take back an upvote
@@ -348,10 +419,13 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
     ) -> Result<VoteResponse, Failure<Action>> {
-        if votes::withdraw(&state.db, user.id, id.0).await? {
-            state.caches.after_commit([Change::Voted { post: id.0 }]);
+        match votes::withdraw(&state.db, user.id, id.0).await? {
+            Some(vote_count) => {
+                state.caches.after_commit([Change::Voted { post: id.0 }]);
+                Ok(VoteResponse::Ok(Json(VoteState { post_id: id.0, vote_count, voted: false })))
+            }
+            None => Ok(vote_state(&state, id.0, false).await?),
         }
-        Ok(vote_state(&state, id.0, false).await?)
     }
 }
 

@@ -69,8 +69,11 @@ pub async fn set_password_hash(
     Ok(())
 }
 
-/// Deletes the account; the foreign keys cascade to its sessions, posts, comments and votes.
+/// Deletes the account. Its votes are taken back first, so the posts it voted on are counted
+/// and ranked again; the foreign keys cascade to its sessions, posts and comments. Run it in a
+/// transaction.
 pub async fn delete(conn: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    crate::news::votes::withdraw_all(conn, id).await?;
     user::Entity::delete_by_id(id).exec(conn).await?;
     Ok(())
 }

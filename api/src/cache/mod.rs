@@ -38,10 +38,19 @@ pub struct AnswerKey {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Answer {
-    /// A page of posts, newest first, maybe of one author.
-    Page { page: u32, per_page: u32, author: Option<i32> },
+    /// A page of posts in one order, maybe of one author.
+    Page { page: u32, per_page: u32, author: Option<i32>, order: Ranking },
     /// One post with its comments.
     Post(i32),
+}
+
+/// The orders of listings that only writes change. "Most voted this week" is not one: posts
+/// leave it as time passes, with no write to say so, so it is never kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ranking {
+    Newest,
+    Hottest,
+    MostVotedEver,
 }
 
 /// A number the answers show.

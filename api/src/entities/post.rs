@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "posts")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -10,6 +10,10 @@ pub struct Model {
     pub user_id: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// How many votes it has, kept with every vote and unvote.
+    pub vote_count: i32,
+    /// `news::ranking::hotness` of the row; `NULL` only until the server first ranks it.
+    pub hotness: Option<f64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,4 +3,5 @@
 
 pub mod comments;
 pub mod posts;
+pub mod ranking;
 pub mod votes;

@@ -1,4 +1,5 @@
-//! Posts, listed with their author and counts in one query per page.
+//! Posts, listed with their author and counts in one query per page, newest, hottest or most
+//! voted first.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -23,32 +24,66 @@ pub struct Summary {
     pub updated_at: DateTime<Utc>,
     pub user_id: i32,
     pub username: String,
-    pub vote_count: i64,
+    pub vote_count: i32,
+    /// `None` only for a row not ranked yet, which the server never serves (see `ranking`).
+    pub hotness: Option<f64>,
     pub comment_count: i64,
     /// 1 when the viewer has upvoted the post (a count, so it decodes alike on every database).
     pub viewer_votes: i64,
+}
+
+/// The order of a listing. Ties are broken by id, highest first, so pages never overlap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Order {
+    /// Newest first.
+    Newest,
+    /// Highest stored `hotness` first.
+    Hottest,
+    /// Most votes first, among the posts created at or after `since` (all of them if `None`).
+    MostVoted { since: Option<DateTime<Utc>> },
+}
+
+/// Which posts, in which order.
+#[derive(Clone, Copy, Debug)]
+pub struct Filter {
+    pub order: Order,
+    pub author: Option<i32>,
+}
+
+impl Filter {
+    fn apply(self, mut select: Select<post::Entity>) -> Select<post::Entity> {
+        if let Some(author) = self.author {
+            select = select.filter(post::Column::UserId.eq(author));
+        }
+        if let Order::MostVoted { since: Some(since) } = self.order {
+            select = select.filter(post::Column::CreatedAt.gte(since));
+        }
+        select
+    }
 }
 
 /// Which page of which posts.
 pub struct PageQuery {
     pub page: u64,
     pub per_page: u64,
-    pub author: Option<i32>,
+    pub filter: Filter,
 }
 
-/// The summaries of posts, newest first (ties broken by id, so pages never overlap), with the
-/// counts computed by correlated subqueries on indexed columns: one statement for the whole page.
-pub async fn page_newest_first(
+/// A page of summaries in the filter's order, each ordering served by its index (`created_at`,
+/// `hotness` or `vote_count`, each with `id`), with the comment count and the viewer's vote by
+/// correlated subqueries on indexed columns: one statement for the whole page.
+pub async fn page(
     db: &impl ConnectionTrait,
     query: &PageQuery,
     viewer: Option<i32>,
 ) -> Result<Vec<Summary>, DbErr> {
-    let mut select = summaries(viewer);
-    if let Some(author) = query.author {
-        select = select.filter(post::Column::UserId.eq(author));
-    }
+    let select = query.filter.apply(summaries(viewer));
+    let select = match query.filter.order {
+        Order::Newest => select.order_by_desc(post::Column::CreatedAt),
+        Order::Hottest => select.order_by_desc(post::Column::Hotness),
+        Order::MostVoted { .. } => select.order_by_desc(post::Column::VoteCount),
+    };
     select
-        .order_by_desc(post::Column::CreatedAt)
         .order_by_desc(post::Column::Id)
         .offset((query.page - 1) * query.per_page)
         .limit(query.per_page)
@@ -57,14 +92,9 @@ pub async fn page_newest_first(
         .await
 }
 
-/// How many posts there are, or (with `author`) how many that author wrote: what
-/// [`page_newest_first`] pages through.
-pub async fn count(db: &impl ConnectionTrait, author: Option<i32>) -> Result<u64, DbErr> {
-    let mut posts = post::Entity::find();
-    if let Some(author) = author {
-        posts = posts.filter(post::Column::UserId.eq(author));
-    }
-    posts.count(db).await
+/// How many posts the filter lets through: what [`page`] pages through.
+pub async fn count(db: &impl ConnectionTrait, filter: Filter) -> Result<u64, DbErr> {
+    filter.apply(post::Entity::find()).count(db).await
 }
 
 /// One post's summary, if it exists.
@@ -88,10 +118,11 @@ fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
             post::Column::CreatedAt,
             post::Column::UpdatedAt,
             post::Column::UserId,
+            post::Column::VoteCount,
+            post::Column::Hotness,
         ])
         .column(user::Column::Username)
         .join(JoinType::InnerJoin, post::Relation::User.def())
-        .column_as(count_for_post(vote::Entity, vote::Column::PostId, None), "vote_count")
         .column_as(count_for_post(comment::Entity, comment::Column::PostId, None), "comment_count")
         .column_as(
             count_for_post(vote::Entity, vote::Column::PostId, Some((vote::Column::UserId, viewer))),
@@ -101,11 +132,7 @@ fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
 
 /// `(SELECT COUNT(*) FROM entity WHERE entity.post_id = posts.id [AND entity.user_id = user])`:
 /// a correlated subquery that an index on `post_id` answers without touching other posts.
-pub(super) fn count_for_post<E: EntityTrait>(
-    entity: E,
-    post_id: E::Column,
-    user: Option<(E::Column, i32)>,
-) -> Expr {
+fn count_for_post<E: EntityTrait>(entity: E, post_id: E::Column, user: Option<(E::Column, i32)>) -> Expr {
     let mut query = Query::select();
     query
         .expr(Func::count(Expr::col(Asterisk)))
@@ -136,6 +163,8 @@ pub async fn create(
         user_id: Set(author),
         created_at: Set(now),
         updated_at: Set(now),
+        vote_count: Set(0),
+        hotness: Set(Some(super::ranking::hotness(0, now))),
         ..Default::default()
     };
     Ok(post::Entity::insert(row).exec(db).await?.last_insert_id)

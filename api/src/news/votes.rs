@@ -1,16 +1,19 @@
 //! Upvotes: one per user and post, kept so by the primary key rather than by checking first.
+//! Each vote and unvote moves the post's `vote_count` and `hotness` in the same transaction.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, SqlErr, TransactionTrait,
 };
 
+use super::ranking;
 use crate::entities::{post, vote};
 
 /// What casting a vote found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Cast {
-    /// The vote is new.
-    Added,
+    /// The vote is new; the post has this many votes now.
+    Added(i64),
     /// The user had already upvoted the post; nothing changed.
     AlreadyThere,
     /// The post does not exist (any more).
@@ -19,34 +22,71 @@ pub enum Cast {
 
 /// Records `user`'s upvote of `post`; casting twice is the same as once.
 pub async fn cast(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user: i32,
     post: i32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Cast, DbErr> {
+    let txn = db.begin().await?;
+    if !ranking::bump(&txn, post, 1).await? {
+        return Ok(Cast::NoSuchPost);
+    }
     let row = vote::ActiveModel { user_id: Set(user), post_id: Set(post), created_at: Set(now) };
-    match vote::Entity::insert(row).exec_without_returning(db).await {
-        Ok(_) => Ok(Cast::Added),
-        Err(err) => match err.sql_err() {
+    // A failed insert abandons the transaction, and the bump with it.
+    if let Err(err) = vote::Entity::insert(row).exec_without_returning(&txn).await {
+        return match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => Ok(Cast::AlreadyThere),
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => Ok(Cast::NoSuchPost),
             _ => Err(err),
-        },
+        };
     }
+    let ranked = ranking::rank(&txn, &[post]).await?;
+    txn.commit().await?;
+    Ok(ranked.first().map_or(Cast::NoSuchPost, |&(_, votes)| Cast::Added(votes)))
 }
 
-/// Takes back `user`'s upvote of `post`; answers whether there was one.
-pub async fn withdraw(db: &impl ConnectionTrait, user: i32, post: i32) -> Result<bool, DbErr> {
-    let result = vote::Entity::delete_many()
+/// Takes back `user`'s upvote of `post`; answers the post's vote count now if there was one.
+pub async fn withdraw(db: &DatabaseConnection, user: i32, post: i32) -> Result<Option<i64>, DbErr> {
+    let txn = db.begin().await?;
+    if !ranking::bump(&txn, post, -1).await? {
+        return Ok(None);
+    }
+    let removed = vote::Entity::delete_many()
         .filter(vote::Column::UserId.eq(user))
         .filter(vote::Column::PostId.eq(post))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected > 0)
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if removed == 0 {
+        // Abandoned: the bump is undone.
+        return Ok(None);
+    }
+    let ranked = ranking::rank(&txn, &[post]).await?;
+    txn.commit().await?;
+    Ok(ranked.first().map(|&(_, votes)| votes))
 }
 
-/// How many upvotes `post` has, or `None` if there is no such post: one statement.
+/// Takes back every vote `user` has cast, moving each post's count and hotness: part of deleting
+/// the account, in its transaction. Posts are locked first and in id order, as a vote locks them.
+pub async fn withdraw_all(conn: &impl ConnectionTrait, user: i32) -> Result<(), DbErr> {
+    let mut posts: Vec<i32> = vote::Entity::find()
+        .select_only()
+        .column(vote::Column::PostId)
+        .filter(vote::Column::UserId.eq(user))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    posts.sort_unstable();
+    for &post in &posts {
+        ranking::bump(conn, post, -1).await?;
+    }
+    vote::Entity::delete_many().filter(vote::Column::UserId.eq(user)).exec(conn).await?;
+    ranking::rank(conn, &posts).await?;
+    Ok(())
+}
+
+/// How many upvotes `post` has, or `None` if there is no such post: one indexed read.
 pub async fn count(db: &impl ConnectionTrait, post: i32) -> Result<Option<i64>, DbErr> {
-    let votes = super::posts::count_for_post(vote::Entity, vote::Column::PostId, None);
-    post::Entity::find_by_id(post).select_only().expr(votes).into_tuple::<i64>().one(db).await
+    let votes = post::Entity::find_by_id(post).select_only().column(post::Column::VoteCount);
+    Ok(votes.into_tuple::<i32>().one(db).await?.map(i64::from))
 }

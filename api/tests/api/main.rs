@@ -14,6 +14,7 @@ mod faults;
 mod freshness;
 mod posts;
 mod process;
+mod ranking;
 mod revocation;
 mod scale_out;
 mod security;
