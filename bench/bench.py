@@ -13,6 +13,7 @@ Then print the table with the issue-7 targets.
 
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -320,8 +321,6 @@ class Loader:
             at = start + timedelta(minutes=minutes_apart * (pid - first))
             t = self.ts(at)
             uid = self.rng.randint(1, self.users)
-            posts.append((pid, f"Bench post {pid}: {self.rng.choice(TITLES)}",
-                          f"https://example.com/{self.rng.choice(PATHS)}/{pid}", uid, t, t))
             # Pairs of neighbouring posts share a fixed total: exactly 5 comments / 10 votes per post
             # on average, but spread out (0-10 comments, 0-20 votes).
             if (pid - first) % 2 == 0:
@@ -329,13 +328,19 @@ class Loader:
                 dv = self.rng.randint(0, VOTES_PER_POST) if pid < n else 0
             else:
                 dc, dv = -dc, -dv
+            # The row keeps its vote count and hotness (DESIGN.md section 11), as the server would.
+            nv = VOTES_PER_POST + dv
+            hotness = math.log10(max(1, nv + 1)) + at.timestamp() / 45000
+            posts.append((pid, f"Bench post {pid}: {self.rng.choice(TITLES)}",
+                          f"https://example.com/{self.rng.choice(PATHS)}/{pid}", uid, t, t, nv, hotness))
             for k in range(COMMENTS_PER_POST + dc):
                 self.comments += 1
                 comments.append((self.comments, self.rng.choice(COMMENTS), self.rng.randint(1, self.users),
                                  pid, self.ts(at + timedelta(seconds=30 + k))))
-            for voter in self.rng.sample(range(1, self.users + 1), VOTES_PER_POST + dv):
+            for voter in self.rng.sample(range(1, self.users + 1), nv):
                 votes.append((voter, pid, self.ts(at + timedelta(seconds=40))))
-        self.db.copy("posts", ["id", "title", "post_url", "user_id", "created_at", "updated_at"], posts)
+        self.db.copy("posts", ["id", "title", "post_url", "user_id", "created_at", "updated_at",
+                               "vote_count", "hotness"], posts)
         self.db.copy("comments", ["id", "comment_text", "user_id", "post_id", "created_at"], comments)
         self.db.copy("votes", ["user_id", "post_id", "created_at"], votes)
         self.posts = n
