@@ -259,16 +259,16 @@ impl PostsApi {
         per_page: Query<u32>,
         /// Only this author's posts.
         user_id: Query<Option<i32>>,
-        /// The order: `new` (default), `hot` or `top`.
-        #[oai(default)]
-        sort: Query<Sort>,
+        /// The order: `new` (default), `hot` or `top`. (Optional rather than defaulted: a
+        /// default on an enum wraps its `$ref` in `allOf`, which generated clients refuse.)
+        sort: Query<Option<Sort>>,
         /// For `sort=top` only: `day`, `week` (default), `month`, `year` or `all`.
-        #[oai(default)]
-        period: Query<Period>,
+        period: Query<Option<Period>>,
     ) -> Result<ListResponse, Failure<Listing>> {
         let (page, per_page, author) = (page.0, per_page.0, user_id.0);
         let viewer = viewer.0.map(|u| u.id);
-        let (order, ranking) = match (sort.0, period.0.length()) {
+        let (sort, period) = (sort.0.unwrap_or_default(), period.0.unwrap_or_default());
+        let (order, ranking) = match (sort, period.length()) {
             (Sort::New, _) => (Order::Newest, Some(Ranking::Newest)),
             (Sort::Hot, _) => (Order::Hottest, Some(Ranking::Hottest)),
             (Sort::Top, None) => (Order::MostVoted { since: None }, Some(Ranking::MostVotedEver)),

@@ -11,13 +11,13 @@ pub async fn post(client: &Client, title: &str) -> Value {
     resp.json().await.unwrap()
 }
 
-async fn page(client: &Client, query: &str) -> Value {
+pub async fn page(client: &Client, query: &str) -> Value {
     let resp = client.get(&format!("/api/posts{query}")).await;
     assert_eq!(resp.status(), StatusCode::OK, "{query}");
     resp.json().await.unwrap()
 }
 
-fn titles(page: &Value) -> Vec<String> {
+pub fn titles(page: &Value) -> Vec<String> {
     page["posts"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap().to_owned()).collect()
 }
 

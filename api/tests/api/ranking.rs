@@ -9,18 +9,8 @@ use serde_json::{Value, json};
 
 use crate::{
     harness::{Client, TestApp, assert_error, each_backend},
-    posts::post,
+    posts::{page, post, titles},
 };
-
-async fn page(client: &Client, query: &str) -> Value {
-    let resp = client.get(&format!("/api/posts{query}")).await;
-    assert_eq!(resp.status(), StatusCode::OK, "{query}");
-    resp.json().await.unwrap()
-}
-
-fn titles(page: &Value) -> Vec<&str> {
-    page["posts"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap()).collect()
-}
 
 /// DESIGN.md's formula, computed here from what the API says of the post.
 fn expected_hotness(summary: &Value) -> f64 {
@@ -152,7 +142,7 @@ async fn top_ranks_by_votes_within_the_period_newest_first_on_ties() {
         }
         app.clock.advance(Duration::from_secs(25 * 3600));
         let day = page(&eve, "?sort=top&period=day").await;
-        assert_eq!(titles(&day), Vec::<&str>::new(), "a day later, nothing is from the last day: {day}");
+        assert_eq!(titles(&day), Vec::<String>::new(), "a day later, nothing is from the last day: {day}");
         assert_eq!(titles(&page(&eve, "?sort=top&period=week").await), ["second", "first"]);
         // `sort` combines with `user_id`; `period` means nothing to the other orders.
         let ada_id = ancient["author"]["id"].as_i64().unwrap();
