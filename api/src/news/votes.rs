@@ -20,6 +20,14 @@ pub enum Cast {
     NoSuchPost,
 }
 
+/// Whether `user` has upvoted `post`: one primary-key read. A vote or unvote that would change
+/// nothing is answered from it without a write transaction (on SQLite the one writer's lock):
+/// casting the vote already there, or taking back one that is not.
+async fn has_voted(db: &DatabaseConnection, user: i32, post: i32) -> Result<bool, DbErr> {
+    let found = vote::Entity::find_by_id((user, post)).select_only().column(vote::Column::PostId);
+    Ok(found.into_tuple::<i32>().one(db).await?.is_some())
+}
+
 /// Records `user`'s upvote of `post`; casting twice is the same as once.
 pub async fn cast(
     db: &DatabaseConnection,
@@ -27,6 +35,9 @@ pub async fn cast(
     post: i32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Cast, DbErr> {
+    if has_voted(db, user, post).await? {
+        return Ok(Cast::AlreadyThere);
+    }
     let txn = db.begin().await?;
     if !ranking::bump(&txn, post, 1).await? {
         return Ok(Cast::NoSuchPost);
@@ -47,6 +58,9 @@ pub async fn cast(
 
 /// Takes back `user`'s upvote of `post`; answers the post's vote count now if there was one.
 pub async fn withdraw(db: &DatabaseConnection, user: i32, post: i32) -> Result<Option<i64>, DbErr> {
+    if !has_voted(db, user, post).await? {
+        return Ok(None);
+    }
     let txn = db.begin().await?;
     if !ranking::bump(&txn, post, -1).await? {
         return Ok(None);
