@@ -26,3 +26,16 @@ export function pageMessage(title, text, link) {
     text ? el('p', { text }) : null,
     link ? el('p', {}, el('a', { href: link.href, text: link.text })) : null);
 }
+
+/**
+ * Prev / "Page N of M" / Next, each page's URL from `hrefFor(n)`; null when there is only the one
+ * page and the reader is on it.
+ */
+export function pager({ page, total, perPage, hrefFor, label = 'Pages' }) {
+  const pages = Math.max(1, Math.ceil(total / perPage));
+  if (pages <= 1 && page <= 1) return null;
+  return el('nav', { className: 'pager', 'aria-label': label },
+    page > 1 ? el('a', { className: 'button', rel: 'prev', href: hrefFor(page - 1), text: 'Prev' }) : null,
+    el('span', { className: 'page-number', text: `Page ${page} of ${pages}` }),
+    page < pages ? el('a', { className: 'button', rel: 'next', href: hrefFor(page + 1), text: 'Next' }) : null);
+}

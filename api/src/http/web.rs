@@ -13,6 +13,8 @@ use poem::{
 /// The pages, by URL pattern and file.
 const PAGES: &[(&str, &str)] = &[
     ("/", "index.html"),
+    ("/new", "index.html"),
+    ("/top", "index.html"),
     ("/post/:id", "post.html"),
     ("/login", "login.html"),
     ("/dashboard", "dashboard.html"),
