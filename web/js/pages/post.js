@@ -43,4 +43,7 @@ boot(async (session, main) => {
     el('article', { className: 'post-detail card' },
       postTitle(post, 'h1'), postMeta(post), session.logged_in ? voteButton(post) : null),
     commentsSection(post, session));
+  // A link to one comment (from someone's page) lands on it once the thread is drawn.
+  const target = location.hash.startsWith('#comment-') && document.getElementById(location.hash.slice(1));
+  if (target) target.scrollIntoView();
 });
