@@ -16,6 +16,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/new", "index.html"),
     ("/top", "index.html"),
     ("/post/:id", "post.html"),
+    ("/user/:username", "user.html"),
     ("/login", "login.html"),
     ("/dashboard", "dashboard.html"),
     ("/dashboard/edit/:id", "edit.html"),
