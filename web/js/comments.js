@@ -12,10 +12,10 @@ import { userHref } from './urls.js';
 
 const MARKDOWN_HINT = 'Markdown works: *italic*, **bold**, `code`, > quotes, lists and links.';
 
-/** " on 01/02/24", and " · edited" once it has been. */
-export function commentDates(comment) {
+/** " on 01/02/24" (or `lead` and the date), and " · edited" once it has been. */
+export function commentDates(comment, lead = ' on ') {
   return [
-    ` on ${formatDate(comment.created_at)}`,
+    `${lead}${formatDate(comment.created_at)}`,
     comment.updated_at ? el('span', { className: 'edited', title: `edited on ${formatDate(comment.updated_at)}`, text: ' · edited' }) : null,
   ];
 }

@@ -44,7 +44,7 @@ function userComment(comment) {
     el('article', { className: 'comment-body' },
       el('p', { className: 'comment-meta' },
         'on ', el('a', { className: 'comment-post', href: commentHref(comment.post.id, comment.id), text: comment.post.title }),
-        commentDates(comment)),
+        commentDates(comment, ' · ')),
       commentBody(comment)));
 }
 
