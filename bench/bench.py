@@ -11,6 +11,7 @@ Phases:
 Then print the table with the issue-7 targets.
 """
 
+import html
 import http.client
 import json
 import math
@@ -39,6 +40,8 @@ PASSWORD = "bench-password-123x"
 API_USERS = 8          # signed up through the API (their cookies drive the logged-in scenarios)
 USERS = 1000
 COMMENTS_PER_POST = 5
+# The comments of the one post whose thread scenario (i) reads (DESIGN.md section 12: up to 8 deep).
+THREAD = 200
 VOTES_PER_POST = 10
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = tempfile.mkdtemp(prefix="jtn-bench-")
@@ -335,16 +338,40 @@ class Loader:
                           f"https://example.com/{self.rng.choice(PATHS)}/{pid}", uid, t, t, nv, hotness))
             for k in range(COMMENTS_PER_POST + dc):
                 self.comments += 1
-                comments.append((self.comments, self.rng.choice(COMMENTS), self.rng.randint(1, self.users),
+                text = self.rng.choice(COMMENTS)
+                comments.append((self.comments, text, comment_html(text), self.rng.randint(1, self.users),
                                  pid, self.ts(at + timedelta(seconds=30 + k))))
             for voter in self.rng.sample(range(1, self.users + 1), nv):
                 votes.append((voter, pid, self.ts(at + timedelta(seconds=40))))
         self.db.copy("posts", ["id", "title", "post_url", "user_id", "created_at", "updated_at",
                                "vote_count", "hotness"], posts)
-        self.db.copy("comments", ["id", "comment_text", "user_id", "post_id", "created_at"], comments)
+        self.db.copy("comments", ["id", "comment_text", "comment_html", "user_id", "post_id", "created_at"],
+                     comments)
         self.db.copy("votes", ["user_id", "post_id", "created_at"], votes)
         self.posts = n
         self.db.finish_load()
+
+    def load_thread(self, pid, n, deepest):
+        """n more comments on post pid as one thread: chains from top level down to depth
+        `deepest`, one after another, each comment answering the latest one a level up."""
+        at = self.now - timedelta(hours=1)
+        rows, latest = [], {}
+        for k in range(n):
+            depth = k % (deepest + 1)
+            self.comments += 1
+            text = COMMENTS[k % len(COMMENTS)]
+            rows.append((self.comments, text, comment_html(text), self.rng.randint(1, self.users), pid,
+                         latest.get(depth - 1), depth, self.ts(at + timedelta(seconds=k))))
+            latest[depth] = self.comments
+        self.db.copy("comments", ["id", "comment_text", "comment_html", "user_id", "post_id", "parent_id",
+                                  "depth", "created_at"], rows)
+        self.db.finish_load()
+
+
+def comment_html(text):
+    """What the server renders for a comment of plain words (every bench comment is one): a
+    paragraph, escaped. Written by the bulk load so the server has nothing to render at start."""
+    return "<p>" + html.escape(text, quote=False) + "</p>\n"
 
 
 TITLES = ["Rust 2024 edition is out", "SQLite is not a toy database", "How HTTP cookies really work",
@@ -552,6 +579,12 @@ def run(db, results, info):
     # -- phase 2: the 10,000-post dataset: scenarios (a)-(f) -----------------------------
     t = time.perf_counter()
     loader.load_posts(10000, minutes_apart=6)
+    # One post's thread grown to THREAD comments, up to 8 deep (DESIGN.md section 12).
+    info["thread_post"] = loader.posts // 2
+    have = int(db.rows(f"SELECT count(*) FROM comments WHERE post_id = {info['thread_post']}")[0][0])
+    loader.load_thread(info["thread_post"], THREAD - have, deepest=8)
+    info["five_post"] = int(db.rows("SELECT post_id FROM comments GROUP BY post_id HAVING count(*) = 5 "
+                                    "ORDER BY post_id LIMIT 1")[0][0])
     info["load_10k_s"] = time.perf_counter() - t
     counts = {tb: int(db.rows(f"SELECT count(*) FROM {tb}")[0][0])
               for tb in ("users", "posts", "comments", "votes")}
@@ -603,6 +636,11 @@ def run(db, results, info):
     results["c_w"] = wrk("(c) page 1 while votes are written", lua_static(headers={"Cookie": cookies[0]}),
                          path="/api/posts?page=1", warmup=0)
     results["c_w_writes"] = parse_wrk("(e) votes written beside (c), 4 connections", bg.communicate()[0])
+    results["h"] = wrk("(h) hot page 1, logged in", lua_static(headers={"Cookie": cookies[0]}),
+                       path="/api/posts?sort=hot&page=1")
+    results["i"] = wrk(f"(i) post with a {THREAD}-comment thread, 8 deep", lua_static(),
+                       path=f"/api/posts/{info['thread_post']}")
+    results["i5"] = wrk("(i) post with 5 comments", lua_static(), path=f"/api/posts/{info['five_post']}")
     results["g10k"] = wrk("(g) posts page 1 @ 10k posts", lua_static(headers={"Cookie": cookies[0]}),
                           path="/api/posts?page=1")
 
@@ -740,6 +778,20 @@ def report(R, info):
     check("(f) paced (b): p99 during storm ≤ 3× without", R["f_bp"]["p99_ms"] <= 3 * R["bp"]["p99_ms"],
           f"{R['f_bp']['p99_ms']:.2f} ms vs {R['bp']['p99_ms']:.2f} ms = "
           f"{R['f_bp']['p99_ms'] / R['bp']['p99_ms']:.1f}×")
+    h, i = R["h"], R["i"]
+    if BACKEND == "sqlite":
+        check("(h) hot page 1 ≥ 0.5×(a), p99 < 10 ms, 0 errors",
+              h["rps"] >= 0.5 * a and h["p99_ms"] < 10 and h["errors"] == 0,
+              f"{h['rps'] / a:.2f}×, p99 {h['p99_ms']:.1f} ms, {h['errors']} errors")
+        check(f"(i) {THREAD}-comment post ≥ 0.1×(a), 0 errors", i["rps"] >= 0.1 * a and i["errors"] == 0,
+              f"{i['rps'] / a:.2f}×, p99 {i['p99_ms']:.1f} ms, {i['errors']} errors")
+    else:
+        check("(h) hot page 1 costs no more than the new page (c)",
+              h["rps"] >= 0.9 * R["c"]["rps"] and h["errors"] == 0,
+              f"{h['rps'] / R['c']['rps']:.2f}× of (c); server CPU {h['cpu_us']:,.0f} vs "
+              f"{R['c']['cpu_us']:,.0f} µs/req")
+    check(f"(i) {THREAD}-comment post costs ≤ 3× a 5-comment one", i["rps"] * 3 >= R["i5"]["rps"],
+          f"{R['i5']['rps'] / i['rps']:.2f}× the cost")
     check("(g) 100k ≥ 0.7 × 1k", R["g100k"]["rps"] >= 0.7 * R["g1k"]["rps"],
           f"{R['g100k']['rps'] / R['g1k']['rps']:.2f}×")
     check("peak RSS ≤ 64 MiB", info["peak_rss_kib"] <= 64 * 1024, f"{info['peak_rss_kib'] / 1024:.1f} MiB")
@@ -747,7 +799,7 @@ def report(R, info):
     check("start-to-ready ≤ 300 ms (10k posts)", info["ready_10k_ms"] <= 300,
           f"{info['ready_10k_ms']:.0f} ms (runs: {', '.join(f'{x:.0f}' for x in info['ready_10k_all'])})")
 
-    order = ["a", "b", "c", "d", "e", "c_w", "c_w_writes", "g1k", "g10k", "g100k", "f_alone", "f", "f_b",
+    order = ["a", "b", "c", "h", "d", "i5", "i", "e", "c_w", "c_w_writes", "g1k", "g10k", "g100k", "f_alone", "f", "f_b",
              "b_after", "bp", "fp", "f_bp"]
     out = []
     out.append(f"Just Tech News benchmark — {BACKEND}, load average at the end {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "

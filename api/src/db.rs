@@ -9,7 +9,10 @@ use std::{
 };
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    DbErr, IsolationLevel, TransactionTrait,
+};
 
 /// Connects with settings fit for serving: for SQLite a small pool over WAL with a busy timeout
 /// (sea-orm would otherwise use one connection), for servers a pool that gives up quickly, so an
@@ -48,12 +51,41 @@ pub fn single_writer(db: &DatabaseConnection) -> bool {
 }
 
 /// Runs pending migrations, then fills what they left for the server to derive (the hotness of
-/// posts kept or bulk-loaded); answers whether the database was brand new (had none applied).
+/// posts and the HTML of comments kept or bulk-loaded); answers whether the database was brand
+/// new (had none applied).
+///
+/// On SQLite all of it runs in one transaction: a migration that fails leaves nothing half done
+/// (a table rebuild included), and only that one connection has seen the old schema (another
+/// connection of the pool that had read it mid-migration could keep judging statements by it).
 pub async fn migrate(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        let txn = db.begin().await?;
+        let brand_new = Migrator::get_applied_migrations(&txn).await?.is_empty();
+        Migrator::up(&txn, None).await?;
+        derive(&txn).await?;
+        txn.commit().await?;
+        return Ok(brand_new);
+    }
     let brand_new = Migrator::get_applied_migrations(db).await?.is_empty();
     Migrator::up(db, None).await?;
-    crate::news::ranking::rank_unranked(db).await?;
+    derive(db).await?;
     Ok(brand_new)
+}
+
+/// What the server derives from rows that a migration or a bulk load wrote without it.
+async fn derive(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    crate::news::ranking::rank_unranked(conn).await?;
+    crate::news::comments::render_unrendered(conn).await
+}
+
+/// Begins a transaction in which every statement sees what has committed before it, on every
+/// database: MariaDB's default would read from a snapshot taken at the transaction's first
+/// read, so a reply committed while a comment waited for its row lock could go unseen.
+pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => db.begin().await,
+        _ => db.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await,
+    }
 }
 
 /// The file an embedded (`sqlite:`) URL names; `None` for a server or an in-memory database.

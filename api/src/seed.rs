@@ -11,7 +11,7 @@ use crate::{
     domain::{Email, Password, PostTitle, PostUrl, Username},
     entities::{comment, post, vote},
     error::AppError,
-    news::ranking,
+    news::{markdown, ranking},
 };
 
 /// Every demo user's password. It passes the password rules.
@@ -36,6 +36,13 @@ const COMMENTS: &[&str] = &[
     "The section on trade-offs is the best part.",
     "We switched to this at work last year and never looked back.",
     "Does anyone have benchmarks for this?",
+];
+
+/// Replies: the index of the comment (in `COMMENTS`, then in this list) each one answers.
+const REPLIES: &[(usize, &str)] = &[
+    (4, "Yes: the `bench/` folder of this very site has a few, with *p99* figures."),
+    (5, "> with p99 figures\n\nThat is the part **most** write-ups leave out."),
+    (0, "Agreed. See also <https://www.sqlite.org/np1queryprob.html>."),
 ];
 
 /// The accounts and the password a person can log in with.
@@ -81,15 +88,25 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
         post_ids.push(post::Entity::insert(row).exec(&txn).await?.last_insert_id);
     }
 
-    for (i, text) in COMMENTS.iter().enumerate() {
+    // (id, post, depth) of each comment written, in `COMMENTS` then `REPLIES` order.
+    let mut written: Vec<(i32, i32, i32)> = Vec::new();
+    let tops = COMMENTS.iter().enumerate().map(|(i, text)| (None, post_ids[i % post_ids.len()], *text));
+    let replies = REPLIES.iter().map(|&(parent, text)| (Some(parent), 0, text));
+    for (i, (parent, post_id, text)) in tops.chain(replies).enumerate() {
+        let parent = parent.map(|index| written[index]);
+        let post_id = parent.map_or(post_id, |(_, post, _)| post);
+        let depth = parent.map_or(0, |(_, _, depth)| depth + 1);
         let row = comment::ActiveModel {
-            comment_text: Set((*text).into()),
-            user_id: Set(user_ids[(i + 1) % user_ids.len()]),
-            post_id: Set(post_ids[i % post_ids.len()]),
-            created_at: Set(now - Duration::hours(i as i64 + 1)),
+            comment_text: Set(text.into()),
+            comment_html: Set(Some(markdown::render(text))),
+            user_id: Set(Some(user_ids[(i + 1) % user_ids.len()])),
+            post_id: Set(post_id),
+            parent_id: Set(parent.map(|(id, _, _)| id)),
+            depth: Set(depth),
+            created_at: Set(now - Duration::hours((COMMENTS.len() + REPLIES.len() - i) as i64)),
             ..Default::default()
         };
-        comment::Entity::insert(row).exec(&txn).await?;
+        written.push((comment::Entity::insert(row).exec(&txn).await?.last_insert_id, post_id, depth));
     }
 
     // Later posts are more popular: post i gets i + 1 votes, one per user.

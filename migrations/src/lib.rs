@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial_schema;
 mod m20261202_000001_ranking;
+mod m20261202_000002_discussion;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_initial_schema::Migration),
             Box::new(m20261202_000001_ranking::Migration),
+            Box::new(m20261202_000002_discussion::Migration),
         ]
     }
 }

@@ -4,9 +4,10 @@ Usage: python client_check.py API_URL   (API_URL like http://127.0.0.1:PORT/api)
 The generated package `jtn_client` must be importable (tests/contract/run puts
 it on PYTHONPATH after generating it into a temp dir).
 
-Flow: sign up, the session says logged in, create a post, comment on it, vote,
-read the post back (vote_count 1, the comment there), log out, the session says
-logged out. Every call uses the generated functions and models; the session
+Flow: sign up, the session says logged in, create a post, comment on it, reply
+to the comment and edit the reply, vote, read the post back (vote_count 1, the
+thread in order), read the profile (karma 1) and the person's comments, log out,
+the session says logged out. Every call uses the generated functions and models; the session
 cookie is carried by one httpx client shared by the generated Client and
 AuthenticatedClient (openapi-python-client has no support for an apiKey in a
 cookie, so its AuthenticatedClient is given a dummy header name it never needs).
@@ -20,11 +21,12 @@ import uuid
 import httpx
 
 from jtn_client import AuthenticatedClient, Client
-from jtn_client.api.comments import create_comment
+from jtn_client.api.comments import create_comment, update_comment
+from jtn_client.api.people import get_user, list_user_comments
 from jtn_client.api.posts import create_post, get_post, vote_post
 from jtn_client.api.session import get_session
 from jtn_client.api.users import log_out, sign_up
-from jtn_client.models import NewComment, NewPost, SignUp
+from jtn_client.models import CommentEdit, NewComment, NewPost, SignUp
 
 COOKIE = "jtn_session"
 
@@ -67,6 +69,20 @@ def main(api_url: str) -> None:
     check(r.status_code == 201 and r.parsed is not None, f"create_comment -> 201 (got {r.status_code})")
     comment = r.parsed
     check(comment.post_id == post.id and comment.author.id == me.id, "comment is on the post, by the user")
+    check(comment.parent_id is None and comment.depth == 0, "a top-level comment has no parent")
+
+    r = create_comment.sync_detailed(
+        client=authed, body=NewComment(post_id=post.id, parent_id=comment.id, comment_text="A *reply*")
+    )
+    check(r.status_code == 201 and r.parsed is not None, f"create_comment (reply) -> 201 (got {r.status_code})")
+    reply = r.parsed
+    check(reply.parent_id == comment.id and reply.depth == 1, "the reply answers the comment")
+    check(reply.comment_html == "<p>A <em>reply</em></p>\n", "the reply is rendered")
+    check(reply.updated_at is None, "a new reply is not edited")
+
+    r = update_comment.sync_detailed(reply.id, client=authed, body=CommentEdit(comment_text="An edited reply"))
+    check(r.status_code == 200 and r.parsed is not None, f"update_comment -> 200 (got {r.status_code})")
+    check(r.parsed.comment_text == "An edited reply" and r.parsed.updated_at is not None, "the edit is marked")
 
     r = vote_post.sync_detailed(post.id, client=authed)
     check(r.status_code == 200 and r.parsed is not None, f"vote_post -> 200 (got {r.status_code})")
@@ -76,9 +92,19 @@ def main(api_url: str) -> None:
     check(r.status_code == 200 and r.parsed is not None, f"get_post -> 200 (got {r.status_code})")
     detail = r.parsed
     check(detail.vote_count == 1 and detail.voted, "post read back: vote_count 1, voted")
-    check(detail.comment_count == 1, "post read back: comment_count 1")
-    check([c.id for c in detail.comments] == [comment.id], "post read back: the comment is there")
+    check([c.id for c in detail.comments] == [comment.id, reply.id], "post read back: the thread in order")
     check(detail.comments[0].comment_text == "First!", "post read back: comment text")
+    check(detail.comment_count == 2, "post read back: comment_count 2")
+
+    r = get_user.sync_detailed(me.username.upper(), client=anon)
+    check(r.status_code == 200 and r.parsed is not None, f"get_user -> 200 (got {r.status_code})")
+    check(r.parsed.karma == 1 and r.parsed.post_count == 1 and r.parsed.comment_count == 2, "profile counts")
+
+    r = list_user_comments.sync_detailed(me.username, client=anon, per_page=1)
+    check(r.status_code == 200 and r.parsed is not None, f"list_user_comments -> 200 (got {r.status_code})")
+    page = r.parsed
+    check(page.total == 2 and [c.id for c in page.comments] == [reply.id], "newest comment first, paged")
+    check(page.comments[0].post.title == post.title, "each comment names its post")
 
     r = log_out.sync_detailed(client=anon)
     check(r.status_code == 204, f"log_out -> 204 (got {r.status_code})")

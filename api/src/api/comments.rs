@@ -2,45 +2,64 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, UserRef};
+use super::{ApiTags, UserRef, nullable::Nullable};
 use crate::{
     AppState,
     auth::CurrentUser,
     cache::Change,
     domain::CommentText,
     error::{
-        ErrorBody, ErrorCode, Failure,
+        AppError, ErrorBody, ErrorCode, Failure,
         kind::{Action, OwnForbidden, Submission},
     },
     http::JsonBody,
-    news::comments::{self, WithAuthor},
+    news::comments::{self, Created, Row},
 };
 
 pub struct CommentsApi;
 
-/// A comment on a post.
+/// A comment on a post, in its thread.
 #[derive(Object, Clone, Debug)]
 pub struct Comment {
     /// The comment's id.
     id: i32,
     /// The post it is on.
     post_id: i32,
-    /// The text, 1–2000 characters.
+    /// The comment it answers; `null` at top level.
+    parent_id: Nullable<i32>,
+    /// 0 at top level, one more per reply below it; at most 8.
+    depth: i32,
+    /// The Markdown source, 1–2000 characters; empty when `deleted`.
     comment_text: String,
+    /// `comment_text` rendered and sanitised on the server: only `p`, `em`, `strong`, `code`,
+    /// `pre`, `blockquote`, `ul`, `ol`, `li`, `a` (http/https, `rel="nofollow ugc noopener
+    /// noreferrer"`), `br` and `hr`. Empty when `deleted`.
+    comment_html: String,
     /// When it was written.
     created_at: DateTime<Utc>,
-    // Who wrote it. (No doc comment on a named schema's field: see `PostSummary::author`.)
-    author: UserRef,
+    /// When it was last edited; `null` if never.
+    updated_at: Nullable<DateTime<Utc>>,
+    /// The placeholder of a deleted comment that has replies: no text and no author.
+    deleted: bool,
+    // Who wrote it; `null` when deleted. (No doc comment on a named schema's field: see
+    // `PostSummary::author`.)
+    author: Nullable<UserRef>,
 }
 
-impl From<WithAuthor> for Comment {
-    fn from(row: WithAuthor) -> Self {
+impl From<Row> for Comment {
+    fn from(row: Row) -> Self {
+        let author = row.user_id.zip(row.username).map(|(id, username)| UserRef { id, username });
         Self {
             id: row.id,
             post_id: row.post_id,
+            parent_id: Nullable(row.parent_id),
+            depth: row.depth,
             comment_text: row.comment_text,
+            comment_html: row.comment_html.unwrap_or_default(),
             created_at: row.created_at,
-            author: UserRef { id: row.user_id, username: row.username },
+            updated_at: Nullable(row.updated_at),
+            deleted: row.deleted,
+            author: Nullable(author),
         }
     }
 }
@@ -50,7 +69,16 @@ impl From<WithAuthor> for Comment {
 struct NewComment {
     /// The post to comment on.
     post_id: i32,
-    /// 1–2000 characters after trimming.
+    /// The comment to answer, on the same post; absent or `null` for a top-level comment.
+    parent_id: Option<Nullable<i32>>,
+    /// Markdown, 1–2000 characters after trimming.
+    comment_text: CommentText,
+}
+
+/// A comment's new text.
+#[derive(Object)]
+struct CommentEdit {
+    /// Markdown, 1–2000 characters after trimming.
     comment_text: CommentText,
 }
 
@@ -65,8 +93,21 @@ enum CreateResponse {
 }
 
 #[derive(ApiResponse)]
+enum UpdateResponse {
+    /// The comment as it is now.
+    #[oai(status = 200)]
+    Ok(Json<Comment>),
+    /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// There is no such comment (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
 enum DeleteResponse {
-    /// The comment is gone.
+    /// The comment is gone, or left as a placeholder if it has replies.
     #[oai(status = 204)]
     Deleted,
     /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
@@ -77,9 +118,19 @@ enum DeleteResponse {
     NotFound(Json<ErrorBody>),
 }
 
+fn not_found() -> Json<ErrorBody> {
+    ErrorBody::new(ErrorCode::NotFound, "there is no such comment")
+}
+
+fn not_author(doing: &str) -> Json<ErrorBody> {
+    ErrorBody::new(ErrorCode::NotAuthor, format!("only the author can {doing} this comment"))
+}
+
 #[OpenApi(tag = "ApiTags::Comments")]
 impl CommentsApi {
     /// Comment on a post
+    ///
+    /// At top level, or as a reply (`parent_id`) to a comment on the same post, at most 8 deep.
     #[oai(path = "/comments", method = "post", operation_id = "create_comment")]
     async fn create(
         &self,
@@ -87,27 +138,66 @@ impl CommentsApi {
         user: CurrentUser,
         body: JsonBody<NewComment>,
     ) -> Result<CreateResponse, Failure<Submission>> {
-        let NewComment { post_id, comment_text: text } = body.parse()?;
+        let NewComment { post_id, parent_id, comment_text: text } = body.parse()?;
+        let parent_id = parent_id.and_then(|parent| parent.0);
         let now = state.config.clock.now();
-        let Some(id) = comments::create(&state.db, user.id, post_id, &text, now).await? else {
-            return Ok(CreateResponse::NotFound(ErrorBody::new(
-                ErrorCode::NotFound,
-                "there is no such post",
-            )));
-        };
+        let (id, depth, comment_html) =
+            match comments::create(&state.db, user.id, post_id, parent_id, &text, now).await? {
+                Created::NoSuchPost => {
+                    return Ok(CreateResponse::NotFound(ErrorBody::new(
+                        ErrorCode::NotFound,
+                        "there is no such post",
+                    )));
+                }
+                Created::BadParent(why) => return Err(AppError::validation("parent_id", why).into()),
+                Created::Added { id, depth, html } => (id, depth, html),
+            };
         state.caches.after_commit([Change::CommentsChanged]);
         Ok(CreateResponse::Created(Json(Comment {
             id,
             post_id,
-            comment_text: text.as_str().to_owned(),
+            parent_id: Nullable(parent_id),
+            depth,
+            comment_html,
+            comment_text: text.into_inner(),
             created_at: now,
-            author: UserRef { id: user.id, username: user.username },
+            updated_at: Nullable(None),
+            deleted: false,
+            author: Nullable(Some(UserRef { id: user.id, username: user.username })),
         })))
+    }
+
+    /// Edit a comment
+    ///
+    /// Only its author may; the same rules as writing one. Marks it edited (`updated_at`).
+    #[oai(path = "/comments/:id", method = "put", operation_id = "update_comment")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+        body: JsonBody<CommentEdit>,
+    ) -> Result<UpdateResponse, Failure<OwnForbidden<Submission>>> {
+        match comments::author_of(&state.db, id.0).await? {
+            None => return Ok(UpdateResponse::NotFound(not_found())),
+            Some(author) if author != user.id => return Ok(UpdateResponse::Forbidden(not_author("edit"))),
+            Some(_) => {}
+        }
+        let CommentEdit { comment_text } = body.parse()?;
+        if !comments::edit(&state.db, id.0, user.id, &comment_text, state.config.clock.now()).await? {
+            return Ok(UpdateResponse::NotFound(not_found()));
+        }
+        state.caches.after_commit([Change::CommentsChanged]);
+        match comments::one(&state.db, id.0).await? {
+            Some(row) => Ok(UpdateResponse::Ok(Json(row.into()))),
+            None => Ok(UpdateResponse::NotFound(not_found())),
+        }
     }
 
     /// Delete a comment
     ///
-    /// Only its author may.
+    /// Only its author may. A comment with replies keeps its place in the thread as a
+    /// placeholder (`deleted`, no text, no author); one without replies is gone.
     #[oai(path = "/comments/:id", method = "delete", operation_id = "delete_comment")]
     async fn delete(
         &self,
@@ -115,13 +205,9 @@ impl CommentsApi {
         user: CurrentUser,
         id: Path<i32>,
     ) -> Result<DeleteResponse, Failure<OwnForbidden<Action>>> {
-        let not_found = || ErrorBody::new(ErrorCode::NotFound, "there is no such comment");
         match comments::author_of(&state.db, id.0).await? {
             None => Ok(DeleteResponse::NotFound(not_found())),
-            Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(ErrorBody::new(
-                ErrorCode::NotAuthor,
-                "only the author can delete this comment",
-            ))),
+            Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author("delete"))),
             Some(_) if comments::delete(&state.db, id.0, user.id).await? => {
                 state.caches.after_commit([Change::CommentsChanged]);
                 Ok(DeleteResponse::Deleted)

@@ -254,9 +254,9 @@ impl AccountApi {
         if let Err(refusal) = reauthenticate(&state, &me, ("password", &password), req).await? {
             return Ok(refusal);
         }
-        // The foreign keys cascade from the user to sessions, posts and comments; the sessions
-        // are ended explicitly too, so it holds on any engine configuration.
-        let txn = state.db.begin().await?;
+        // The foreign keys cascade from the user to sessions and posts; the sessions are ended
+        // explicitly too, so it holds on any engine configuration.
+        let txn = crate::db::begin(&state.db).await?;
         state.sessions.end_all(&txn, me.id, None).await?;
         accounts::delete(&txn, me.id).await?;
         txn.commit().await?;

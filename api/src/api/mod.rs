@@ -4,6 +4,7 @@ mod comments;
 mod health;
 mod me;
 mod nullable;
+mod people;
 mod posts;
 mod session;
 mod users;
@@ -13,6 +14,7 @@ use poem_openapi::{Object, OpenApiService, Tags};
 pub use comments::CommentsApi;
 pub use health::HealthApi;
 pub use me::AccountApi;
+pub use people::PeopleApi;
 pub use posts::PostsApi;
 pub use session::SessionApi;
 pub use users::UsersApi;
@@ -30,8 +32,20 @@ pub enum ApiTags {
     Posts,
     /// Comments on posts.
     Comments,
+    /// People's profiles and what they wrote.
+    People,
     /// Whether the service can serve.
     Health,
+}
+
+/// The first page, when none is asked for.
+fn default_page() -> u32 {
+    1
+}
+
+/// The page size, when none is asked for.
+fn default_per_page() -> u32 {
+    20
 }
 
 /// A user as others see them.
@@ -43,12 +57,14 @@ pub struct UserRef {
     pub username: String,
 }
 
+/// Every resource's operations.
+type Apis = (UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, PeopleApi, HealthApi);
+
 /// The whole API, as served under `/api` and printed by `just-tech-news openapi`.
-pub type ApiService =
-    OpenApiService<(UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, HealthApi), ()>;
+pub type ApiService = OpenApiService<Apis, ()>;
 
 pub fn service() -> ApiService {
-    let apis = (UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, HealthApi);
+    let apis = (UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, PeopleApi, HealthApi);
     OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))
         .description(
             "A small link-sharing news site: sign up, post links, comment and upvote.\n\n\
@@ -67,7 +83,7 @@ mod tests {
 
     /// Every operation, as `METHOD /path`.
     fn operations() -> Vec<(String, MetaOperation)> {
-        <(UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, HealthApi) as OpenApi>::meta()
+        <Apis as OpenApi>::meta()
             .into_iter()
             .flat_map(|api| api.paths)
             .flat_map(|path| {

@@ -10,6 +10,7 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
+#[derive(Clone, Debug)]
 pub struct Nullable<T>(pub Option<T>);
 
 impl<T: Type> Type for Nullable<T> {
@@ -21,12 +22,19 @@ impl<T: Type> Type for Nullable<T> {
         format!("nullable_{}", T::name()).into()
     }
 
+    /// A plain type gets `nullable: true` itself; a named schema's reference can carry nothing
+    /// beside it in OpenAPI 3.0, so it is wrapped: `allOf: [$ref], nullable: true`.
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema {
-            all_of: vec![T::schema_ref()],
-            nullable: true,
-            ..MetaSchema::ANY
-        }))
+        match T::schema_ref() {
+            MetaSchemaRef::Inline(schema) => {
+                MetaSchemaRef::Inline(Box::new(MetaSchema { nullable: true, ..*schema }))
+            }
+            reference => MetaSchemaRef::Inline(Box::new(MetaSchema {
+                all_of: vec![reference],
+                nullable: true,
+                ..MetaSchema::ANY
+            })),
+        }
     }
 
     fn register(registry: &mut Registry) {

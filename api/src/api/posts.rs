@@ -6,7 +6,7 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::{ApiTags, UserRef, comments::Comment};
+use super::{ApiTags, UserRef, comments::Comment, default_page, default_per_page};
 use crate::{
     AppState,
     auth::{CurrentUser, MaybeUser},
@@ -75,7 +75,8 @@ impl From<Summary> for PostSummary {
 struct PostDetail {
     #[oai(flatten)]
     post: PostSummary,
-    /// The comments, oldest first.
+    /// The whole thread in display order: depth-first, each comment followed by its replies,
+    /// siblings oldest first.
     comments: Vec<Comment>,
 }
 
@@ -229,14 +230,6 @@ fn not_author() -> Json<ErrorBody> {
     ErrorBody::new(ErrorCode::NotAuthor, "only the author can change this post")
 }
 
-fn default_page() -> u32 {
-    1
-}
-
-fn default_per_page() -> u32 {
-    20
-}
-
 #[OpenApi(tag = "ApiTags::Posts")]
 impl PostsApi {
     /// List posts
@@ -302,7 +295,7 @@ impl PostsApi {
 
     /// Get a post
     ///
-    /// One post with its comments, oldest first.
+    /// One post with its whole thread of comments, in display order.
     #[oai(path = "/posts/:id", method = "get", operation_id = "get_post")]
     async fn get(
         &self,
@@ -313,7 +306,7 @@ impl PostsApi {
         let viewer = viewer.0.map(|u| u.id);
         let read = async {
             let Some(post) = posts::summary(&state.db, id.0, viewer).await? else { return Ok(None) };
-            let comments = comments::for_post(&state.db, id.0).await?;
+            let comments = comments::thread(&state.db, id.0).await?;
             let comments = comments.into_iter().map(Comment::from).collect();
             Ok::<_, AppError>(Some(RenderedJson::render(&PostDetail { post: post.into(), comments }).bytes()))
         };

@@ -12,7 +12,7 @@ use crate::{
     },
     domain::{Email, NewPassword, Password, Username},
     error::{
-        ErrorBody, ErrorCode, Failure,
+        AppError, ErrorBody, ErrorCode, Failure,
         kind::{Command, Form},
     },
     http::{JsonBody, client_address},
@@ -87,6 +87,9 @@ impl UsersApi {
         body: JsonBody<SignUp>,
     ) -> Result<SignUpResponse, Failure<Form>> {
         let SignUp { username, email, password } = body.parse()?;
+        if username.is_reserved() {
+            return Err(AppError::validation("username", "that name is reserved").into());
+        }
         let password = password.unless_common("password")?;
         let password_hash = state.hasher.hash(&password).await?;
 

@@ -70,10 +70,12 @@ pub async fn set_password_hash(
 }
 
 /// Deletes the account. Its votes are taken back first, so the posts it voted on are counted
-/// and ranked again; the foreign keys cascade to its sessions, posts and comments. Run it in a
-/// transaction.
+/// and ranked again, and its comments deleted by the thread rule (those with replies stay as
+/// placeholders); the foreign keys cascade to its sessions and posts. Run it in a transaction
+/// begun by [`db::begin`].
 pub async fn delete(conn: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     crate::news::votes::withdraw_all(conn, id).await?;
+    crate::news::comments::delete_all_by(conn, id).await?;
     user::Entity::delete_by_id(id).exec(conn).await?;
     Ok(())
 }

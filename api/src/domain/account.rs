@@ -25,6 +25,12 @@ impl Username {
     pub fn key(&self) -> String {
         self.0.to_ascii_lowercase()
     }
+
+    /// Whether the name is one no account may take: `login` and `logout`, ignoring case, so
+    /// `/user/{name}` never clashes with those pages.
+    pub fn is_reserved(&self) -> bool {
+        ["login", "logout"].contains(&self.key().as_str())
+    }
 }
 
 impl Text for Username {

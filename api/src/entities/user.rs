@@ -11,6 +11,8 @@ pub struct Model {
     pub email: String,
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// `user`, `moderator` or `admin` (DESIGN.md section 15).
+    pub role: String,
 }
 
 /// Shows who, never the hash.

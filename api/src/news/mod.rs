@@ -2,6 +2,8 @@
 //! HTTP layer never builds a query itself.
 
 pub mod comments;
+pub mod markdown;
+pub mod people;
 pub mod posts;
 pub mod ranking;
 pub mod votes;

@@ -123,24 +123,25 @@ fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
         ])
         .column(user::Column::Username)
         .join(JoinType::InnerJoin, post::Relation::User.def())
-        .column_as(count_for_post(comment::Entity, comment::Column::PostId, None), "comment_count")
         .column_as(
-            count_for_post(vote::Entity, vote::Column::PostId, Some((vote::Column::UserId, viewer))),
+            count_for_post(comment::Entity, comment::Column::PostId, comment::Column::Deleted.eq(false)),
+            "comment_count",
+        )
+        .column_as(
+            count_for_post(vote::Entity, vote::Column::PostId, vote::Column::UserId.eq(viewer)),
             "viewer_votes",
         )
 }
 
-/// `(SELECT COUNT(*) FROM entity WHERE entity.post_id = posts.id [AND entity.user_id = user])`:
-/// a correlated subquery that an index on `post_id` answers without touching other posts.
-fn count_for_post<E: EntityTrait>(entity: E, post_id: E::Column, user: Option<(E::Column, i32)>) -> Expr {
+/// `(SELECT COUNT(*) FROM entity WHERE entity.post_id = posts.id AND condition)`: a correlated
+/// subquery that an index on `post_id` answers without touching other posts.
+fn count_for_post<E: EntityTrait>(entity: E, post_id: E::Column, condition: Expr) -> Expr {
     let mut query = Query::select();
     query
         .expr(Func::count(Expr::col(Asterisk)))
         .from(entity)
-        .and_where(Expr::col((entity, post_id)).equals((post::Entity, post::Column::Id)));
-    if let Some((column, id)) = user {
-        query.and_where(Expr::col((entity, column)).eq(id));
-    }
+        .and_where(Expr::col((entity, post_id)).equals((post::Entity, post::Column::Id)))
+        .and_where(condition);
     Expr::from(query)
 }
 

@@ -1,0 +1,74 @@
+//! People's pages (DESIGN.md section 13): who someone is and what they have done, counted exactly.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query},
+};
+
+use crate::entities::{comment, post, user};
+
+/// A person as their page shows them.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Profile {
+    pub id: i32,
+    pub username: String,
+    pub created_at: DateTime<Utc>,
+    pub role: String,
+    /// Votes received on their posts.
+    pub karma: i64,
+    pub post_count: i64,
+    /// Comments shown with their text (placeholders have no author).
+    pub comment_count: i64,
+}
+
+/// The person with this name (ignoring case) and their counts: one statement, each count a
+/// subquery on an index by author.
+pub async fn profile(db: &impl ConnectionTrait, username: &str) -> Result<Option<Profile>, DbErr> {
+    let by_author = |column: post::Column| Expr::col((post::Entity, column));
+    let mut karma = Query::select();
+    karma
+        .expr(Func::coalesce([Func::sum(by_author(post::Column::VoteCount)).into(), Expr::val(0)]))
+        .from(post::Entity)
+        .and_where(by_author(post::Column::UserId).equals((user::Entity, user::Column::Id)));
+    // SUM is DECIMAL on MariaDB and NUMERIC on PostgreSQL: made a 64-bit integer on each.
+    let integer = match db.get_database_backend() {
+        DatabaseBackend::MySql => "SIGNED",
+        _ => "BIGINT",
+    };
+    let mut posts = Query::select();
+    posts
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(post::Entity)
+        .and_where(by_author(post::Column::UserId).equals((user::Entity, user::Column::Id)));
+    let mut comments = Query::select();
+    comments
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(comment::Entity)
+        .and_where(
+            Expr::col((comment::Entity, comment::Column::UserId)).equals((user::Entity, user::Column::Id)),
+        )
+        .and_where(comment::Column::Deleted.eq(false));
+    user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::Username, user::Column::CreatedAt, user::Column::Role])
+        .column_as(Expr::from(Func::cast_as(Expr::from(karma), Alias::new(integer))), "karma")
+        .column_as(Expr::from(posts), "post_count")
+        .column_as(Expr::from(comments), "comment_count")
+        .filter(user::Column::UsernameKey.eq(username.to_ascii_lowercase()))
+        .into_model::<Profile>()
+        .one(db)
+        .await
+}
+
+/// The id of the person with this name (ignoring case).
+pub async fn id_of(db: &impl ConnectionTrait, username: &str) -> Result<Option<i32>, DbErr> {
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::UsernameKey.eq(username.to_ascii_lowercase()))
+        .into_tuple()
+        .one(db)
+        .await
+}
