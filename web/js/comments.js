@@ -1,33 +1,160 @@
-// The comments section of a post (post page and edit page): the list, oldest first,
-// and for a logged-in reader a form that adds to it.
+// The comments section of a post (post page and edit page): the thread, replies nested under
+// what they answer, and for a logged-in reader the forms that add to it, and edit or delete
+// their own comments. After every change the post is fetched again and the thread redrawn
+// from it, so what is shown is always what the server has.
 
 import { api } from './api.js';
-import { el } from './dom.js';
+import { el, serverHtml } from './dom.js';
 import { field, onSubmit } from './forms.js';
-import { plural } from './format.js';
-import { commentItem } from './posts.js';
+import { formatDate, plural } from './format.js';
+import { canReply, depthClass, isOwn, nestComments } from './thread.js';
+import { userHref } from './urls.js';
 
-export function commentsSection(post, session) {
-  const list = el('ol', { className: 'comment-list' }, post.comments.map(commentItem));
-  const empty = el('p', { className: 'empty', text: 'No comments yet.', hidden: post.comments.length > 0 });
-  const section = el('section', { className: 'comments', 'aria-labelledby': 'comments-heading' },
-    el('h2', { id: 'comments-heading', text: 'Comments' }), empty, list);
-  if (session.logged_in) section.append(commentForm(post, list, empty));
-  return section;
+const MARKDOWN_HINT = 'Markdown works: *italic*, **bold**, `code`, > quotes, lists and links.';
+
+/** " on 01/02/24" (or `lead` and the date), and " · edited" once it has been. */
+export function commentDates(comment, lead = ' on ') {
+  return [
+    `${lead}${formatDate(comment.created_at)}`,
+    comment.updated_at ? el('span', { className: 'edited', title: `edited on ${formatDate(comment.updated_at)}`, text: ' · edited' }) : null,
+  ];
 }
 
-function commentForm(post, list, empty) {
-  const form = el('form', { className: 'card comment-form', novalidate: true },
-    field({ label: 'Add a comment', name: 'comment_text', id: 'comment-text', textarea: true, required: true, maxlength: 2000 }),
-    el('button', { type: 'submit', text: 'Post comment' }));
+/** The comment's text as the server rendered it, or "[deleted]" for a placeholder. */
+export function commentBody(comment) {
+  return comment.deleted
+    ? el('p', { className: 'comment-deleted', text: '[deleted]' })
+    : el('div', { className: 'comment-html' }, serverHtml(comment.comment_html));
+}
+
+function commentMeta(comment, id) {
+  if (comment.deleted) return el('p', { id, className: 'comment-meta comment-deleted', text: '[deleted]' });
+  const author = comment.author
+    ? el('a', { className: 'author', href: userHref(comment.author.username), text: comment.author.username })
+    : 'someone';
+  return el('p', { id, className: 'comment-meta' }, author, commentDates(comment));
+}
+
+function cancelButton(close, text = 'Cancel') {
+  return el('button', { type: 'button', className: 'small secondary', text, onClick: close });
+}
+
+function replyForm(comment, thread) {
+  const id = `reply-text-${comment.id}`;
+  const form = el('form', { className: 'inline-form', novalidate: true },
+    field({ label: `Reply to ${comment.author ? comment.author.username : 'this comment'}`, name: 'comment_text', id, textarea: true, required: true, maxlength: 2000, hint: MARKDOWN_HINT }),
+    el('div', { className: 'form-buttons' }, el('button', { type: 'submit', className: 'small', text: 'Post reply' }), cancelButton(thread.close)));
   onSubmit(form, async ({ comment_text }) => {
-    const comment = await api('POST', '/api/comments', { post_id: post.id, comment_text });
-    list.append(commentItem(comment));
-    empty.hidden = true;
-    post.comment_count += 1;
+    const reply = await api('POST', '/api/comments', { post_id: comment.post_id, comment_text, parent_id: comment.id });
+    await thread.reload(reply.id);
+  });
+  return form;
+}
+
+function editForm(comment, thread) {
+  const id = `edit-text-${comment.id}`;
+  const form = el('form', { className: 'inline-form', novalidate: true },
+    field({ label: 'Edit your comment', name: 'comment_text', id, textarea: true, required: true, maxlength: 2000, hint: MARKDOWN_HINT, text: comment.comment_text }),
+    el('div', { className: 'form-buttons' }, el('button', { type: 'submit', className: 'small', text: 'Save' }), cancelButton(thread.close)));
+  onSubmit(form, async ({ comment_text }) => {
+    await api('PUT', `/api/comments/${comment.id}`, { comment_text });
+    await thread.reload(comment.id);
+  });
+  return form;
+}
+
+function deleteForm(comment, thread) {
+  const form = el('form', { className: 'inline-form confirm' },
+    el('p', { text: 'Delete this comment? Replies to it stay.' }),
+    el('button', { type: 'submit', className: 'small danger', text: 'Yes, delete it' }),
+    cancelButton(thread.close, 'No, keep it'));
+  onSubmit(form, async () => {
+    await api('DELETE', `/api/comments/${comment.id}`);
+    await thread.reload(comment.id);
+  });
+  return form;
+}
+
+/**
+ * "reply" (not on a placeholder, nor at the deepest level), and for the author "edit" and
+ * "delete"; each opens its form in `slot`, one at a time.
+ */
+function commentActions(comment, session, slot, metaId, reload) {
+  if (!session.logged_in || comment.deleted) return null;
+  const buttons = [];
+  let opener = null;
+  const close = () => {
+    slot.replaceChildren();
+    for (const button of buttons) button.setAttribute('aria-expanded', 'false');
+    if (opener) opener.focus();
+    opener = null;
+  };
+  const action = (text, makeForm, className = '') => {
+    const button = el('button', { type: 'button', className: `link-button ${className}`.trim(), text, 'aria-describedby': metaId, 'aria-expanded': 'false' });
+    button.addEventListener('click', () => {
+      for (const other of buttons) other.setAttribute('aria-expanded', String(other === button));
+      opener = button;
+      const form = makeForm(comment, { close, reload });
+      slot.replaceChildren(form);
+      form.querySelector('textarea, button[type="submit"]').focus();
+    });
+    buttons.push(button);
+  };
+  if (canReply(comment)) action('reply', replyForm);
+  if (isOwn(comment, session)) {
+    action('edit', editForm);
+    action('delete', deleteForm, 'danger-link');
+  }
+  return buttons.length ? el('div', { className: 'comment-actions' }, buttons) : null;
+}
+
+/** The thread as nested lists, backgrounds alternating in reading order. */
+function threadItems(comments, session, reload) {
+  let shown = 0;
+  const item = ({ comment, replies }) => {
+    const metaId = `comment-${comment.id}-meta`;
+    const slot = el('div', { className: 'comment-slot' });
+    const alt = shown % 2 === 0;
+    shown += 1;
+    const body = el('article', { id: `comment-${comment.id}`, className: alt ? 'comment-body alt' : 'comment-body', tabindex: '-1', 'aria-labelledby': metaId },
+      commentMeta(comment, metaId), comment.deleted ? null : commentBody(comment), commentActions(comment, session, slot, metaId, reload), slot);
+    return el('li', { className: `comment ${depthClass(comment.depth)}` }, body,
+      replies.length ? el('ol', { className: 'replies' }, replies.map(item)) : null);
+  };
+  return nestComments(comments).map(item);
+}
+
+export function commentsSection(post, session) {
+  const heading = el('h2', { id: 'comments-heading', tabindex: '-1', text: 'Comments' });
+  const list = el('ol', { className: 'comment-list' });
+  const empty = el('p', { className: 'empty', text: 'No comments yet.' });
+  const draw = () => {
+    list.replaceChildren(...threadItems(post.comments, session, reload));
+    empty.hidden = post.comments.length > 0;
     for (const count of document.querySelectorAll(`a.comment-count[href="/post/${post.id}"]`)) {
       count.textContent = plural(post.comment_count, 'comment');
     }
+  };
+  /** Fetches the post again and redraws the thread; focus goes to comment `focusId` if it is still there. */
+  async function reload(focusId) {
+    Object.assign(post, await api('GET', `/api/posts/${post.id}`));
+    draw();
+    if (focusId === undefined) return;
+    (document.getElementById(`comment-${focusId}`) || heading).focus();
+  }
+  draw();
+  const section = el('section', { className: 'comments', 'aria-labelledby': 'comments-heading' }, heading, empty, list);
+  if (session.logged_in) section.append(commentForm(post, reload));
+  return section;
+}
+
+function commentForm(post, reload) {
+  const form = el('form', { className: 'card comment-form', novalidate: true },
+    field({ label: 'Add a comment', name: 'comment_text', id: 'comment-text', textarea: true, required: true, maxlength: 2000, hint: MARKDOWN_HINT }),
+    el('button', { type: 'submit', text: 'Post comment' }));
+  onSubmit(form, async ({ comment_text }) => {
+    await api('POST', '/api/comments', { post_id: post.id, comment_text });
+    await reload();
     form.reset();
   });
   return form;

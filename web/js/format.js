@@ -30,8 +30,8 @@ export function idFromPath(pathname, prefix) {
   return match ? Number(match[1]) : null;
 }
 
-/** A page number from a query string: a positive integer, 1 otherwise. */
-export function pageFromSearch(search) {
-  const value = new URLSearchParams(search).get('page');
+/** A page number from a query string's `key` (`page` unless told): a positive integer, 1 otherwise. */
+export function pageFromSearch(search, key = 'page') {
+  const value = new URLSearchParams(search).get(key);
   return value && /^\d{1,9}$/.test(value) && Number(value) >= 1 ? Number(value) : 1;
 }

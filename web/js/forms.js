@@ -64,10 +64,15 @@ export function onSubmit(form, action) {
   });
 }
 
-/** A labelled input or textarea, wrapped so label and control stay together. */
-export function field({ label, name, id, type = 'text', textarea = false, ...attrs }) {
+/**
+ * A labelled input or textarea, wrapped so label and control stay together, with an optional
+ * hint below it. A textarea's starting text is `text`.
+ */
+export function field({ label, name, id, type = 'text', textarea = false, hint, ...attrs }) {
+  const describedBy = hint ? `${id}-hint` : undefined;
   const control = textarea
-    ? el('textarea', { id, name, rows: 4, ...attrs })
-    : el('input', { id, name, type, ...attrs });
-  return el('div', { className: 'field' }, el('label', { for: id, text: label }), control);
+    ? el('textarea', { id, name, rows: 4, 'aria-describedby': describedBy, ...attrs })
+    : el('input', { id, name, type, 'aria-describedby': describedBy, ...attrs });
+  return el('div', { className: 'field' }, el('label', { for: id, text: label }), control,
+    hint ? el('p', { id: describedBy, className: 'hint', text: hint }) : null);
 }

@@ -1,5 +1,6 @@
-// The header every page shares. Pages are static, so each one asks GET /api/session
-// who is there and draws "dashboard / account / logout" or "login" from the answer.
+// The header every page shares: the listings ("new", "top"; the brand is the hot front page),
+// and, since pages are static, "dashboard / account / logout" or "login" drawn from what
+// GET /api/session says. The page the reader is on is marked aria-current="page".
 
 import { api, getSession } from './api.js';
 import { el, fill, pageMessage } from './dom.js';
@@ -28,10 +29,14 @@ function logoutButton() {
 export function renderNav(session) {
   const nav = document.getElementById('site-nav');
   if (!nav) return;
-  const items = session && session.logged_in
+  const brand = document.querySelector('.site-header .brand');
+  if (brand && location.pathname === '/') brand.setAttribute('aria-current', 'page');
+  const listings = [navLink('/new', 'new'), navLink('/top', 'top')];
+  const account = session && session.logged_in
     ? [navLink('/dashboard', 'dashboard'), navLink('/account', 'account'), logoutButton()]
     : session ? [navLink('/login', 'login')] : [];
-  fill(nav, el('ul', {}, items.map((item) => el('li', {}, item))),
+  const list = (className, items) => el('ul', { className }, items.map((item) => el('li', {}, item)));
+  fill(nav, list('nav-listings', listings), list('nav-account', account),
     el('span', { id: 'nav-error', className: 'nav-error', role: 'alert' }));
 }
 

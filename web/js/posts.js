@@ -1,8 +1,9 @@
-// How a post and its comments look, wherever they are shown.
+// How a post looks, wherever it is shown.
 
 import { api } from './api.js';
 import { el, fill, pageMessage } from './dom.js';
 import { domainOf, formatDate, idFromPath, plural } from './format.js';
+import { userHref } from './urls.js';
 
 export function postTitle(post, tag = 'h2') {
   const domain = domainOf(post.post_url);
@@ -14,7 +15,7 @@ export function postTitle(post, tag = 'h2') {
 export function postMeta(post) {
   return el('p', { className: 'post-meta' },
     el('span', { className: 'points', text: plural(post.vote_count, 'point') }),
-    ' by ', el('span', { className: 'author', text: post.author.username }),
+    ' by ', el('a', { className: 'author', href: userHref(post.author.username), text: post.author.username }),
     ` on ${formatDate(post.created_at)} | `,
     el('a', { href: `/post/${post.id}`, className: 'comment-count', text: plural(post.comment_count, 'comment') }));
 }
@@ -22,12 +23,6 @@ export function postMeta(post) {
 /** One post in a list: title, domain, meta line, and any extra controls. */
 export function postItem(post, ...extra) {
   return el('li', { className: 'post' }, postTitle(post), postMeta(post), ...extra);
-}
-
-export function commentItem(comment) {
-  return el('li', { className: 'comment' },
-    el('p', { className: 'comment-text', text: comment.comment_text }),
-    el('p', { className: 'comment-meta', text: `${comment.author.username} on ${formatDate(comment.created_at)}` }));
 }
 
 /** Fetches the post named by the URL; null (after saying so on the page) when there is none. */
@@ -38,7 +33,7 @@ export async function loadPost(main, prefix) {
     return await api('GET', `/api/posts/${id}`);
   } catch (error) {
     if (error.status !== 404) throw error;
-    fill(main, pageMessage('Post not found', 'It may have been deleted.', { href: '/', text: 'Back to the newest posts' }));
+    fill(main, pageMessage('Post not found', 'It may have been deleted.', { href: '/', text: 'Back to the front page' }));
     return null;
   }
 }

@@ -13,7 +13,10 @@ use poem::{
 /// The pages, by URL pattern and file.
 const PAGES: &[(&str, &str)] = &[
     ("/", "index.html"),
+    ("/new", "index.html"),
+    ("/top", "index.html"),
     ("/post/:id", "post.html"),
+    ("/user/:username", "user.html"),
     ("/login", "login.html"),
     ("/dashboard", "dashboard.html"),
     ("/dashboard/edit/:id", "edit.html"),

@@ -1,29 +1,48 @@
-// `/`: the newest posts, 20 to a page, with Prev / Next.
+// `/` (hot), `/new` (newest) and `/top` (most voted, with period links): one page of 20 posts,
+// with Prev / Next. The three URLs serve this same page; the path says which listing it is.
 
 import { api } from '../api.js';
+import { el, fill, pager } from '../dom.js';
 import { boot } from '../header.js';
-import { pageFromSearch } from '../format.js';
 import { postItem } from '../posts.js';
+import { listingApiPath, listingFor, pageHref, PERIODS, periodHref } from '../urls.js';
 
 const PER_PAGE = 20;
 
+const TITLES = { hot: 'Hot posts', new: 'Newest posts', top: 'Top posts' };
+const TAB_TITLES = { hot: 'Just Tech News', new: 'New · Just Tech News', top: 'Top · Just Tech News' };
+const PERIOD_NAMES = { day: 'day', week: 'week', month: 'month', year: 'year', all: 'all time' };
+const PERIOD_TITLES = { day: 'of the last day', week: 'of the last week', month: 'of the last month', year: 'of the last year', all: 'of all time' };
+
+function periodLinks(current) {
+  return el('ul', {}, PERIODS.map((period) => el('li', {},
+    el('a', { href: periodHref(period), text: PERIOD_NAMES[period], 'aria-current': period === current ? 'page' : null }))));
+}
+
 boot(async () => {
-  const page = pageFromSearch(location.search);
-  const { posts, total } = await api('GET', `/api/posts?page=${page}&per_page=${PER_PAGE}`);
+  const listing = listingFor(location.pathname, location.search);
+  const { posts, total } = await api('GET', listingApiPath(listing, PER_PAGE));
+  document.title = TAB_TITLES[listing.sort];
+  const title = document.getElementById('listing-title');
+  title.textContent = listing.period ? `${TITLES.top} ${PERIOD_TITLES[listing.period]}` : TITLES[listing.sort];
+  if (listing.period) {
+    // On /top the heading is shown, so the period links have their context.
+    title.classList.remove('visually-hidden');
+    const periods = document.getElementById('periods');
+    fill(periods, periodLinks(listing.period));
+    periods.hidden = false;
+  }
+
   const list = document.getElementById('post-list');
-  list.start = (page - 1) * PER_PAGE + 1;
+  list.start = (listing.page - 1) * PER_PAGE + 1;
   list.replaceChildren(...posts.map((post) => postItem(post)));
+  const hrefFor = (page) => pageHref(location.pathname, location.search, 'page', page);
   const empty = document.getElementById('empty');
   empty.hidden = posts.length > 0;
-  if (page > 1) empty.replaceChildren('There are no posts on this page. ', Object.assign(document.createElement('a'), { href: '/', textContent: 'Back to the newest posts' }));
-
-  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-  const prev = document.getElementById('prev');
-  const next = document.getElementById('next');
-  prev.href = page > 2 ? `/?page=${page - 1}` : '/';
-  prev.hidden = page <= 1;
-  next.href = `/?page=${page + 1}`;
-  next.hidden = page >= pages;
-  document.getElementById('page-number').textContent = `Page ${page} of ${pages}`;
-  document.getElementById('pager').hidden = pages <= 1 && page <= 1;
+  if (listing.page > 1) {
+    fill(empty, 'There are no posts on this page. ', el('a', { href: hrefFor(1), text: 'Back to the first page' }));
+  } else if (listing.period) {
+    fill(empty, 'No posts in this period. ', el('a', { href: periodHref('all'), text: 'See the top posts of all time' }));
+  }
+  fill(document.getElementById('pager'), pager({ page: listing.page, total, perPage: PER_PAGE, hrefFor }));
 });

@@ -43,4 +43,11 @@ boot(async (session, main) => {
     el('article', { className: 'post-detail card' },
       postTitle(post, 'h1'), postMeta(post), session.logged_in ? voteButton(post) : null),
     commentsSection(post, session));
+  // A link to one comment (from someone's page) lands on it, marked, once the thread is drawn
+  // (too late for the browser's own scrolling and :target).
+  const target = location.hash.startsWith('#comment-') && document.getElementById(location.hash.slice(1));
+  if (target) {
+    target.classList.add('linked');
+    target.scrollIntoView();
+  }
 });

@@ -27,20 +27,20 @@ describe('a new member', () => {
     const { page, errors } = await openPage(browser, server.url, DESKTOP);
     await page.goto('/login');
     await page.locator('#login-forms:not([hidden])').waitFor();
-    assert.deepEqual(await nav(page), ['login']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'login']);
     await shot(page, 'story-login-logged-out-1280');
 
     await signUp(page);
     assert.equal(new URL(page.url()).pathname, '/dashboard');
-    assert.deepEqual(await nav(page), ['dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'dashboard', 'account', 'logout']);
     await shot(page, 'story-dashboard-empty-logged-in-1280');
 
     await page.goto('/');
     await page.locator('#main:not([aria-busy])').waitFor();
-    assert.deepEqual(await nav(page), ['dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'dashboard', 'account', 'logout']);
     await page.reload();
     await page.locator('#main:not([aria-busy])').waitFor();
-    assert.deepEqual(await nav(page), ['dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'dashboard', 'account', 'logout']);
     assert.deepEqual(errors, []);
   });
 
@@ -152,6 +152,7 @@ describe('a post', () => {
     await page.getByRole('button', { name: 'Post comment' }).click();
     await page.getByText('<script>alert(2)</script> <b>bold?</b>').waitFor();
     assert.equal(await page.locator('.comment b').count(), 0);
+    assert.equal(await page.locator('.comment script').count(), 0);
     assert.equal(dialogs, 0);
     assert.deepEqual(errors, []);
   });
@@ -238,7 +239,7 @@ describe('logging out', () => {
     await page.getByRole('button', { name: 'logout' }).click();
     await page.waitForURL((url) => url.pathname === '/');
     await page.locator('#site-nav a', { hasText: 'login' }).waitFor();
-    assert.deepEqual(await nav(page), ['login']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'login']);
     await page.goto(`/post/${id}`);
     await page.locator('.post-detail').waitFor();
     assert.equal(await page.getByLabel('Add a comment').count(), 0);
@@ -255,7 +256,7 @@ describe('a logged-in browser', () => {
     await server.restart();
     await page.goto('/dashboard');
     await page.locator('#dashboard:not([hidden])').waitFor();
-    assert.deepEqual(await nav(page), ['dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'dashboard', 'account', 'logout']);
     const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
     assert.equal(session.user.username, username);
     assert.deepEqual(errors, []);
@@ -274,7 +275,20 @@ describe('every page', () => {
       await author.page.getByRole('button', { name: 'Post comment' }).click();
       await author.page.locator('.comment', { hasText: text }).waitFor();
     }
-    const pages = { home: '/', post: `/post/${id}`, login: '/login', dashboard: '/dashboard', edit: `/dashboard/edit/${id}`, account: '/account', notfound: '/no-such-page', 'post-missing': '/post/999999' };
+    await author.page.evaluate(async (postId) => {
+      const post = await fetch(`/api/posts/${postId}`).then((r) => r.json());
+      let parent = post.comments[1].id;
+      for (const text of ['Which half? The **second** half is the benchmarks.', 'The part after `cargo bench`:\n\n> it is 2x faster\n\nis the one I mean.', 'Fair enough.']) {
+        const response = await fetch('/api/comments', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ post_id: postId, parent_id: parent, comment_text: text }),
+        });
+        if (!response.ok) throw new Error(`reply: ${response.status}`);
+        parent = (await response.json()).id;
+      }
+    }, id);
+    const pages = { home: '/', new: '/new', top: '/top', post: `/post/${id}`, user: `/user/${username}`, login: '/login', dashboard: '/dashboard', edit: `/dashboard/edit/${id}`, account: '/account', notfound: '/no-such-page', 'post-missing': '/post/999999', 'user-missing': '/user/nobody-by-this-name' };
     for (const [viewportName, viewport] of [['375', PHONE], ['1280', DESKTOP]]) {
       for (const state of ['out', 'in']) {
         const { page, errors, allow } = await openPage(browser, server.url, viewport);
@@ -343,7 +357,7 @@ describe('an action', () => {
     await page.goto(`/post/${id}`);
     await page.getByLabel('Add a comment').waitFor();
     const focused = [];
-    for (let i = 0; i < 12 && !focused.includes('comment-text'); i += 1) {
+    for (let i = 0; i < 16 && !focused.includes('comment-text'); i += 1) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent.trim()));
     }

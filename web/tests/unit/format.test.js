@@ -52,3 +52,8 @@ test('the page number is a positive integer from ?page=, 1 otherwise', () => {
   assert.equal(pageFromSearch('?page=-2'), 1);
   assert.equal(pageFromSearch('?page=2x'), 1);
 });
+
+test('a page number can be read from a parameter of another name', () => {
+  assert.equal(pageFromSearch('?posts_page=2&comments_page=5', 'comments_page'), 5);
+  assert.equal(pageFromSearch('?page=3', 'posts_page'), 1);
+});
