@@ -40,7 +40,7 @@ async function settled(page) {
 
 /** The titles shown on the page, in order. */
 async function titles(page) {
-  return page.locator('#post-list .post-title a').allInnerTexts();
+  return page.locator('.post-list .post-title a').allInnerTexts();
 }
 
 /** The comment whose own text (not its replies') contains `text`. */
