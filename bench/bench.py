@@ -786,10 +786,14 @@ def report(R, info):
         check(f"(i) {THREAD}-comment post ≥ 0.1×(a), 0 errors", i["rps"] >= 0.1 * a and i["errors"] == 0,
               f"{i['rps'] / a:.2f}×, p99 {i['p99_ms']:.1f} ms, {i['errors']} errors")
     else:
-        check("(h) hot page 1 costs no more than the new page (c)",
-              h["rps"] >= 0.9 * R["c"]["rps"] and h["errors"] == 0,
-              f"{h['rps'] / R['c']['rps']:.2f}× of (c); server CPU {h['cpu_us']:,.0f} vs "
-              f"{R['c']['cpu_us']:,.0f} µs/req")
+        # Against the new page measured after the same vote writes ((g) @ 10k): (c) ran before
+        # them, on a posts table without the dead row versions every vote leaves behind, which
+        # the page's COUNT(*) then scans.
+        new = R["g10k"]
+        check("(h) hot page 1 costs no more than the new page on the same table ((g) @ 10k)",
+              h["rps"] >= 0.9 * new["rps"] and h["errors"] == 0,
+              f"{h['rps'] / new['rps']:.2f}× of the new page; server CPU {h['cpu_us']:,.0f} vs "
+              f"{new['cpu_us']:,.0f} µs/req")
     check(f"(i) {THREAD}-comment post costs ≤ 3× a 5-comment one", i["rps"] * 3 >= R["i5"]["rps"],
           f"{R['i5']['rps'] / i['rps']:.2f}× the cost")
     check("(g) 100k ≥ 0.7 × 1k", R["g100k"]["rps"] >= 0.7 * R["g1k"]["rps"],
