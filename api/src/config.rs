@@ -2,7 +2,10 @@
 
 use std::{env, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-use crate::clock::Clock;
+use crate::{
+    clock::Clock,
+    mail::{MailConfig, SmtpUrl},
+};
 
 /// How the server is configured. Build it with [`Config::from_env`]; tests change fields directly.
 #[derive(Clone, Debug)]
@@ -31,6 +34,8 @@ pub struct Config {
     /// front appended (only behind a proxy you trust, through which every request passes);
     /// otherwise the TCP peer is the client.
     pub trust_proxy: bool,
+    /// Where mail goes (`SMTP_URL`, `MAIL_FROM`, `MAIL_DIR`).
+    pub mail: MailConfig,
     /// The source of "now"; tests move it forward instead of sleeping.
     pub clock: Clock,
 }
@@ -55,6 +60,10 @@ impl Config {
             });
         }
         let web_dir = var("WEB_DIR").unwrap_or_else(|| "web".into());
+        let mail_from = match var("MAIL_FROM") {
+            Some(from) => parse("MAIL_FROM", &from)?,
+            None => default_sender(&public_url)?,
+        };
         Ok(Self {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/just-tech-news.db?mode=rwc".into()),
@@ -68,6 +77,15 @@ impl Config {
             login_max_failures_per_address: parse("LOGIN_MAX_FAILURES_PER_ADDRESS", "100")?,
             login_window: duration("LOGIN_WINDOW", "15m")?,
             trust_proxy: parse("TRUST_PROXY", "false")?,
+            mail: MailConfig {
+                smtp: var("SMTP_URL")
+                    .filter(|url| !url.trim().is_empty())
+                    .map(|url| url.trim().parse::<SmtpUrl>())
+                    .transpose()
+                    .map_err(|reason| ConfigError { name: "SMTP_URL", reason })?,
+                from: mail_from,
+                dir: PathBuf::from(var("MAIL_DIR").unwrap_or_else(|| "data/outbox".into())),
+            },
             clock: Clock::system(),
         })
     }
@@ -76,6 +94,15 @@ impl Config {
     pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
     }
+}
+
+/// `Just Tech News <no-reply@HOST>`, HOST being `PUBLIC_URL`'s.
+fn default_sender(public_url: &url::Url) -> Result<lettre::message::Mailbox, ConfigError> {
+    let host = public_url.host_str().unwrap_or("localhost").trim_start_matches('[').trim_end_matches(']');
+    format!("Just Tech News <no-reply@{host}>").parse().map_err(|err| ConfigError {
+        name: "MAIL_FROM",
+        reason: format!("set it: no default sender can be made from PUBLIC_URL's host ({err})"),
+    })
 }
 
 fn var(name: &str) -> Option<String> {

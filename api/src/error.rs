@@ -46,8 +46,20 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The request body must be `application/json`.
     UnsupportedMediaType,
-    /// Too many failed logins; wait `Retry-After` seconds.
+    /// Too many failed logins, or too many requests of a kind; wait `Retry-After` seconds.
     TooManyAttempts,
+    /// The account has two-factor login on: log in again with `totp_code` or `recovery_code`.
+    TwoFactorRequired,
+    /// The two-factor code is wrong, from too long ago, already used, or not a code at all.
+    InvalidTwoFactorCode,
+    /// Two-factor login is already on.
+    TwoFactorOn,
+    /// Two-factor login is off.
+    TwoFactorOff,
+    /// There is no two-factor set-up to confirm: start one first.
+    TwoFactorNotStarted,
+    /// The reset token is not live: used, expired, replaced by a newer one, or never issued.
+    InvalidToken,
     /// The database cannot be reached; try again after `Retry-After` seconds.
     Unavailable,
     /// Something unexpected failed on the server.
@@ -382,19 +394,32 @@ pub mod kind {
         const TAKES_BODY: bool = true;
     }
 
-    /// An operation of kind `K` whose own enum answers 403 too (not the author, a wrong
-    /// password), and so documents the cross-site refusal in that variant.
-    pub struct OwnForbidden<K>(PhantomData<K>);
-    impl<K: Kind> Kind for OwnForbidden<K> {
+    /// An operation of kind `K` whose own enum answers `STATUS` too, and so documents there
+    /// what `K` would have said for it: poem-openapi lists the enum's responses and the kind's
+    /// side by side, and a status given by both would appear twice.
+    pub struct Own<K, const STATUS: u16>(PhantomData<K>);
+    impl<K: Kind, const STATUS: u16> Kind for Own<K, STATUS> {
         const NEEDS_LOGIN: bool = K::NEEDS_LOGIN;
         const CHANGES_STATE: bool = K::CHANGES_STATE;
         const TAKES_BODY: bool = K::TAKES_BODY;
         const TAKES_PARAMETERS: bool = K::TAKES_PARAMETERS;
 
         fn responses() -> Vec<MetaResponse> {
-            K::responses().into_iter().filter(|response| response.status != Some(403)).collect()
+            K::responses().into_iter().filter(|response| response.status != Some(STATUS)).collect()
         }
     }
+
+    /// An operation of kind `K` whose own enum answers 403 too (not the author, a wrong
+    /// password), and so documents the cross-site refusal in that variant.
+    pub type OwnForbidden<K> = Own<K, 403>;
+
+    /// An operation of kind `K` whose own enum answers 400 too (a token that is not live), and
+    /// so documents `bad_request` in that variant.
+    pub type OwnBadRequest<K> = Own<K, 400>;
+
+    /// An operation of kind `K` whose own enum answers 422 too (a wrong two-factor code), and so
+    /// documents `validation_failed` in that variant.
+    pub type OwnUnprocessable<K> = Own<K, 422>;
 }
 
 fn error_meta(status: u16, description: &'static str, headers: Vec<MetaHeader>) -> MetaResponse {

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod http;
+pub mod mail;
 pub mod news;
 pub mod seed;
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub cookie: SessionCookie,
     pub hasher: PasswordHasher,
     pub throttle: LoginThrottle,
+    /// Where mails are handed over to be sent.
+    pub postbox: mail::Postbox,
     /// What is kept in memory, and the one way writes invalidate it.
     pub caches: Arc<Caches>,
 }
@@ -52,6 +55,7 @@ impl AppState {
             cookie: SessionCookie::new(&config),
             hasher: PasswordHasher::new(config.bcrypt_cost),
             throttle: LoginThrottle::new(db.clone(), &config),
+            postbox: mail::Postbox::start(&config.mail),
             caches: Arc::new(Caches::new(db::single_writer(&db))),
             config: Arc::new(config),
             db,
@@ -171,7 +175,8 @@ pub fn endpoint(state: AppState) -> Result<impl Endpoint + use<>, http::web::Mis
     Ok(site.around(http::security_headers).data(state))
 }
 
-/// Deletes expired sessions and stale login failures every few minutes.
+/// Deletes expired sessions, stale login failures, old password resets and old rate counts
+/// every few minutes.
 async fn sweep_forever(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(300));
     loop {
@@ -180,9 +185,16 @@ async fn sweep_forever(state: AppState) {
         if swept.as_ref().is_ok_and(|&sessions| sessions > 0) {
             state.caches.after_commit([Change::SessionsSwept]);
         }
-        match (swept, state.throttle.sweep().await) {
-            (Ok(sessions), Ok(failures)) if sessions + failures > 0 => {
-                tracing::info!(sessions, failures, "swept expired rows");
+        let now = state.config.clock.now();
+        let rest = async {
+            let failures = state.throttle.sweep().await?;
+            let resets = auth::recovery::sweep(&state.db, now).await?;
+            let counts = auth::rate::sweep(&state.db, now).await?;
+            Ok::<_, sea_orm::DbErr>(failures + resets + counts)
+        };
+        match (swept, rest.await) {
+            (Ok(sessions), Ok(other)) if sessions + other > 0 => {
+                tracing::info!(sessions, other, "swept expired rows");
             }
             (Err(err), _) | (_, Err(err)) => {
                 tracing::warn!(error = %err, "sweep failed; will retry")

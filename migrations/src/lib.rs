@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_initial_schema;
 mod m20261202_000001_ranking;
 mod m20261202_000002_discussion;
+mod m20261206_000001_account_recovery;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_initial_schema::Migration),
             Box::new(m20261202_000001_ranking::Migration),
             Box::new(m20261202_000002_discussion::Migration),
+            Box::new(m20261206_000001_account_recovery::Migration),
         ]
     }
 }

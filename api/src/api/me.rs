@@ -11,6 +11,7 @@ use crate::{
         accounts::{self, Account},
         device,
         throttle::Attempt,
+        two_factor,
     },
     cache::Change,
     domain::{Email, NewPassword, Password},
@@ -34,6 +35,10 @@ struct Profile {
     email: String,
     /// When you signed up.
     created_at: DateTime<Utc>,
+    /// Whether logging in needs a second factor (a TOTP code or a recovery code).
+    two_factor: bool,
+    /// How many unused recovery codes you have (0 while two-factor login is off).
+    recovery_codes_left: u64,
 }
 
 /// A change of password.
@@ -47,9 +52,9 @@ struct PasswordChange {
 
 /// The password, given again to confirm something drastic.
 #[derive(Object)]
-struct Reauthentication {
+pub(super) struct Reauthentication {
     /// Your password.
-    password: Password,
+    pub(super) password: Password,
 }
 
 /// One place where you are logged in.
@@ -119,15 +124,21 @@ enum EndOthersResponse {
     Ended,
 }
 
-fn wrong_password(field: &str) -> Json<ErrorBody> {
-    ErrorBody::field(ErrorCode::WrongPassword, field, "the password is incorrect")
+/// Why a password given again was not accepted.
+pub(super) enum Refused {
+    /// 403 `wrong_password`, naming the field.
+    WrongPassword(Json<ErrorBody>),
+    /// 429 `too_many_attempts`, with the seconds to wait.
+    TooManyAttempts(Json<ErrorBody>, u64),
 }
 
-fn too_many(wait: std::time::Duration) -> ReauthResponse {
-    ReauthResponse::TooManyAttempts(
-        ErrorBody::new(ErrorCode::TooManyAttempts, "too many failed attempts; try again later"),
-        wait.as_secs(),
-    )
+impl From<Refused> for ReauthResponse {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::WrongPassword(body) => Self::Forbidden(body),
+            Refused::TooManyAttempts(body, wait) => Self::TooManyAttempts(body, wait),
+        }
+    }
 }
 
 #[OpenApi(tag = "ApiTags::Account")]
@@ -140,11 +151,16 @@ impl AccountApi {
         me: CurrentUser,
     ) -> Result<ProfileResponse, Failure<PrivateRead>> {
         let account = accounts::by_id(&state.db, me.id).await?.ok_or(AppError::LoginRequired)?;
+        let two_factor = two_factor::is_on(&account);
+        let recovery_codes_left =
+            if two_factor { two_factor::recovery_codes_left(&state.db, me.id).await? } else { 0 };
         Ok(ProfileResponse::Ok(Json(Profile {
             id: account.id,
             username: account.username,
             email: account.email,
             created_at: account.created_at,
+            two_factor,
+            recovery_codes_left,
         })))
     }
 
@@ -162,10 +178,10 @@ impl AccountApi {
         body: JsonBody<PasswordChange>,
     ) -> Result<ReauthResponse, Failure<OwnForbidden<Submission>>> {
         let PasswordChange { current_password, new_password } = body.parse()?;
-        if let Err(refusal) =
+        if let Err(refused) =
             reauthenticate(&state, &me, ("current_password", &current_password), req).await?
         {
-            return Ok(refusal);
+            return Ok(refused.into());
         }
         let new = new_password.unless_common("new_password")?;
         let password_hash = state.hasher.hash(&new).await?;
@@ -251,8 +267,8 @@ impl AccountApi {
         body: JsonBody<Reauthentication>,
     ) -> Result<ReauthResponse, Failure<OwnForbidden<Submission>>> {
         let Reauthentication { password } = body.parse()?;
-        if let Err(refusal) = reauthenticate(&state, &me, ("password", &password), req).await? {
-            return Ok(refusal);
+        if let Err(refused) = reauthenticate(&state, &me, ("password", &password), req).await? {
+            return Ok(refused.into());
         }
         // The foreign keys cascade from the user to sessions and posts; the sessions are ended
         // explicitly too, so it holds on any engine configuration.
@@ -266,22 +282,30 @@ impl AccountApi {
 }
 
 /// Checks `password` against the account, under the login throttle: a wrong password counts as a
-/// failed login, and past the limit the answer is 429 before any hashing.
-async fn reauthenticate(
+/// failed login, and past the limit the answer is 429 before any hashing. Answers the account
+/// and its throttle key (a wrong second factor after it counts as a failed login too).
+pub(super) async fn reauthenticate(
     state: &AppState,
     me: &CurrentUser,
     (field, password): (&str, &Password),
     req: &Request,
-) -> Result<Result<Account, ReauthResponse>, AppError> {
+) -> Result<Result<(Account, Attempt), Refused>, AppError> {
     let account = accounts::by_id(&state.db, me.id).await?.ok_or(AppError::LoginRequired)?;
     let email = Email::parse(&account.email)?;
     let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
     if let Some(wait) = state.throttle.check(&attempt).await? {
-        return Ok(Err(too_many(wait)));
+        return Ok(Err(Refused::TooManyAttempts(
+            ErrorBody::new(ErrorCode::TooManyAttempts, "too many failed attempts; try again later"),
+            wait.as_secs(),
+        )));
     }
     if !state.hasher.verify(password, Some(&account.password_hash)).await? {
         state.throttle.record_failure(&attempt).await?;
-        return Ok(Err(ReauthResponse::Forbidden(wrong_password(field))));
+        return Ok(Err(Refused::WrongPassword(ErrorBody::field(
+            ErrorCode::WrongPassword,
+            field,
+            "the password is incorrect",
+        ))));
     }
-    Ok(Ok(account))
+    Ok(Ok((account, attempt)))
 }

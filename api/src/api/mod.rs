@@ -6,7 +6,9 @@ mod me;
 mod nullable;
 mod people;
 mod posts;
+mod recovery;
 mod session;
+mod two_factor;
 mod users;
 
 use poem_openapi::{Object, OpenApiService, Tags};
@@ -16,17 +18,19 @@ pub use health::HealthApi;
 pub use me::AccountApi;
 pub use people::PeopleApi;
 pub use posts::PostsApi;
+pub use recovery::PasswordResetApi;
 pub use session::SessionApi;
+pub use two_factor::TwoFactorApi;
 pub use users::UsersApi;
 
 /// The operations, grouped in the spec and Swagger UI.
 #[derive(Tags)]
 pub enum ApiTags {
-    /// Sign-up, login and logout.
+    /// Sign-up, login, logout and password resets.
     Users,
     /// Who is logged in.
     Session,
-    /// Your own account: profile, password, sessions, deletion.
+    /// Your own account: profile, password, two-factor login, sessions, deletion.
     Account,
     /// Posts, their votes, and listing them.
     Posts,
@@ -58,13 +62,33 @@ pub struct UserRef {
 }
 
 /// Every resource's operations.
-type Apis = (UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, PeopleApi, HealthApi);
+type Apis = (
+    UsersApi,
+    PasswordResetApi,
+    SessionApi,
+    AccountApi,
+    TwoFactorApi,
+    PostsApi,
+    CommentsApi,
+    PeopleApi,
+    HealthApi,
+);
 
 /// The whole API, as served under `/api` and printed by `just-tech-news openapi`.
 pub type ApiService = OpenApiService<Apis, ()>;
 
 pub fn service() -> ApiService {
-    let apis = (UsersApi, SessionApi, AccountApi, PostsApi, CommentsApi, PeopleApi, HealthApi);
+    let apis = (
+        UsersApi,
+        PasswordResetApi,
+        SessionApi,
+        AccountApi,
+        TwoFactorApi,
+        PostsApi,
+        CommentsApi,
+        PeopleApi,
+        HealthApi,
+    );
     OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))
         .description(
             "A small link-sharing news site: sign up, post links, comment and upvote.\n\n\

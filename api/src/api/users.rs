@@ -9,8 +9,9 @@ use crate::{
         SessionContext,
         accounts::{self, Taken},
         throttle::Attempt,
+        two_factor::{self, Factor},
     },
-    domain::{Email, NewPassword, Password, Username},
+    domain::{Email, NewPassword, OneTimeCode, Password, TotpCode, Username},
     error::{
         AppError, ErrorBody, ErrorCode, Failure,
         kind::{Command, Form},
@@ -38,6 +39,11 @@ struct Login {
     email: Email,
     /// The account's password.
     password: Password,
+    /// With two-factor login on: the 6 digits the authenticator app shows now.
+    totp_code: Option<TotpCode>,
+    /// With two-factor login on, in place of `totp_code`: one of the account's unused recovery
+    /// codes (each works once).
+    recovery_code: Option<OneTimeCode>,
 }
 
 #[derive(ApiResponse)]
@@ -55,8 +61,10 @@ enum LoginResponse {
     /// Logged in, with a brand-new session (any session the browser had is ended).
     #[oai(status = 200)]
     Ok(Json<UserRef>, #[oai(header = "Set-Cookie")] String),
-    /// The email and password do not match an account (`invalid_credentials`). The answer is
-    /// the same whether or not the email has an account.
+    /// The email and password do not match an account (`invalid_credentials`; the answer is
+    /// the same whether or not the email has an account). Or they do, and the account has
+    /// two-factor login on: without a code `two_factor_required` (no session is made), with a
+    /// wrong, expired or used one `invalid_two_factor_code` (counted as a failed login).
     #[oai(status = 401)]
     InvalidCredentials(Json<ErrorBody>),
     /// Too many failed logins for this account or from this address (`too_many_attempts`).
@@ -133,7 +141,12 @@ impl UsersApi {
         req: &Request,
         body: JsonBody<Login>,
     ) -> Result<LoginResponse, Failure<Form>> {
-        let Login { email, password } = body.parse()?;
+        let Login { email, password, totp_code, recovery_code } = body.parse()?;
+        if totp_code.is_some() && recovery_code.is_some() {
+            return Err(
+                AppError::validation("recovery_code", "give totp_code or recovery_code, not both").into()
+            );
+        }
         let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
         if let Some(wait) = state.throttle.check(&attempt).await? {
             return Ok(LoginResponse::TooManyAttempts(
@@ -152,6 +165,26 @@ impl UsersApi {
                 "the email or password is incorrect",
             )));
         };
+        if two_factor::is_on(&account) {
+            let factor = match (&totp_code, &recovery_code) {
+                (Some(code), _) => Factor::Totp(code.expose()),
+                (None, Some(code)) => Factor::Recovery(code.expose()),
+                (None, None) => {
+                    return Ok(LoginResponse::InvalidCredentials(ErrorBody::new(
+                        ErrorCode::TwoFactorRequired,
+                        "enter the code from your authenticator app, or a recovery code",
+                    )));
+                }
+            };
+            if !two_factor::spend(&state.db, &account, factor, state.config.clock.now()).await? {
+                state.throttle.record_failure(&attempt).await?;
+                return Ok(LoginResponse::InvalidCredentials(ErrorBody::field(
+                    ErrorCode::InvalidTwoFactorCode,
+                    if totp_code.is_some() { "totp_code" } else { "recovery_code" },
+                    "that code is not right, or was used already",
+                )));
+            }
+        }
         state.throttle.clear_account(&attempt).await?;
 
         let txn = state.db.begin().await?;

@@ -1,14 +1,17 @@
 //! Who is asking: accounts, session tokens and their store, the cookie, the extractors handlers
-//! use, password hashing and the login throttle.
+//! use, password hashing, the login throttle, password resets and two-factor login.
 
 pub mod accounts;
 pub mod cookie;
 pub mod device;
 mod extract;
 pub mod password;
+pub mod rate;
+pub mod recovery;
 pub mod sessions;
 pub mod throttle;
 pub mod token;
+pub mod two_factor;
 
 use sea_orm::DbErr;
 

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::{
-    EMAIL_PATTERN, Refusal, Rule, USERNAME_PATTERN,
+    EMAIL_PATTERN, Refusal, Rule, TOTP_CODE_PATTERN, USERNAME_PATTERN,
     schema::{self, Text},
 };
 use crate::error::AppError;
@@ -153,6 +153,67 @@ impl Text for NewPassword {
 impl fmt::Debug for NewPassword {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("NewPassword(***)")
+    }
+}
+
+/// A TOTP code: exactly the 6 digits an authenticator app shows. Never serialised.
+pub struct TotpCode(String);
+
+impl TotpCode {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Text for TotpCode {
+    const NAME: &'static str = "string_totp_code";
+    const FIELD: &'static str = "code";
+    // No length of its own: the pattern says it, in words a person understands.
+    const RULE: Rule =
+        Rule::chars(0, 64).matching(TOTP_CODE_PATTERN, "must be the 6 digits your authenticator app shows");
+
+    fn from_valid(text: String) -> Self {
+        Self(text)
+    }
+
+    fn text(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// A second factor as given to confirm something drastic: a TOTP code (6 digits) or a recovery
+/// code (anything else). At most 64 characters. Never serialised.
+pub struct OneTimeCode(String);
+
+impl OneTimeCode {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Text for OneTimeCode {
+    const NAME: &'static str = "string_one_time_code";
+    const FIELD: &'static str = "recovery_code";
+    const RULE: Rule = Rule::chars(1, 64);
+
+    fn from_valid(text: String) -> Self {
+        Self(text)
+    }
+
+    fn text(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl fmt::Debug for TotpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TotpCode(***)")
+    }
+}
+
+impl fmt::Debug for OneTimeCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OneTimeCode(***)")
     }
 }
 

@@ -10,10 +10,13 @@ mod news;
 mod rule;
 mod schema;
 
-pub use account::{Email, NewPassword, Password, Username};
+pub use account::{Email, NewPassword, OneTimeCode, Password, TotpCode, Username};
 pub use news::{CommentText, PostTitle, PostUrl};
 pub use rule::{Refusal, Rule, Shape};
 pub use schema::{Refused, with_refusal};
+
+/// A TOTP code: six digits.
+pub const TOTP_CODE_PATTERN: &str = r"^[0-9]{6}$";
 
 /// A username: 3–30 of `[A-Za-z0-9_-]`.
 pub const USERNAME_PATTERN: &str = r"^[A-Za-z0-9_-]{3,30}$";

@@ -135,6 +135,8 @@ json_text!(
     super::Email,
     super::Password,
     super::NewPassword,
+    super::TotpCode,
+    super::OneTimeCode,
     super::PostTitle,
     super::PostUrl,
     super::CommentText,

@@ -2,7 +2,10 @@
 
 pub mod comment;
 pub mod login_failure;
+pub mod password_reset;
 pub mod post;
+pub mod rate_event;
+pub mod recovery_code;
 pub mod session;
 pub mod user;
 pub mod vote;

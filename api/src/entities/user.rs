@@ -13,6 +13,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// `user`, `moderator` or `admin` (DESIGN.md section 15).
     pub role: String,
+    /// The base32 TOTP secret: pending until `totp_enabled_at` is set (DESIGN.md section 16).
+    pub totp_secret: Option<String>,
+    /// When two-factor login was turned on; `None` while it is off.
+    pub totp_enabled_at: Option<DateTimeUtc>,
+    /// The last 30-second step a code was accepted for; no code of it or before is accepted.
+    pub totp_last_step: Option<i64>,
 }
 
 /// Shows who, never the hash.

@@ -18,6 +18,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/post/:id", "post.html"),
     ("/user/:username", "user.html"),
     ("/login", "login.html"),
+    ("/forgot", "forgot.html"),
+    ("/reset", "reset.html"),
     ("/dashboard", "dashboard.html"),
     ("/dashboard/edit/:id", "edit.html"),
     ("/account", "account.html"),

@@ -57,10 +57,13 @@ where
     init_logs();
     for backend in backends() {
         let db = TestDatabase::create(backend).await;
+        let outbox = tempfile::tempdir().unwrap();
         let mut config = test_config(&db.url);
+        config.mail.dir = outbox.path().join("outbox");
         configure(&mut config);
         let app = TestApp::spawn(config, Some(db)).await;
         test(app).await;
+        drop(outbox);
     }
 }
 
@@ -83,6 +86,12 @@ pub fn test_config(database_url: &str) -> Config {
         login_max_failures_per_address: 100,
         login_window: std::time::Duration::from_secs(15 * 60),
         trust_proxy: false,
+        mail: just_tech_news::mail::MailConfig {
+            smtp: None,
+            from: "Just Tech News <no-reply@127.0.0.1>".parse().unwrap(),
+            // Tests that read mail set a folder of their own.
+            dir: std::env::temp_dir().join("jtn-test-outbox"),
+        },
         clock: Clock::system(),
     }
 }
@@ -353,4 +362,69 @@ pub async fn assert_error(resp: Response, status: StatusCode, code: &str) -> Val
     assert_eq!(body["code"], code, "body {body}");
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "a message in {body}");
     body
+}
+
+impl TestApp {
+    /// The mails written to this server's outbox so far, oldest first, their bodies decoded.
+    pub fn outbox(&self) -> Vec<Mail> {
+        let Ok(entries) = std::fs::read_dir(&self.config.mail.dir) else { return Vec::new() };
+        let mut mails: Vec<(std::time::SystemTime, Mail)> = entries
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
+            .map(|entry| {
+                let modified = entry.metadata().and_then(|m| m.modified()).unwrap();
+                (modified, Mail::parse(&std::fs::read_to_string(entry.path()).unwrap()))
+            })
+            .collect();
+        mails.sort_by_key(|(modified, _)| *modified);
+        mails.into_iter().map(|(_, mail)| mail).collect()
+    }
+
+    /// Waits (up to 10 s) until the outbox holds `count` mails, then a little longer to see that
+    /// no more come; answers them all.
+    pub async fn mails(&self, count: usize) -> Vec<Mail> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.outbox().len() < count && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mails = self.outbox();
+        assert_eq!(mails.len(), count, "mails in the outbox");
+        mails
+    }
+}
+
+/// A mail as the outbox holds it.
+#[derive(Debug)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    /// The body, its transfer encoding undone.
+    pub body: String,
+}
+
+impl Mail {
+    /// A message as a file holds it (CRLF line ends as lettre writes it, LF as a maildir may).
+    pub fn parse(raw: &str) -> Self {
+        let raw = raw.replace("\r\n", "\n");
+        let (head, body) = raw.split_once("\n\n").expect("headers, a blank line, a body");
+        let header = |name: &str| {
+            head.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(": ").map(str::to_owned))
+                .unwrap_or_default()
+        };
+        let body = if header("Content-Transfer-Encoding") == "quoted-printable" {
+            let decoded = quoted_printable::decode(body, quoted_printable::ParseMode::Robust).unwrap();
+            String::from_utf8(decoded).unwrap()
+        } else {
+            body.to_owned()
+        };
+        Self { to: header("To"), subject: header("Subject"), body }
+    }
+
+    /// The token of the reset link in this mail.
+    pub fn reset_token(&self) -> String {
+        let start = self.body.find("/reset#token=").expect("a reset link") + "/reset#token=".len();
+        self.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect()
+    }
 }

@@ -11,20 +11,26 @@ use serde_json::{Value, json};
 
 use crate::harness::{Backend, PASSWORD, TestDatabase, backends};
 
-struct Server {
+pub struct Server {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn start(database_url: &str, bcrypt_cost: u32) -> Server {
+    start_with(database_url, bcrypt_cost, &[]).await
+}
+
+/// Like [`start`], with more environment variables.
+pub async fn start_with(database_url: &str, bcrypt_cost: u32, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_just-tech-news"))
         .arg("--no-demo")
+        .envs(env.iter().copied())
         .env("DATABASE_URL", database_url)
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("PUBLIC_URL", &url)
