@@ -28,12 +28,15 @@ export function clearError(form) {
   for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
 }
 
+/** The 401s that are a login's own answer (wrong password, a code needed or wrong), not a lost session. */
+const LOGIN_REFUSALS = ['invalid_credentials', 'two_factor_required', 'invalid_two_factor_code'];
+
 /**
  * Sends the user to /login when an action found them logged out; true when it did.
- * A wrong email or password at login is also a 401, but that one is shown on the form.
+ * A refused login is also a 401, but that one is shown on the form.
  */
 export function redirectIfLoggedOut(error) {
-  if (error && error.status === 401 && error.code !== 'invalid_credentials') {
+  if (error && error.status === 401 && !LOGIN_REFUSALS.includes(error.code)) {
     location.assign('/login');
     return true;
   }

@@ -1,11 +1,13 @@
-// `/account`: your profile, change password, your sessions, delete account.
+// `/account`: your profile, change password, two-factor authentication, your sessions, delete account.
 
 import { api } from '../api.js';
 import { el } from '../dom.js';
 import { formatDate } from '../format.js';
 import { busy, onSubmit, redirectIfLoggedOut } from '../forms.js';
 import { boot } from '../header.js';
+import { twoFactorSection } from '../two-factor.js';
 
+/** Shows the profile and returns it (GET /api/users/me), or null when it could not be loaded. */
 async function showProfile() {
   const error = document.getElementById('profile-error');
   try {
@@ -13,10 +15,12 @@ async function showProfile() {
     document.getElementById('profile-username').textContent = me.username;
     document.getElementById('profile-email').textContent = me.email;
     document.getElementById('profile-since').textContent = formatDate(me.created_at);
+    return me;
   } catch (failure) {
-    if (redirectIfLoggedOut(failure)) return;
+    if (redirectIfLoggedOut(failure)) return null;
     document.querySelector('.profile').hidden = true;
     error.textContent = failure.message;
+    return null;
   }
 }
 
@@ -61,7 +65,10 @@ boot(async (session) => {
     return;
   }
   document.getElementById('account').hidden = false;
-  const [, refreshSessions] = await Promise.all([showProfile(), showSessions()]);
+  const [me, refreshSessions] = await Promise.all([showProfile(), showSessions()]);
+  const twoFactor = document.getElementById('two-factor');
+  if (me) twoFactorSection(twoFactor, me, refreshSessions);
+  else twoFactor.hidden = true;
 
   const passwordForm = document.getElementById('password-form');
   const status = document.getElementById('password-status');

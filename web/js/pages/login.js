@@ -1,8 +1,71 @@
 // `/login`: log in or sign up, then on to the dashboard. Already logged in → dashboard.
+// An account with two-factor on is asked, in place, for a code from its authenticator app
+// (or a recovery code); the email and password wait in memory for the second request.
 
 import { api } from '../api.js';
-import { onSubmit } from '../forms.js';
+import { clearError, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
+import { withoutSpaces } from '../recovery.js';
+
+function loginForm(form) {
+  const $ = (id) => document.getElementById(id);
+  const toggle = $('login-code-toggle');
+  let pending = null; // {email, password} once the server has asked for a code
+  let recovery = false;
+  const codeInput = () => $(recovery ? 'login-recovery' : 'login-totp');
+
+  const askFor = (recoveryCode) => {
+    recovery = recoveryCode;
+    $('login-totp-field').hidden = recovery;
+    $('login-recovery-field').hidden = !recovery;
+    toggle.textContent = recovery ? 'Use your authenticator app instead' : 'Use a recovery code instead';
+    codeInput().focus();
+  };
+  const secondStep = (on) => {
+    $('login-credentials').hidden = on;
+    $('login-two-factor').hidden = !on;
+    $('login-two-factor-links').hidden = !on;
+    if (on) {
+      askFor(false);
+    } else {
+      pending = null;
+      $('login-totp').value = '';
+      $('login-recovery').value = '';
+      $('login-password').focus();
+    }
+  };
+  toggle.addEventListener('click', () => {
+    clearError(form);
+    askFor(!recovery);
+  });
+  $('login-restart').addEventListener('click', () => {
+    clearError(form);
+    secondStep(false);
+  });
+
+  onSubmit(form, async ({ email, password, totp_code, recovery_code }) => {
+    if (!pending) {
+      try {
+        await api('POST', '/api/users/login', { email, password });
+      } catch (error) {
+        if (error.code !== 'two_factor_required') throw error;
+        pending = { email, password };
+        secondStep(true);
+        return;
+      }
+    } else {
+      const code = recovery ? { recovery_code: withoutSpaces(recovery_code) } : { totp_code: withoutSpaces(totp_code) };
+      try {
+        await api('POST', '/api/users/login', { ...pending, ...code });
+      } catch (error) {
+        if (error.code === 'invalid_credentials') secondStep(false);
+        if (error.code === 'invalid_two_factor_code' && !error.field) error.field = codeInput().name;
+        throw error;
+      }
+    }
+    location.assign('/dashboard');
+  });
+}
 
 boot(async (session) => {
   if (session.logged_in) {
@@ -10,10 +73,7 @@ boot(async (session) => {
     return;
   }
   document.getElementById('login-forms').hidden = false;
-  onSubmit(document.getElementById('login-form'), async ({ email, password }) => {
-    await api('POST', '/api/users/login', { email, password });
-    location.assign('/dashboard');
-  });
+  loginForm(document.getElementById('login-form'));
   onSubmit(document.getElementById('signup-form'), async ({ username, email, password }) => {
     await api('POST', '/api/users', { username, email, password });
     location.assign('/dashboard');

@@ -1,6 +1,7 @@
 // Browser-test harness: the real `just-tech-news` binary on a free port with a fresh SQLite
 // database, Debian's Chromium through playwright-core, and a page that records every console
-// error, uncaught exception and CSP violation so a test can insist there were none.
+// error, uncaught exception and CSP violation so a test can insist there were none. Mail is
+// written as .eml files into the server's outbox folder, `server.mailDir`.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -46,12 +47,17 @@ async function waitForHealth(url, child, log) {
   throw new Error(`server did not become healthy within 30 s:\n${log.join('')}`);
 }
 
-/** Starts the server on a fresh database; `restart()` replaces the process, keeping the database. */
+/**
+ * Starts the server on a fresh database with an empty outbox (`mailDir`); `restart()` replaces
+ * the process, keeping both.
+ */
 export async function startServer() {
   if (!existsSync(BIN)) {
     throw new Error(`no server binary at ${BIN}: build it (cargo build) or point JTN_BIN at it`);
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'jtn-e2e-'));
+  const mailDir = path.join(dir, 'outbox');
+  mkdirSync(mailDir);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
@@ -61,8 +67,10 @@ export async function startServer() {
     DATABASE_URL: `sqlite://${path.join(dir, 'db.sqlite')}?mode=rwc`,
     WEB_DIR,
     BCRYPT_COST: '4',
+    MAIL_DIR: mailDir,
     RUST_LOG: process.env.RUST_LOG || 'warn',
   };
+  delete env.SMTP_URL;
   let child;
   let stopping = false;
   const log = [];
@@ -89,6 +97,7 @@ export async function startServer() {
   await launch();
   return {
     url,
+    mailDir,
     log,
     async restart() {
       await halt();
