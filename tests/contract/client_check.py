@@ -6,8 +6,10 @@ it on PYTHONPATH after generating it into a temp dir).
 
 Flow: sign up, the session says logged in, create a post, comment on it, reply
 to the comment and edit the reply, vote, read the post back (vote_count 1, the
-thread in order), read the profile (karma 1) and the person's comments, log out,
-the session says logged out. Every call uses the generated functions and models; the session
+thread in order), read the profile (karma 1) and the person's comments, turn
+two-factor login on with a code computed from the secret, log out, a login
+without a code is refused, one with a recovery code works, ask for a password
+reset (202) and confirm a made-up token (400), log out, the session says logged out. Every call uses the generated functions and models; the session
 cookie is carried by one httpx client shared by the generated Client and
 AuthenticatedClient (openapi-python-client has no support for an apiKey in a
 cookie, so its AuthenticatedClient is given a dummy header name it never needs).
@@ -15,7 +17,12 @@ cookie, so its AuthenticatedClient is given a dummy header name it never needs).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import struct
 import sys
+import time
 import uuid
 
 import httpx
@@ -24,11 +31,31 @@ from jtn_client import AuthenticatedClient, Client
 from jtn_client.api.comments import create_comment, update_comment
 from jtn_client.api.people import get_user, list_user_comments
 from jtn_client.api.posts import create_post, get_post, vote_post
+from jtn_client.api.account import confirm_two_factor, get_profile, start_two_factor
 from jtn_client.api.session import get_session
-from jtn_client.api.users import log_out, sign_up
-from jtn_client.models import CommentEdit, NewComment, NewPost, SignUp
+from jtn_client.api.users import confirm_password_reset, log_in, log_out, request_password_reset, sign_up
+from jtn_client.models import (
+    CommentEdit,
+    Login,
+    NewComment,
+    NewPost,
+    Reauthentication,
+    ResetConfirmation,
+    ResetRequest,
+    SignUp,
+    TotpConfirmation,
+)
 
 COOKIE = "jtn_session"
+PASSWORD = "client-check-pw-42"
+
+
+def totp(secret: str, at: float) -> str:
+    """RFC 6238 (SHA-1, 6 digits, 30 s), written from the RFC for this check."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000)
 
 
 def check(cond: bool, what: str) -> None:
@@ -46,7 +73,7 @@ def main(api_url: str) -> None:
 
     name = "gc_" + uuid.uuid4().hex[:12]
     r = sign_up.sync_detailed(
-        client=anon, body=SignUp(username=name, email=f"{name}@example.com", password="client-check-pw-42")
+        client=anon, body=SignUp(username=name, email=f"{name}@example.com", password=PASSWORD)
     )
     check(r.status_code == 201, f"sign_up -> 201 (got {r.status_code}: {r.content[:200]!r})")
     me = r.parsed
@@ -106,9 +133,35 @@ def main(api_url: str) -> None:
     check(page.total == 2 and [c.id for c in page.comments] == [reply.id], "newest comment first, paged")
     check(page.comments[0].post.title == post.title, "each comment names its post")
 
+    r = start_two_factor.sync_detailed(client=authed, body=Reauthentication(password=PASSWORD))
+    check(r.status_code == 200 and r.parsed is not None, f"start_two_factor -> 200 (got {r.status_code})")
+    check(r.parsed.otpauth_url.startswith("otpauth://totp/") and "<svg" in r.parsed.qr_svg, "a Key URI and a QR code")
+    code = totp(r.parsed.secret, time.time())
+    r = confirm_two_factor.sync_detailed(client=authed, body=TotpConfirmation(code=code))
+    check(r.status_code == 200 and r.parsed is not None, f"confirm_two_factor -> 200 (got {r.status_code})")
+    recovery_codes = r.parsed.recovery_codes
+    check(len(recovery_codes) == 10, "ten recovery codes")
+    r = get_profile.sync_detailed(client=authed)
+    check(r.status_code == 200 and r.parsed.two_factor and r.parsed.recovery_codes_left == 10, "two-factor is on")
+
     r = log_out.sync_detailed(client=anon)
     check(r.status_code == 204, f"log_out -> 204 (got {r.status_code})")
     check(http.cookies.get(COOKIE) is None, "log_out dropped the cookie")
+    email = f"{name}@example.com"
+    r = log_in.sync_detailed(client=anon, body=Login(email=email, password=PASSWORD))
+    check(r.status_code == 401 and r.parsed.code == "two_factor_required", "a login without a code is refused")
+    r = log_in.sync_detailed(client=anon, body=Login(email=email, password=PASSWORD, recovery_code=recovery_codes[0]))
+    check(r.status_code == 200 and r.parsed.id == me.id, f"log_in with a recovery code -> 200 (got {r.status_code})")
+
+    r = request_password_reset.sync_detailed(client=anon, body=ResetRequest(email=email))
+    check(r.status_code == 202, f"request_password_reset -> 202 (got {r.status_code})")
+    r = confirm_password_reset.sync_detailed(
+        client=anon, body=ResetConfirmation(token="A" * 43, new_password="another-pw-for-check-9")
+    )
+    check(r.status_code == 400 and r.parsed.code == "invalid_token", "a made-up reset token is refused")
+
+    r = log_out.sync_detailed(client=anon)
+    check(r.status_code == 204, f"log_out -> 204 (got {r.status_code})")
 
     r = get_session.sync_detailed(client=anon)
     s = r.parsed

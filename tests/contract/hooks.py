@@ -53,7 +53,13 @@ _counts: dict[str, Counter] = defaultdict(Counter)
 _anomalies: list[str] = []  # session inconsistencies seen (the runner fails on any)
 _probes: Counter = Counter()  # calls per operation made without our session (auth probes, anonymous run)
 # operation id -> the body field that must hold the current password
-_REAUTH_FIELDS = {"delete_account": "password", "change_password": "current_password"}
+_REAUTH_FIELDS = {
+    "delete_account": "password",
+    "change_password": "current_password",
+    "start_two_factor": "password",
+    "disable_two_factor": "password",
+    "regenerate_recovery_codes": "password",
+}
 
 
 def _sign_up() -> str:
