@@ -30,6 +30,8 @@ pub struct Config {
     pub login_max_failures_per_address: u64,
     /// The window over which failed logins are counted.
     pub login_window: Duration,
+    /// Password reset requests allowed per client address within 15 minutes.
+    pub password_reset_max_per_address: u64,
     /// Take the client address from the last entry of `X-Forwarded-For`, the one the proxy in
     /// front appended (only behind a proxy you trust, through which every request passes);
     /// otherwise the TCP peer is the client.
@@ -76,6 +78,7 @@ impl Config {
             login_max_failures_per_account: parse("LOGIN_MAX_FAILURES_PER_ACCOUNT", "10")?,
             login_max_failures_per_address: parse("LOGIN_MAX_FAILURES_PER_ADDRESS", "100")?,
             login_window: duration("LOGIN_WINDOW", "15m")?,
+            password_reset_max_per_address: parse("PASSWORD_RESET_MAX_PER_ADDRESS", "20")?,
             trust_proxy: parse("TRUST_PROXY", "false")?,
             mail: MailConfig {
                 smtp: var("SMTP_URL")

@@ -71,7 +71,7 @@ impl PasswordResetApi {
         let ResetRequest { email } = body.parse()?;
         let client = client_address(req, state.config.trust_proxy).to_string();
         let now = state.config.clock.now();
-        if let Some(wait) = recovery::REQUESTS_PER_CLIENT.hit(&state.db, &client, now).await? {
+        if let Some(wait) = recovery::requests_per_client(&state.config).hit(&state.db, &client, now).await? {
             return Ok(RequestResponse::TooManyAttempts(
                 ErrorBody::new(ErrorCode::TooManyAttempts, "too many reset requests; try again later"),
                 wait.as_secs(),

@@ -42,7 +42,7 @@ struct Login {
     /// With two-factor login on: the 6 digits the authenticator app shows now.
     totp_code: Option<TotpCode>,
     /// With two-factor login on, in place of `totp_code`: one of the account's unused recovery
-    /// codes (each works once).
+    /// codes (each works once). Not looked at when `totp_code` is given. Not looked at when `totp_code` is given.
     recovery_code: Option<OneTimeCode>,
 }
 
@@ -142,11 +142,6 @@ impl UsersApi {
         body: JsonBody<Login>,
     ) -> Result<LoginResponse, Failure<Form>> {
         let Login { email, password, totp_code, recovery_code } = body.parse()?;
-        if totp_code.is_some() && recovery_code.is_some() {
-            return Err(
-                AppError::validation("recovery_code", "give totp_code or recovery_code, not both").into()
-            );
-        }
         let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
         if let Some(wait) = state.throttle.check(&attempt).await? {
             return Ok(LoginResponse::TooManyAttempts(

@@ -6,7 +6,7 @@
 //! - A token is 32 random bytes (base64url, like a session token), valid for one hour, stored
 //!   as its SHA-256 only. A newer request replaces older ones: only a user's newest row is live.
 //! - At most [`MAILS_PER_HOUR`] mails per account per hour; past that a request sends nothing
-//!   and changes nothing. Requests are limited per client address by [`REQUESTS_PER_CLIENT`].
+//!   and changes nothing. Requests are limited per client address ([`requests_per_client`]).
 
 use std::time::Duration;
 
@@ -19,6 +19,7 @@ use sea_orm::{
 use crate::{
     AppState,
     auth::{accounts, rate::Limit, token::SessionToken as ResetToken},
+    config::Config,
     domain::Email,
     entities::password_reset,
     mail::Letter,
@@ -30,9 +31,15 @@ pub const VALID_FOR: Duration = Duration::from_secs(3600);
 /// Mails per account within an hour.
 pub const MAILS_PER_HOUR: u64 = 3;
 
-/// Reset requests per client address, for known and unknown addresses alike.
-pub const REQUESTS_PER_CLIENT: Limit =
-    Limit { name: "password-reset", max: 20, window: Duration::from_secs(15 * 60) };
+/// Reset requests per client address within 15 minutes (`PASSWORD_RESET_MAX_PER_ADDRESS`, 20 by
+/// default), for known and unknown addresses alike.
+pub fn requests_per_client(config: &Config) -> Limit {
+    Limit {
+        name: "password-reset",
+        max: config.password_reset_max_per_address,
+        window: Duration::from_secs(15 * 60),
+    }
+}
 
 /// How long rows are kept after they were made (the mail limit looks back an hour).
 const KEPT_FOR: Duration = Duration::from_secs(24 * 3600);

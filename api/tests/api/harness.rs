@@ -85,6 +85,7 @@ pub fn test_config(database_url: &str) -> Config {
         login_max_failures_per_account: 10,
         login_max_failures_per_address: 100,
         login_window: std::time::Duration::from_secs(15 * 60),
+        password_reset_max_per_address: 20,
         trust_proxy: false,
         mail: just_tech_news::mail::MailConfig {
             smtp: None,
