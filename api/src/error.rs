@@ -139,7 +139,13 @@ impl AppError {
         }
     }
 
-    fn body(&self) -> ErrorBody {
+    /// The JSON body this error answers with, for an operation whose own enum answers its
+    /// status (and so documents it).
+    pub fn body(&self) -> Json<ErrorBody> {
+        Json(self.error_body())
+    }
+
+    fn error_body(&self) -> ErrorBody {
         let (code, message) = match self {
             Self::BadRequest { message } => (ErrorCode::BadRequest, message.clone()),
             Self::Validation { field, message } => {
@@ -217,7 +223,7 @@ impl poem::error::ResponseError for AppError {
             }
             _ => {}
         }
-        let mut resp = Json(self.body()).into_response();
+        let mut resp = self.body().into_response();
         resp.set_status(self.status());
         if matches!(self, Self::Unavailable(_)) {
             resp.headers_mut()

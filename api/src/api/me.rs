@@ -132,14 +132,23 @@ pub(super) enum Refused {
     TooManyAttempts(Json<ErrorBody>, u64),
 }
 
-impl From<Refused> for ReauthResponse {
-    fn from(refused: Refused) -> Self {
-        match refused {
-            Refused::WrongPassword(body) => Self::Forbidden(body),
-            Refused::TooManyAttempts(body, wait) => Self::TooManyAttempts(body, wait),
+/// `From<Refused>` for the response enums of operations that take the password again: each has
+/// a `Forbidden` and a `TooManyAttempts` variant.
+macro_rules! refused_into {
+    ($($response:ident),*) => {$(
+        impl From<$crate::api::me::Refused> for $response {
+            fn from(refused: $crate::api::me::Refused) -> Self {
+                match refused {
+                    $crate::api::me::Refused::WrongPassword(body) => Self::Forbidden(body),
+                    $crate::api::me::Refused::TooManyAttempts(body, wait) => Self::TooManyAttempts(body, wait),
+                }
+            }
         }
-    }
+    )*};
 }
+pub(super) use refused_into;
+
+refused_into!(ReauthResponse);
 
 #[OpenApi(tag = "ApiTags::Account")]
 impl AccountApi {

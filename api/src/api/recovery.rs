@@ -95,9 +95,7 @@ impl PasswordResetApi {
     ) -> Result<ConfirmResponse, Failure<OwnBadRequest<Form>>> {
         let ResetConfirmation { token, new_password } = match body.parse() {
             Ok(confirmation) => confirmation,
-            Err(AppError::BadRequest { message }) => {
-                return Ok(ConfirmResponse::BadRequest(ErrorBody::new(ErrorCode::BadRequest, message)));
-            }
+            Err(err @ AppError::BadRequest { .. }) => return Ok(ConfirmResponse::BadRequest(err.body())),
             Err(err) => return Err(err.into()),
         };
         let now = state.config.clock.now();

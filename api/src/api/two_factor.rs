@@ -4,7 +4,7 @@ use sea_orm::TransactionTrait;
 
 use super::{
     ApiTags,
-    me::{Reauthentication, Refused, reauthenticate},
+    me::{Reauthentication, reauthenticate, refused_into},
 };
 use crate::{
     AppState,
@@ -130,19 +130,6 @@ enum RegenerateResponse {
     TooManyAttempts(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
 }
 
-/// The answers every operation here shares with its own enum.
-macro_rules! refused_into {
-    ($($response:ident),*) => {$(
-        impl From<Refused> for $response {
-            fn from(refused: Refused) -> Self {
-                match refused {
-                    Refused::WrongPassword(body) => Self::Forbidden(body),
-                    Refused::TooManyAttempts(body, wait) => Self::TooManyAttempts(body, wait),
-                }
-            }
-        }
-    )*};
-}
 refused_into!(SetupResponse, RemovalResponse, RegenerateResponse);
 
 fn conflict(code: ErrorCode) -> Json<ErrorBody> {
@@ -206,13 +193,7 @@ impl TwoFactorApi {
     ) -> Result<ConfirmResponse, Failure<OwnUnprocessable<Submission>>> {
         let TotpConfirmation { code } = match body.parse() {
             Ok(confirmation) => confirmation,
-            Err(AppError::Validation { field, message }) => {
-                return Ok(ConfirmResponse::Invalid(ErrorBody::field(
-                    ErrorCode::ValidationFailed,
-                    &field,
-                    message,
-                )));
-            }
+            Err(err @ AppError::Validation { .. }) => return Ok(ConfirmResponse::Invalid(err.body())),
             Err(err) => return Err(err.into()),
         };
         let account = accounts::by_id(&state.db, me.id).await?.ok_or(AppError::LoginRequired)?;
@@ -250,13 +231,7 @@ impl TwoFactorApi {
     ) -> Result<RemovalResponse, Failure<OwnUnprocessable<OwnForbidden<Submission>>>> {
         let TotpRemoval { password, code } = match body.parse() {
             Ok(removal) => removal,
-            Err(AppError::Validation { field, message }) => {
-                return Ok(RemovalResponse::Invalid(ErrorBody::field(
-                    ErrorCode::ValidationFailed,
-                    &field,
-                    message,
-                )));
-            }
+            Err(err @ AppError::Validation { .. }) => return Ok(RemovalResponse::Invalid(err.body())),
             Err(err) => return Err(err.into()),
         };
         let (account, attempt) = match reauthenticate(&state, &me, ("password", &password), req).await? {
