@@ -234,3 +234,26 @@ async fn a_mail_server_that_is_down_changes_no_answer() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn one_link_used_by_many_at_once_resets_exactly_once() {
+    each_backend(|app| async move {
+        let token = mailed_token(&app).await;
+        let passwords: Vec<String> = (0..6).map(|n| format!("racing-new-secret-{n}")).collect();
+        let confirmations = passwords.iter().map(|password| confirm(&app, &token, password));
+        let statuses: Vec<StatusCode> = futures_util::future::join_all(confirmations)
+            .await
+            .iter()
+            .map(reqwest::Response::status)
+            .collect();
+        let won: Vec<usize> =
+            (0..statuses.len()).filter(|&n| statuses[n] == StatusCode::NO_CONTENT).collect();
+        assert_eq!(won.len(), 1, "{statuses:?}");
+        assert!(
+            statuses.iter().all(|s| [StatusCode::NO_CONTENT, StatusCode::BAD_REQUEST].contains(s)),
+            "{statuses:?}"
+        );
+        assert!(password_works(&app, &passwords[won[0]]).await, "the winner's password is the one set");
+    })
+    .await;
+}

@@ -326,3 +326,24 @@ async fn turning_it_on_through_one_instance_holds_on_every_instance() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_code_sent_by_many_logins_at_once_logs_in_exactly_once() {
+    each_backend(|app| async move {
+        let (_, secret, codes) = with_two_factor(&app).await;
+        next_step(&app);
+        let totp = code(&app, &secret, 0);
+        for extra in [json!({ "totp_code": totp }), json!({ "recovery_code": codes[0] })] {
+            let logins = (0..8).map(|_| log_in(&app, extra.clone()));
+            let statuses: Vec<StatusCode> =
+                futures_util::future::join_all(logins).await.iter().map(reqwest::Response::status).collect();
+            let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+            assert_eq!(won, 1, "{extra}: {statuses:?}");
+            assert!(
+                statuses.iter().all(|s| [StatusCode::OK, StatusCode::UNAUTHORIZED].contains(s)),
+                "{statuses:?}"
+            );
+        }
+    })
+    .await;
+}
