@@ -3,6 +3,7 @@
 use std::{env, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use crate::{
+    auth::rate::Rate,
     clock::Clock,
     mail::{MailConfig, SmtpUrl},
 };
@@ -32,6 +33,18 @@ pub struct Config {
     pub login_window: Duration,
     /// Password reset requests allowed per client address within 15 minutes.
     pub password_reset_max_per_address: u64,
+    /// Posts per user (`POST_RATE`); `None` for no limit.
+    pub post_rate: Option<Rate>,
+    /// Comments per user (`COMMENT_RATE`).
+    pub comment_rate: Option<Rate>,
+    /// Votes per user (`VOTE_RATE`).
+    pub vote_rate: Option<Rate>,
+    /// Sign-ups per client address (`SIGNUP_RATE`).
+    pub signup_rate: Option<Rate>,
+    /// Who may sign up (`REGISTRATION`).
+    pub registration: Registration,
+    /// How old an account must be to create invitations (`INVITE_MIN_AGE`).
+    pub invite_min_age: Duration,
     /// Take the client address from the last entry of `X-Forwarded-For`, the one the proxy in
     /// front appended (only behind a proxy you trust, through which every request passes);
     /// otherwise the TCP peer is the client.
@@ -40,6 +53,30 @@ pub struct Config {
     pub mail: MailConfig,
     /// The source of "now"; tests move it forward instead of sleeping.
     pub clock: Clock,
+}
+
+/// Who may sign up (DESIGN.md section 15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registration {
+    /// Anyone.
+    Open,
+    /// Only with an invitation code.
+    Invite,
+    /// Nobody.
+    Closed,
+}
+
+impl FromStr for Registration {
+    type Err = &'static str;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "open" => Ok(Self::Open),
+            "invite" => Ok(Self::Invite),
+            "closed" => Ok(Self::Closed),
+            _ => Err("must be open, invite or closed"),
+        }
+    }
 }
 
 /// A setting that could not be understood; the server refuses to start.
@@ -79,6 +116,12 @@ impl Config {
             login_max_failures_per_address: parse("LOGIN_MAX_FAILURES_PER_ADDRESS", "100")?,
             login_window: duration("LOGIN_WINDOW", "15m")?,
             password_reset_max_per_address: parse("PASSWORD_RESET_MAX_PER_ADDRESS", "20")?,
+            post_rate: rate("POST_RATE", "10/h")?,
+            comment_rate: rate("COMMENT_RATE", "60/h")?,
+            vote_rate: rate("VOTE_RATE", "600/h")?,
+            signup_rate: rate("SIGNUP_RATE", "20/h")?,
+            registration: parse("REGISTRATION", "open")?,
+            invite_min_age: duration("INVITE_MIN_AGE", "7d")?,
             trust_proxy: parse("TRUST_PROXY", "false")?,
             mail: MailConfig {
                 smtp: var("SMTP_URL")
@@ -120,6 +163,11 @@ where
     raw.trim()
         .parse()
         .map_err(|err: T::Err| ConfigError { name, reason: format!("cannot use {raw:?}: {err}") })
+}
+
+fn rate(name: &'static str, default: &str) -> Result<Option<Rate>, ConfigError> {
+    let raw = var(name).unwrap_or_else(|| default.into());
+    Rate::setting(&raw).map_err(|reason| ConfigError { name, reason })
 }
 
 fn duration(name: &'static str, default: &str) -> Result<Duration, ConfigError> {

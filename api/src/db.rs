@@ -75,6 +75,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<bool, DbErr> {
 /// What the server derives from rows that a migration or a bulk load wrote without it.
 async fn derive(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
     crate::news::ranking::rank_unranked(conn).await?;
+    crate::news::posts::key_unkeyed(conn).await?;
     crate::news::comments::render_unrendered(conn).await
 }
 

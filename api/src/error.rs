@@ -60,6 +60,26 @@ pub enum ErrorCode {
     TwoFactorNotStarted,
     /// The reset token is not live: used, expired, replaced by a newer one, or never issued.
     InvalidToken,
+    /// Too many writes of this kind lately; wait `Retry-After` seconds.
+    RateLimited,
+    /// This link was posted in the last 30 days; `post_id` is that post.
+    AlreadyPosted,
+    /// The caller's role does not allow this.
+    Forbidden,
+    /// One cannot flag one's own post or comment.
+    OwnItem,
+    /// The account is banned.
+    Banned,
+    /// Nobody can sign up at present.
+    RegistrationClosed,
+    /// Signing up needs an invitation code (`invite_code`).
+    InviteRequired,
+    /// The invitation code is unknown, used or expired.
+    InvalidInvite,
+    /// Five invitations are waiting to be used already.
+    TooManyInvites,
+    /// The account is too new to invite anyone yet.
+    AccountTooNew,
     /// The database cannot be reached; try again after `Retry-After` seconds.
     Unavailable,
     /// Something unexpected failed on the server.
@@ -77,16 +97,19 @@ pub struct ErrorBody {
     /// The request field to blame, when there is exactly one.
     #[oai(skip_serializing_if_is_none)]
     pub field: Option<String>,
+    /// With `already_posted`: the post that has the link already.
+    #[oai(skip_serializing_if_is_none)]
+    pub post_id: Option<i32>,
 }
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Json<Self> {
-        Json(Self { code, message: message.into(), field: None })
+        Json(Self { code, message: message.into(), field: None, post_id: None })
     }
 
     /// An error that one request field is to blame for.
     pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Json<Self> {
-        Json(Self { code, message: message.into(), field: Some(field.into()) })
+        Json(Self { code, message: message.into(), field: Some(field.into()), post_id: None })
     }
 }
 
@@ -106,6 +129,10 @@ pub enum AppError {
     NotFound,
     #[error("cross-site request")]
     CrossSite,
+    #[error("the caller's role does not allow this")]
+    Forbidden,
+    #[error("rate limited")]
+    RateLimited { retry_after: Duration },
     #[error("the request body is over {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -131,7 +158,8 @@ impl AppError {
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::LoginRequired => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::CrossSite | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -153,6 +181,7 @@ impl AppError {
                     code: ErrorCode::ValidationFailed,
                     message: message.clone(),
                     field: Some(field.clone()),
+                    post_id: None,
                 };
             }
             Self::LoginRequired => (ErrorCode::LoginRequired, "you need to log in first".into()),
@@ -160,6 +189,11 @@ impl AppError {
             Self::CrossSite => {
                 (ErrorCode::CrossSiteRequest, "requests that change things must come from this site".into())
             }
+            Self::Forbidden => (ErrorCode::Forbidden, "your role does not allow this".into()),
+            Self::RateLimited { retry_after } => (
+                ErrorCode::RateLimited,
+                format!("you are doing that too often; try again in {}", wait_in_words(*retry_after)),
+            ),
             Self::PayloadTooLarge { limit } => {
                 (ErrorCode::PayloadTooLarge, format!("the request body must be at most {} KiB", limit / 1024))
             }
@@ -172,8 +206,19 @@ impl AppError {
             }
             Self::Internal(_) => (ErrorCode::Internal, "something went wrong on our side".into()),
         };
-        ErrorBody { code, message, field: None }
+        ErrorBody { code, message, field: None, post_id: None }
     }
+}
+
+/// "40 seconds", "3 minutes", "2 hours": how long to wait, for people.
+fn wait_in_words(wait: Duration) -> String {
+    let seconds = wait.as_secs().max(1);
+    let (n, unit) = match seconds {
+        0..120 => (seconds, "second"),
+        120..7200 => (seconds.div_ceil(60), "minute"),
+        _ => (seconds.div_ceil(3600), "hour"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 impl From<sea_orm::DbErr> for AppError {
@@ -225,9 +270,13 @@ impl poem::error::ResponseError for AppError {
         }
         let mut resp = self.body().into_response();
         resp.set_status(self.status());
-        if matches!(self, Self::Unavailable(_)) {
-            resp.headers_mut()
-                .insert(poem::http::header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.as_secs().into());
+        let retry_after = match self {
+            Self::Unavailable(_) => Some(RETRY_AFTER_UNAVAILABLE),
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        };
+        if let Some(wait) = retry_after {
+            resp.headers_mut().insert(poem::http::header::RETRY_AFTER, wait.as_secs().max(1).into());
         }
         resp
     }
@@ -280,6 +329,10 @@ pub trait Kind: 'static {
     /// It takes query parameters that can break a rule: 422. (A path id that is not a number
     /// names no item: 404, which the operation's own enum documents.)
     const TAKES_PARAMETERS: bool = false;
+    /// It needs a role (a `Moderator` or an `Admin`): 403 `forbidden`.
+    const NEEDS_ROLE: bool = false;
+    /// It is a write counted by a rate limit: 429 `rate_limited` with `Retry-After`.
+    const RATE_LIMITED: bool = false;
 
     /// The shared failures, by status.
     fn responses() -> Vec<MetaResponse> {
@@ -294,8 +347,18 @@ pub trait Kind: 'static {
         if Self::NEEDS_LOGIN {
             responses.push(error_meta(401, "Not logged in (`login_required`).", vec![]));
         }
-        if Self::CHANGES_STATE {
-            responses.push(error_meta(403, CROSS_SITE, vec![]));
+        match (Self::CHANGES_STATE, Self::NEEDS_ROLE) {
+            (true, false) => responses.push(error_meta(403, CROSS_SITE, vec![])),
+            (true, true) => responses.push(error_meta(
+                403,
+                "A cross-site request (`cross_site_request`), or the caller's role does not allow \
+                 it (`forbidden`).",
+                vec![],
+            )),
+            (false, true) => {
+                responses.push(error_meta(403, "The caller's role does not allow it (`forbidden`).", vec![]))
+            }
+            (false, false) => {}
         }
         if Self::TAKES_BODY {
             responses.push(error_meta(413, "The body is over 64 KiB (`payload_too_large`).", vec![]));
@@ -323,22 +386,30 @@ pub trait Kind: 'static {
         if let Some(description) = invalid {
             responses.push(error_meta(422, description, vec![]));
         }
-        responses.push(error_meta(
-            500,
-            "An unexpected failure (`internal`); nothing internal is disclosed.",
-            vec![],
-        ));
-        let retry_after = MetaHeader {
+        let retry_after = || MetaHeader {
             name: "Retry-After".into(),
             description: Some("Seconds to wait before retrying.".into()),
             schema: <u64 as Type>::schema_ref(),
             required: true,
             deprecated: false,
         };
+        if Self::RATE_LIMITED {
+            responses.push(error_meta(
+                429,
+                "Too many writes of this kind lately (`rate_limited`); nothing was written. Retry \
+                 after `Retry-After` seconds.",
+                vec![retry_after()],
+            ));
+        }
+        responses.push(error_meta(
+            500,
+            "An unexpected failure (`internal`); nothing internal is disclosed.",
+            vec![],
+        ));
         responses.push(error_meta(
             503,
             "The database cannot be reached (`unavailable`); retry after `Retry-After` seconds.",
-            vec![retry_after],
+            vec![retry_after()],
         ));
         responses
     }
@@ -400,6 +471,28 @@ pub mod kind {
         const TAKES_BODY: bool = true;
     }
 
+    /// An operation of kind `K` that only moderators (or admins) may make.
+    pub struct Staff<K>(PhantomData<K>);
+    impl<K: Kind> Kind for Staff<K> {
+        const NEEDS_LOGIN: bool = true;
+        const CHANGES_STATE: bool = K::CHANGES_STATE;
+        const TAKES_BODY: bool = K::TAKES_BODY;
+        const TAKES_PARAMETERS: bool = K::TAKES_PARAMETERS;
+        const NEEDS_ROLE: bool = true;
+        const RATE_LIMITED: bool = K::RATE_LIMITED;
+    }
+
+    /// An operation of kind `K` whose writes a rate limit counts.
+    pub struct Limited<K>(PhantomData<K>);
+    impl<K: Kind> Kind for Limited<K> {
+        const NEEDS_LOGIN: bool = K::NEEDS_LOGIN;
+        const CHANGES_STATE: bool = K::CHANGES_STATE;
+        const TAKES_BODY: bool = K::TAKES_BODY;
+        const TAKES_PARAMETERS: bool = K::TAKES_PARAMETERS;
+        const NEEDS_ROLE: bool = K::NEEDS_ROLE;
+        const RATE_LIMITED: bool = true;
+    }
+
     /// An operation of kind `K` whose own enum answers `STATUS` too, and so documents there
     /// what `K` would have said for it: poem-openapi lists the enum's responses and the kind's
     /// side by side, and a status given by both would appear twice.
@@ -409,6 +502,8 @@ pub mod kind {
         const CHANGES_STATE: bool = K::CHANGES_STATE;
         const TAKES_BODY: bool = K::TAKES_BODY;
         const TAKES_PARAMETERS: bool = K::TAKES_PARAMETERS;
+        const NEEDS_ROLE: bool = K::NEEDS_ROLE;
+        const RATE_LIMITED: bool = K::RATE_LIMITED;
 
         fn responses() -> Vec<MetaResponse> {
             K::responses().into_iter().filter(|response| response.status != Some(STATUS)).collect()

@@ -2,6 +2,7 @@
 //! static frontend it serves. [`Application::build`] is the one way to make the server: `main`,
 //! the tests and the spec all use it.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cache;

@@ -1,7 +1,8 @@
-//! The `just-tech-news` command: serve (the default), migrate, seed, or print the spec.
+//! The `just-tech-news` command: serve (the default), migrate, seed, grant roles, or print the
+//! spec.
 
 use clap::{Parser, Subcommand};
-use just_tech_news::{AppState, Application, config::Config, db, seed};
+use just_tech_news::{AppState, Application, auth::roles::Role, config::Config, db, seed};
 use tracing_subscriber::EnvFilter;
 
 /// Just Tech News: a link-sharing news site.
@@ -26,6 +27,24 @@ enum Command {
     Seed,
     /// Print the OpenAPI spec (what `openapi.json` holds), then exit.
     Openapi,
+    /// Administration: roles.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Give USERNAME a role (how the first admin is made). On a database server at any time; on
+    /// embedded SQLite with the server stopped, like `migrate`. Logged in the public moderation
+    /// log as done from the command line.
+    Grant {
+        /// The user, by name (any case).
+        username: String,
+        /// `admin`, `moderator` or `user`.
+        role: Role,
+    },
 }
 
 #[tokio::main]
@@ -64,6 +83,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             match seed::seed(&AppState::new(db, config)).await? {
                 Some(login) => print_demo_login(&login),
                 None => println!("The demo content is already there; nothing was added."),
+            }
+        }
+        Command::Admin { command: AdminCommand::Grant { username, role } } => {
+            let _lock = db::lock_embedded(&config.database_url)?;
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            let now = config.clock.now();
+            match just_tech_news::admin::grant(&db, &username, role, now).await? {
+                Some(before) => println!("{username} was {} and is {} now.", before.as_str(), role.as_str()),
+                None => return Err(format!("there is no user named {username:?}").into()),
             }
         }
         Command::Openapi => unreachable!("handled above"),

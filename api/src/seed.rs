@@ -1,17 +1,21 @@
-//! Demo content: a handful of users, posts, comments and votes, so a fresh site has something to
-//! show. Written through the same entities and rules the API uses.
+//! Demo content: a handful of users, posts, comments, votes and a flag, so a fresh site has
+//! something to show. Written through the same entities and rules the API uses. The demo login
+//! is an admin, so the moderation pages can be tried too.
 
 use chrono::Duration;
 use sea_orm::{ActiveValue::Set, DbErr, EntityTrait, TransactionTrait};
 
 use crate::{
     AppState,
-    auth::accounts,
+    auth::{
+        accounts,
+        roles::{self, Role},
+    },
     cache::Change,
     domain::{Email, Password, PostTitle, PostUrl, Username},
     entities::{comment, post, vote},
     error::AppError,
-    news::{markdown, ranking},
+    news::{links, markdown, moderation, ranking},
 };
 
 /// Every demo user's password. It passes the password rules.
@@ -78,6 +82,7 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
         let row = post::ActiveModel {
             title: Set(PostTitle::parse(title)?.into_inner()),
             post_url: Set(PostUrl::parse(url)?.into_inner()),
+            url_key: Set(Some(links::key(url))),
             user_id: Set(user_ids[i % user_ids.len()]),
             created_at: Set(at),
             updated_at: Set(at),
@@ -119,6 +124,14 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
     });
     vote::Entity::insert_many(votes).exec_without_returning(&txn).await?;
     ranking::rank(&txn, &post_ids).await?;
+
+    // The demo login runs the place; the last user has flagged the second post.
+    roles::set(&txn, user_ids[0], Role::Admin).await?;
+    let granted = ("user", user_ids[0], USERS[0]);
+    moderation::record(&txn, None, moderation::Action::ChangeRole, granted, Some("user → admin"), now)
+        .await?;
+    let flagger = user_ids[user_ids.len() - 1];
+    moderation::flag(&txn, flagger, moderation::Target::Post(post_ids[1]), "duplicate", now).await?;
     txn.commit().await.map_err(|err: DbErr| AppError::from(err))?;
     state.caches.after_commit([Change::Everything]);
     Ok(Some(DemoLogin { email: first.as_str().to_owned(), password: DEMO_PASSWORD }))

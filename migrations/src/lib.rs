@@ -8,6 +8,7 @@ mod m20261126_000001_initial_schema;
 mod m20261202_000001_ranking;
 mod m20261202_000002_discussion;
 mod m20261206_000001_account_recovery;
+mod m20261206_000002_community;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_ranking::Migration),
             Box::new(m20261202_000002_discussion::Migration),
             Box::new(m20261206_000001_account_recovery::Migration),
+            Box::new(m20261206_000002_community::Migration),
         ]
     }
 }

@@ -2,18 +2,21 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, UserRef, nullable::Nullable};
+use super::{ApiTags, Removal, UserRef, moderation::flag_item, nullable::Nullable};
 use crate::{
     AppState,
-    auth::CurrentUser,
+    auth::{CurrentUser, rate},
     cache::Change,
-    domain::CommentText,
+    domain::{CommentFlagReason, CommentText},
     error::{
         AppError, ErrorBody, ErrorCode, Failure,
-        kind::{Action, OwnForbidden, Submission},
+        kind::{Action, Limited, OwnForbidden, Submission},
     },
     http::JsonBody,
-    news::comments::{self, Created, Row},
+    news::{
+        comments::{self, Created, Row},
+        moderation::{Flagging, Target},
+    },
 };
 
 pub struct CommentsApi;
@@ -44,8 +47,65 @@ pub struct Comment {
     // Who wrote it; `null` when deleted. (No doc comment on a named schema's field: see
     // `PostSummary::author`.)
     author: Nullable<UserRef>,
+    // Set only for moderators and admins looking at a comment a moderator removed (everyone
+    // else sees it as `deleted`); `null` otherwise.
+    removed: Nullable<Removal>,
 }
 
+impl Comment {
+    /// The comment as a viewer sees it: a removed one is a placeholder for everyone but `staff`.
+    pub fn seen_by(row: Row, staff: bool) -> Self {
+        let removal = Removal::from_columns(row.removed_at, row.removed_reason.clone());
+        match removal {
+            Some(removal) if staff => Self { removed: Nullable(Some(removal)), ..row.into() },
+            Some(_) => Self {
+                comment_text: String::new(),
+                comment_html: String::new(),
+                deleted: true,
+                author: Nullable(None),
+                updated_at: Nullable(None),
+                ..row.into()
+            },
+            None => row.into(),
+        }
+    }
+}
+
+/// A flag on a comment.
+#[derive(Object)]
+struct CommentFlag {
+    // Why it should not be here. (No doc comment on a named schema's field.)
+    reason: CommentFlagReason,
+}
+
+#[derive(ApiResponse)]
+enum FlagResponse {
+    /// The flag is set (with this reason), or taken back.
+    #[oai(status = 204)]
+    Done,
+    /// The comment is the caller's own (`own_item`), or a cross-site request
+    /// (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// There is no such comment, or it was deleted or removed (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+impl From<Flagging> for FlagResponse {
+    fn from(outcome: Flagging) -> Self {
+        match outcome {
+            Flagging::Done => Self::Done,
+            Flagging::NotFound => Self::NotFound(not_found()),
+            Flagging::OwnItem => {
+                Self::Forbidden(ErrorBody::new(ErrorCode::OwnItem, "you cannot flag your own comment"))
+            }
+        }
+    }
+}
+
+/// A stored comment as it is, removed or not: only [`Comment::seen_by`] decides what a viewer
+/// sees.
 impl From<Row> for Comment {
     fn from(row: Row) -> Self {
         let author = row.user_id.zip(row.username).map(|(id, username)| UserRef { id, username });
@@ -60,6 +120,7 @@ impl From<Row> for Comment {
             updated_at: Nullable(row.updated_at),
             deleted: row.deleted,
             author: Nullable(author),
+            removed: Nullable(None),
         }
     }
 }
@@ -131,27 +192,35 @@ impl CommentsApi {
     /// Comment on a post
     ///
     /// At top level, or as a reply (`parent_id`) to a comment on the same post, at most 8 deep.
+    /// Counted by the comments limit (`COMMENT_RATE`, 60 an hour by default).
     #[oai(path = "/comments", method = "post", operation_id = "create_comment")]
     async fn create(
         &self,
         state: Data<&AppState>,
         user: CurrentUser,
         body: JsonBody<NewComment>,
-    ) -> Result<CreateResponse, Failure<Submission>> {
+    ) -> Result<CreateResponse, Failure<Limited<Submission>>> {
         let NewComment { post_id, parent_id, comment_text: text } = body.parse()?;
         let parent_id = parent_id.and_then(|parent| parent.0);
         let now = state.config.clock.now();
-        let (id, depth, comment_html) =
-            match comments::create(&state.db, user.id, post_id, parent_id, &text, now).await? {
-                Created::NoSuchPost => {
-                    return Ok(CreateResponse::NotFound(ErrorBody::new(
-                        ErrorCode::NotFound,
-                        "there is no such post",
-                    )));
-                }
-                Created::BadParent(why) => return Err(AppError::validation("parent_id", why).into()),
-                Created::Added { id, depth, html } => (id, depth, html),
-            };
+        let limit = state.config.comment_rate.map(|rate| rate.limit("comment"));
+        let ticket = rate::take(limit, &state.db, &user.id.to_string(), now)
+            .await?
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        let created = comments::create(&state.db, user.id, post_id, parent_id, &text, now).await?;
+        if let (Created::NoSuchPost | Created::BadParent(_), Some(ticket)) = (&created, ticket) {
+            ticket.refund(&state.db).await?;
+        }
+        let (id, depth, comment_html) = match created {
+            Created::NoSuchPost => {
+                return Ok(CreateResponse::NotFound(ErrorBody::new(
+                    ErrorCode::NotFound,
+                    "there is no such post",
+                )));
+            }
+            Created::BadParent(why) => return Err(AppError::validation("parent_id", why).into()),
+            Created::Added { id, depth, html } => (id, depth, html),
+        };
         state.caches.after_commit([Change::CommentsChanged]);
         Ok(CreateResponse::Created(Json(Comment {
             id,
@@ -164,6 +233,7 @@ impl CommentsApi {
             updated_at: Nullable(None),
             deleted: false,
             author: Nullable(Some(UserRef { id: user.id, username: user.username })),
+            removed: Nullable(None),
         })))
     }
 
@@ -214,5 +284,34 @@ impl CommentsApi {
             }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
         }
+    }
+
+    /// Flag a comment
+    ///
+    /// Tells the moderators it should not be here, and why. One flag per user and comment:
+    /// flagging again replaces the reason. Not one's own comment.
+    #[oai(path = "/comments/:id/flag", method = "put", operation_id = "flag_comment")]
+    async fn flag(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+        body: JsonBody<CommentFlag>,
+    ) -> Result<FlagResponse, Failure<OwnForbidden<Submission>>> {
+        let reason = |flag: CommentFlag| flag.reason.as_str();
+        Ok(flag_item(&state, &user, Target::Comment(id.0), Some((body, reason))).await?.into())
+    }
+
+    /// Take back a flag on a comment
+    ///
+    /// Idempotent: taking back a flag that is not there changes nothing.
+    #[oai(path = "/comments/:id/flag", method = "delete", operation_id = "unflag_comment")]
+    async fn unflag(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+    ) -> Result<FlagResponse, Failure<OwnForbidden<Action>>> {
+        Ok(flag_item::<CommentFlag>(&state, &user, Target::Comment(id.0), None).await?.into())
     }
 }

@@ -2,7 +2,9 @@
 
 mod comments;
 mod health;
+mod invites;
 mod me;
+mod moderation;
 mod nullable;
 mod people;
 mod posts;
@@ -15,7 +17,9 @@ use poem_openapi::{Object, OpenApiService, Tags};
 
 pub use comments::CommentsApi;
 pub use health::HealthApi;
+pub use invites::InvitesApi;
 pub use me::AccountApi;
+pub use moderation::{AdminApi, ModerationApi};
 pub use people::PeopleApi;
 pub use posts::PostsApi;
 pub use recovery::PasswordResetApi;
@@ -38,6 +42,10 @@ pub enum ApiTags {
     Comments,
     /// People's profiles and what they wrote.
     People,
+    /// Flags, the moderation queue, removals, bans, roles and the public moderation log.
+    Moderation,
+    /// Invitations to sign up.
+    Invitations,
     /// Whether the service can serve.
     Health,
 }
@@ -61,6 +69,22 @@ pub struct UserRef {
     pub username: String,
 }
 
+/// Why and when a moderator removed a post or a comment (shown to moderators and admins only).
+#[derive(Object, Clone, Debug)]
+pub struct Removal {
+    /// The moderator's reason, as the moderation log shows it.
+    pub reason: String,
+    /// When it was removed.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Removal {
+    /// The removal these columns describe, if there was one.
+    pub fn from_columns(at: Option<chrono::DateTime<chrono::Utc>>, reason: Option<String>) -> Option<Self> {
+        at.map(|at| Self { reason: reason.unwrap_or_default(), at })
+    }
+}
+
 /// Every resource's operations.
 type Apis = (
     UsersApi,
@@ -71,6 +95,9 @@ type Apis = (
     PostsApi,
     CommentsApi,
     PeopleApi,
+    ModerationApi,
+    AdminApi,
+    InvitesApi,
     HealthApi,
 );
 
@@ -87,6 +114,9 @@ pub fn service() -> ApiService {
         PostsApi,
         CommentsApi,
         PeopleApi,
+        ModerationApi,
+        AdminApi,
+        InvitesApi,
         HealthApi,
     );
     OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))

@@ -6,18 +6,30 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::{ApiTags, comments::Comment, default_page, default_per_page};
+use super::{ApiTags, UserRef, comments::Comment, default_page, default_per_page, nullable::Nullable};
 use crate::{
     AppState,
-    error::{ErrorBody, ErrorCode, Failure, kind::Listing},
+    auth::bans::Ban,
+    error::{AppError, ErrorBody, ErrorCode, Failure, kind::Listing},
     news::{comments, people},
 };
 
 pub struct PeopleApi;
 
+/// A ban in force, as everyone may see it (the moderation log says who made it).
+#[derive(Object)]
+struct BanInfo {
+    /// The moderator's reason.
+    reason: String,
+    /// When it was made.
+    at: DateTime<Utc>,
+    /// When it lifts itself; `null` for a permanent ban.
+    until: Nullable<DateTime<Utc>>,
+}
+
 /// A person's public profile.
 #[derive(Object)]
-struct PublicProfile {
+pub(super) struct PublicProfile {
     /// The user's id.
     id: i32,
     /// The user's name.
@@ -26,26 +38,42 @@ struct PublicProfile {
     created_at: DateTime<Utc>,
     /// Upvotes received on their posts.
     karma: i64,
-    /// How many posts they have.
+    /// How many posts they have (removed ones not counted).
     post_count: i64,
-    /// How many comments they have (deleted ones not counted).
+    /// How many comments they have (deleted and removed ones not counted).
     comment_count: i64,
     /// `user`, `moderator` or `admin`.
     role: String,
+    // Who invited them (whose invitation they signed up with), if anyone did and still has an
+    // account: public, as on Lobsters. (No doc comment on a named schema's field.)
+    invited_by: Nullable<UserRef>,
+    // Their ban, while one is in force; `null` otherwise.
+    banned: Nullable<BanInfo>,
 }
 
-impl From<people::Profile> for PublicProfile {
-    fn from(row: people::Profile) -> Self {
-        Self {
-            id: row.id,
-            username: row.username,
-            created_at: row.created_at,
-            karma: row.karma,
-            post_count: row.post_count,
-            comment_count: row.comment_count,
-            role: row.role,
-        }
-    }
+/// The profile of the person with this name (ignoring case), if there is one.
+pub(super) async fn public_profile(
+    state: &AppState,
+    username: &str,
+) -> Result<Option<PublicProfile>, AppError> {
+    let Some(row) = people::profile(&state.db, username).await? else { return Ok(None) };
+    let invited_by = people::inviter_of(&state.db, row.id).await?;
+    let ban = Ban::from_columns(row.banned_at, row.banned_until, row.ban_reason, state.config.clock.now());
+    Ok(Some(PublicProfile {
+        id: row.id,
+        username: row.username,
+        created_at: row.created_at,
+        karma: row.karma,
+        post_count: row.post_count,
+        comment_count: row.comment_count,
+        role: row.role,
+        invited_by: Nullable(invited_by.map(|(id, username)| UserRef { id, username })),
+        banned: Nullable(ban.map(|ban| BanInfo {
+            reason: ban.reason,
+            at: ban.at,
+            until: Nullable(ban.until),
+        })),
+    }))
 }
 
 /// A post, as a comment elsewhere names it.
@@ -114,8 +142,8 @@ impl PeopleApi {
         state: Data<&AppState>,
         username: Path<String>,
     ) -> Result<ProfileResponse, Failure<Listing>> {
-        match people::profile(&state.db, &username.0).await? {
-            Some(profile) => Ok(ProfileResponse::Ok(Json(profile.into()))),
+        match public_profile(&state, &username.0).await? {
+            Some(profile) => Ok(ProfileResponse::Ok(Json(profile))),
             None => Ok(ProfileResponse::NotFound(no_such_user())),
         }
     }

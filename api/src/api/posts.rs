@@ -6,23 +6,30 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::{ApiTags, UserRef, comments::Comment, default_page, default_per_page};
+use super::{
+    ApiTags, Removal, UserRef, comments::Comment, default_page, default_per_page, moderation::flag_item,
+    nullable::Nullable,
+};
 use crate::{
     AppState,
-    auth::{CurrentUser, MaybeUser},
+    auth::{CurrentUser, MaybeUser, rate},
     cache::{Answer, AnswerKey, Change, Count, Ranking},
-    domain::{PostTitle, PostUrl},
+    domain::{PostFlagReason, PostTitle, PostUrl},
     error::{
         AppError, ErrorBody, ErrorCode, Failure,
-        kind::{Action, Listing, OwnForbidden, Read, Submission},
+        kind::{Action, Limited, Listing, OwnForbidden, Read, Submission},
     },
     http::{JsonBody, RenderedJson},
     news::{
-        comments,
-        posts::{self, Filter, Order, PageQuery, Summary},
+        comments, links,
+        moderation::{Flagging, Target},
+        posts::{self, Filter, Order, PageQuery, Removed, Summary},
         votes::{self, Cast},
     },
 };
+
+/// A link posted again within this long is refused as a duplicate.
+const DUPLICATE_WINDOW: chrono::Duration = chrono::Duration::days(30);
 
 pub struct PostsApi;
 
@@ -51,6 +58,9 @@ pub struct PostSummary {
     /// What the hot listing orders by: `log10(max(1, vote_count + 1)) + created_at / 45000`,
     /// with `created_at` in Unix seconds. Clients may ignore it.
     hotness: f64,
+    // Set only for moderators and admins looking at a post a moderator removed; `null`
+    // otherwise. (No doc comment on a named schema's field: see `author`.)
+    removed: Nullable<Removal>,
 }
 
 impl From<Summary> for PostSummary {
@@ -66,6 +76,7 @@ impl From<Summary> for PostSummary {
             comment_count: row.comment_count,
             voted: row.viewer_votes > 0,
             hotness: row.hotness.unwrap_or_default(),
+            removed: Nullable(Removal::from_columns(row.removed_at, row.removed_reason)),
         }
     }
 }
@@ -179,11 +190,48 @@ enum GetResponse {
     NotFound(Json<ErrorBody>),
 }
 
+/// A flag on a post.
+#[derive(Object)]
+struct PostFlag {
+    // Why it should not be here. (No doc comment on a named schema's field: see `author`.)
+    reason: PostFlagReason,
+}
+
 #[derive(ApiResponse)]
 enum CreateResponse {
     /// The new post.
     #[oai(status = 201)]
     Created(Json<PostSummary>),
+    /// The link (normalised: scheme, `www.`, default port, fragment, trailing `/` and `utm_*`
+    /// parameters aside) was posted in the last 30 days (`already_posted`, with `post_id`).
+    #[oai(status = 409)]
+    AlreadyPosted(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum FlagResponse {
+    /// The flag is set (with this reason), or taken back.
+    #[oai(status = 204)]
+    Done,
+    /// The post is the caller's own (`own_item`), or a cross-site request
+    /// (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// There is no such post, or a moderator removed it (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+impl From<Flagging> for FlagResponse {
+    fn from(outcome: Flagging) -> Self {
+        match outcome {
+            Flagging::Done => Self::Done,
+            Flagging::NotFound => Self::NotFound(not_found()),
+            Flagging::OwnItem => {
+                Self::Forbidden(ErrorBody::new(ErrorCode::OwnItem, "you cannot flag your own post"))
+            }
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -236,7 +284,8 @@ impl PostsApi {
     ///
     /// A page of posts: the newest first (`sort=new`, the default), the hottest first
     /// (`sort=hot`), or the most voted first among those posted within `period` (`sort=top`).
-    /// Ties go to the newer post. `user_id` narrows the list to one author.
+    /// Ties go to the newer post. `user_id` narrows the list to one author, `url` to the posts
+    /// of one link (compared normalised, of any age). Posts a moderator removed are never listed.
     #[oai(path = "/posts", method = "get", operation_id = "list_posts")]
     // poem-openapi takes each query parameter as an argument of its own.
     #[allow(clippy::too_many_arguments)]
@@ -257,8 +306,13 @@ impl PostsApi {
         sort: Query<Option<Sort>>,
         /// For `sort=top` only: `day`, `week` (default), `month`, `year` or `all`.
         period: Query<Option<Period>>,
+        /// Only posts of this link, compared normalised (`http`/`https`, `www.`, a default port,
+        /// the fragment, a trailing `/` and `utm_*` parameters make no difference).
+        #[oai(validator(max_length = 2048))]
+        url: Query<Option<String>>,
     ) -> Result<ListResponse, Failure<Listing>> {
         let (page, per_page, author) = (page.0, per_page.0, user_id.0);
+        let url_key = url.0.as_deref().map(links::key);
         let viewer = viewer.0.map(|u| u.id);
         let (sort, period) = (sort.0.unwrap_or_default(), period.0.unwrap_or_default());
         let (order, ranking) = match (sort, period.length()) {
@@ -269,10 +323,13 @@ impl PostsApi {
                 (Order::MostVoted { since: Some(state.config.clock.now() - length) }, None)
             }
         };
-        let filter = Filter { order, author };
+        // A link's posts are read afresh every time: nothing keeps them.
+        let ranking = ranking.filter(|_| url_key.is_none());
+        let filter = Filter { order, author, url_key };
         let read = async {
             let query = PageQuery { page: page.into(), per_page: per_page.into(), filter };
             let rows = posts::page(&state.db, &query, viewer).await?;
+            let filter = &query.filter;
             let total = if ranking.is_some() && author.is_none() {
                 let count = async { posts::count(&state.db, filter).await.map(|n| i64::try_from(n).ok()) };
                 let total = state.caches.counts.get_or_read(Count::AllPosts, count).await?;
@@ -295,7 +352,9 @@ impl PostsApi {
 
     /// Get a post
     ///
-    /// One post with its whole thread of comments, in display order.
+    /// One post with its whole thread of comments, in display order. A post a moderator removed
+    /// is not found, except by moderators and admins, who see it with `removed`; they also see
+    /// the text of removed comments, which everyone else sees as deleted.
     #[oai(path = "/posts/:id", method = "get", operation_id = "get_post")]
     async fn get(
         &self,
@@ -303,11 +362,13 @@ impl PostsApi {
         viewer: MaybeUser,
         id: Path<i32>,
     ) -> Result<GetResponse, Failure<Read>> {
+        let staff = viewer.is_staff();
         let viewer = viewer.0.map(|u| u.id);
         let read = async {
-            let Some(post) = posts::summary(&state.db, id.0, viewer).await? else { return Ok(None) };
+            let removed = if staff { Removed::Shown } else { Removed::Hidden };
+            let Some(post) = posts::summary(&state.db, id.0, viewer, removed).await? else { return Ok(None) };
             let comments = comments::thread(&state.db, id.0).await?;
-            let comments = comments.into_iter().map(Comment::from).collect();
+            let comments = comments.into_iter().map(|row| Comment::seen_by(row, staff)).collect();
             Ok::<_, AppError>(Some(RenderedJson::render(&PostDetail { post: post.into(), comments }).bytes()))
         };
         match state.caches.answers.get_or_read(AnswerKey { viewer, answer: Answer::Post(id.0) }, read).await?
@@ -318,17 +379,40 @@ impl PostsApi {
     }
 
     /// Create a post
+    ///
+    /// Counted by the posts limit (`POST_RATE`, 10 an hour by default). A link posted in the
+    /// last 30 days (and not removed) is refused with the existing post's id: compared
+    /// normalised, so `http`/`https`, `www.`, a trailing `/` or `utm_*` parameters make no new
+    /// link.
     #[oai(path = "/posts", method = "post", operation_id = "create_post")]
     async fn create(
         &self,
         state: Data<&AppState>,
         user: CurrentUser,
         body: JsonBody<NewPost>,
-    ) -> Result<CreateResponse, Failure<Submission>> {
+    ) -> Result<CreateResponse, Failure<Limited<Submission>>> {
         let NewPost { title, post_url } = body.parse()?;
-        let id = posts::create(&state.db, user.id, title, post_url, state.config.clock.now()).await?;
+        let now = state.config.clock.now();
+        let limit = state.config.post_rate.map(|rate| rate.limit("post"));
+        let ticket = rate::take(limit, &state.db, &user.id.to_string(), now)
+            .await?
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        let url_key = links::key(post_url.as_str());
+        if let Some(post_id) = posts::recent_with_link(&state.db, &url_key, now - DUPLICATE_WINDOW).await? {
+            if let Some(ticket) = ticket {
+                ticket.refund(&state.db).await?;
+            }
+            return Ok(CreateResponse::AlreadyPosted(Json(ErrorBody {
+                code: ErrorCode::AlreadyPosted,
+                message: "this link was posted in the last 30 days".into(),
+                field: Some("post_url".into()),
+                post_id: Some(post_id),
+            })));
+        }
+        let id = posts::create(&state.db, user.id, title, post_url, now).await?;
         state.caches.after_commit([Change::PostAdded]);
-        let created = posts::summary(&state.db, id, Some(user.id)).await?.ok_or(AppError::NotFound)?;
+        let created =
+            posts::summary(&state.db, id, Some(user.id), Removed::Shown).await?.ok_or(AppError::NotFound)?;
         Ok(CreateResponse::Created(Json(created.into())))
     }
 
@@ -355,7 +439,7 @@ impl PostsApi {
             return Ok(UpdateResponse::NotFound(not_found()));
         }
         state.caches.after_commit([Change::PostEdited]);
-        match posts::summary(&state.db, id.0, Some(user.id)).await? {
+        match posts::summary(&state.db, id.0, Some(user.id), Removed::Hidden).await? {
             Some(post) => Ok(UpdateResponse::Ok(Json(post.into()))),
             None => Ok(UpdateResponse::NotFound(not_found())),
         }
@@ -384,15 +468,28 @@ impl PostsApi {
 
     /// Upvote a post
     ///
-    /// Idempotent: voting again changes nothing. One vote per user and post.
+    /// Idempotent: voting again changes nothing. One vote per user and post. New votes are
+    /// counted by the votes limit (`VOTE_RATE`, 600 an hour by default); a repeated one is not.
     #[oai(path = "/posts/:id/vote", method = "put", operation_id = "vote_post")]
     async fn vote(
         &self,
         state: Data<&AppState>,
         user: CurrentUser,
         id: Path<i32>,
-    ) -> Result<VoteResponse, Failure<Action>> {
-        match votes::cast(&state.db, user.id, id.0, state.config.clock.now()).await? {
+    ) -> Result<VoteResponse, Failure<Limited<Action>>> {
+        if votes::has_voted(&state.db, user.id, id.0).await? {
+            return Ok(vote_state(&state, id.0, true).await?);
+        }
+        let now = state.config.clock.now();
+        let limit = state.config.vote_rate.map(|rate| rate.limit("vote"));
+        let ticket = rate::take(limit, &state.db, &user.id.to_string(), now)
+            .await?
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        let cast = votes::cast(&state.db, user.id, id.0, now).await?;
+        if let (Cast::NoSuchPost | Cast::AlreadyThere, Some(ticket)) = (&cast, ticket) {
+            ticket.refund(&state.db).await?;
+        }
+        match cast {
             Cast::NoSuchPost => Ok(VoteResponse::NotFound(not_found())),
             Cast::Added(vote_count) => {
                 state.caches.after_commit([Change::Voted { post: id.0 }]);
@@ -419,6 +516,35 @@ impl PostsApi {
             }
             None => Ok(vote_state(&state, id.0, false).await?),
         }
+    }
+
+    /// Flag a post
+    ///
+    /// Tells the moderators it should not be here, and why. One flag per user and post: flagging
+    /// again replaces the reason. Not one's own post.
+    #[oai(path = "/posts/:id/flag", method = "put", operation_id = "flag_post")]
+    async fn flag(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+        body: JsonBody<PostFlag>,
+    ) -> Result<FlagResponse, Failure<OwnForbidden<Submission>>> {
+        let reason = |flag: PostFlag| flag.reason.as_str();
+        Ok(flag_item(&state, &user, Target::Post(id.0), Some((body, reason))).await?.into())
+    }
+
+    /// Take back a flag on a post
+    ///
+    /// Idempotent: taking back a flag that is not there changes nothing.
+    #[oai(path = "/posts/:id/flag", method = "delete", operation_id = "unflag_post")]
+    async fn unflag(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+    ) -> Result<FlagResponse, Failure<OwnForbidden<Action>>> {
+        Ok(flag_item::<PostFlag>(&state, &user, Target::Post(id.0), None).await?.into())
     }
 }
 

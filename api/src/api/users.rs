@@ -2,19 +2,22 @@ use poem::{Request, http::header::USER_AGENT, web::Data};
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use sea_orm::TransactionTrait;
 
-use super::{ApiTags, UserRef};
+use super::{ApiTags, UserRef, nullable::Nullable};
 use crate::{
     AppState,
     auth::{
         SessionContext,
         accounts::{self, Taken},
+        bans::Ban,
+        invites, rate,
         throttle::Attempt,
         two_factor::{self, Factor},
     },
-    domain::{Email, NewPassword, OneTimeCode, Password, TotpCode, Username},
+    config::Registration,
+    domain::{Email, InviteCode, NewPassword, OneTimeCode, Password, TotpCode, Username},
     error::{
         AppError, ErrorBody, ErrorCode, Failure,
-        kind::{Command, Form},
+        kind::{Command, Form, Limited, OwnForbidden},
     },
     http::{JsonBody, client_address},
 };
@@ -30,6 +33,10 @@ struct SignUp {
     email: Email,
     /// 8–128 characters, any script; common passwords are refused.
     password: NewPassword,
+    /// An invitation code: needed when the site takes members by invitation only
+    /// (`registration: "invite"` in `GET /api/session`); when given, it must work in any mode.
+    /// Absent, `null` or empty for none.
+    invite_code: Option<Nullable<InviteCode>>,
 }
 
 /// Credentials to log in with.
@@ -51,9 +58,22 @@ enum SignUpResponse {
     /// The account exists and this browser is logged in to it with a brand-new session.
     #[oai(status = 201)]
     Created(Json<UserRef>, #[oai(header = "Set-Cookie")] String),
+    /// Sign-up is closed (`registration_closed`); an invitation is needed and none was given
+    /// (`invite_required`) or the code given is unknown, used or expired (`invalid_invite`); or
+    /// a cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
     /// The username (`username_taken`) or the email (`email_taken`) already has an account.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+}
+
+fn invalid_invite() -> SignUpResponse {
+    SignUpResponse::Forbidden(ErrorBody::field(
+        ErrorCode::InvalidInvite,
+        "invite_code",
+        "this invitation code is unknown, used or expired",
+    ))
 }
 
 #[derive(ApiResponse)]
@@ -67,6 +87,10 @@ enum LoginResponse {
     /// wrong, expired or used one `invalid_two_factor_code` (counted as a failed login).
     #[oai(status = 401)]
     InvalidCredentials(Json<ErrorBody>),
+    /// The email and password are right, and the account is banned (`banned`; the message says
+    /// until when and why). Or a cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    Banned(Json<ErrorBody>),
     /// Too many failed logins for this account or from this address (`too_many_attempts`).
     #[oai(status = 429)]
     TooManyAttempts(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
@@ -85,7 +109,9 @@ impl UsersApi {
     /// Sign up
     ///
     /// Creates an account and logs this browser in to it. Nothing is written unless both the
-    /// account and its session are.
+    /// account and its session are. Who may sign up is `REGISTRATION`'s (`open`, `invite` or
+    /// `closed`); sign-ups are counted per client address (`SIGNUP_RATE`, 20 an hour by
+    /// default).
     #[oai(path = "/users", method = "post", operation_id = "sign_up")]
     async fn sign_up(
         &self,
@@ -93,39 +119,50 @@ impl UsersApi {
         session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<SignUp>,
-    ) -> Result<SignUpResponse, Failure<Form>> {
-        let SignUp { username, email, password } = body.parse()?;
+    ) -> Result<SignUpResponse, Failure<OwnForbidden<Limited<Form>>>> {
+        if state.config.registration == Registration::Closed {
+            return Ok(SignUpResponse::Forbidden(ErrorBody::new(
+                ErrorCode::RegistrationClosed,
+                "sign-up is closed at present",
+            )));
+        }
+        let SignUp { username, email, password, invite_code } = body.parse()?;
+        let invite_code = invite_code.and_then(|code| code.0).filter(|code| !code.expose().is_empty());
+        if state.config.registration == Registration::Invite && invite_code.is_none() {
+            return Ok(SignUpResponse::Forbidden(ErrorBody::field(
+                ErrorCode::InviteRequired,
+                "invite_code",
+                "signing up needs an invitation from a member",
+            )));
+        }
         if username.is_reserved() {
             return Err(AppError::validation("username", "that name is reserved").into());
         }
         let password = password.unless_common("password")?;
-        let password_hash = state.hasher.hash(&password).await?;
-
-        let txn = state.db.begin().await?;
         let now = state.config.clock.now();
-        let id = match accounts::create(&txn, &username, &email, password_hash, now).await? {
-            Ok(id) => id,
-            Err(Taken::Email) => {
-                return Ok(SignUpResponse::Conflict(ErrorBody::field(
-                    ErrorCode::EmailTaken,
-                    "email",
-                    "an account with this email already exists",
-                )));
-            }
-            Err(Taken::Username) => {
-                return Ok(SignUpResponse::Conflict(ErrorBody::field(
-                    ErrorCode::UsernameTaken,
-                    "username",
-                    "this username is taken",
-                )));
-            }
+        if let Some(code) = &invite_code
+            && !invites::is_live(&state.db, code.expose(), now).await?
+        {
+            return Ok(invalid_invite());
+        }
+        let client = client_address(req, state.config.trust_proxy).to_string();
+        let limit = state.config.signup_rate.map(|rate| rate.limit("sign-up"));
+        let ticket = rate::take(limit, &state.db, &client, now)
+            .await?
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        let account = NewAccount {
+            username: &username,
+            email: &email,
+            password: &password,
+            invite_code: invite_code.as_ref(),
         };
-        let presented = session.presented_hash.as_deref();
-        let token = state.sessions.rotate(&txn, presented, id, req.header(USER_AGENT)).await?;
-        txn.commit().await?;
-        state.caches.after_commit(session.revoked());
-        let cookie = state.cookie.issue(&token);
-        Ok(SignUpResponse::Created(Json(UserRef { id, username: username.as_str().to_owned() }), cookie))
+        let signed_up = create_account(&state, &session, req, account).await;
+        if let (Err(_) | Ok(SignUpResponse::Conflict(_) | SignUpResponse::Forbidden(_)), Some(ticket)) =
+            (&signed_up, ticket)
+        {
+            ticket.refund(&state.db).await?;
+        }
+        Ok(signed_up?)
     }
 
     /// Log in
@@ -140,7 +177,7 @@ impl UsersApi {
         session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<Login>,
-    ) -> Result<LoginResponse, Failure<Form>> {
+    ) -> Result<LoginResponse, Failure<OwnForbidden<Form>>> {
         let Login { email, password, totp_code, recovery_code } = body.parse()?;
         let attempt = Attempt::new(&email, client_address(req, state.config.trust_proxy));
         if let Some(wait) = state.throttle.check(&attempt).await? {
@@ -160,6 +197,9 @@ impl UsersApi {
                 "the email or password is incorrect",
             )));
         };
+        if let Some(ban) = Ban::of(&account, state.config.clock.now()) {
+            return Ok(LoginResponse::Banned(ErrorBody::new(ErrorCode::Banned, ban.message())));
+        }
         if two_factor::is_on(&account) {
             let factor = match (&totp_code, &recovery_code) {
                 (Some(code), _) => Factor::Totp(code.expose()),
@@ -206,4 +246,55 @@ impl UsersApi {
         }
         Ok(LogoutResponse::LoggedOut(state.cookie.expire()))
     }
+}
+
+/// What a sign-up writes.
+struct NewAccount<'a> {
+    username: &'a Username,
+    email: &'a Email,
+    password: &'a Password,
+    invite_code: Option<&'a InviteCode>,
+}
+
+/// Writes the account, spends its invitation (if any) and logs the browser in to it, all in one
+/// transaction: nothing is written unless all of it is.
+async fn create_account(
+    state: &AppState,
+    session: &SessionContext,
+    req: &Request,
+    account: NewAccount<'_>,
+) -> Result<SignUpResponse, AppError> {
+    let NewAccount { username, email, password, invite_code } = account;
+    let password_hash = state.hasher.hash(password).await?;
+    let txn = state.db.begin().await?;
+    let now = state.config.clock.now();
+    let id = match accounts::create(&txn, username, email, password_hash, now).await? {
+        Ok(id) => id,
+        Err(Taken::Email) => {
+            return Ok(SignUpResponse::Conflict(ErrorBody::field(
+                ErrorCode::EmailTaken,
+                "email",
+                "an account with this email already exists",
+            )));
+        }
+        Err(Taken::Username) => {
+            return Ok(SignUpResponse::Conflict(ErrorBody::field(
+                ErrorCode::UsernameTaken,
+                "username",
+                "this username is taken",
+            )));
+        }
+    };
+    if let Some(code) = invite_code
+        && !invites::redeem(&txn, code.expose(), id, now).await?
+    {
+        // Another sign-up spent it a moment ago; the transaction is abandoned.
+        return Ok(invalid_invite());
+    }
+    let presented = session.presented_hash.as_deref();
+    let token = state.sessions.rotate(&txn, presented, id, req.header(USER_AGENT)).await?;
+    txn.commit().await?;
+    state.caches.after_commit(session.revoked());
+    let cookie = state.cookie.issue(&token);
+    Ok(SignUpResponse::Created(Json(UserRef { id, username: username.as_str().to_owned() }), cookie))
 }

@@ -1,6 +1,6 @@
 //! Who is asking, resolved once per `/api` request by the session middleware
-//! (`crate::http::resolve_session`), and read by handlers through the [`CurrentUser`] and
-//! [`MaybeUser`] extractors — so no handler can forget the check.
+//! (`crate::http::resolve_session`), and read by handlers through the [`CurrentUser`],
+//! [`MaybeUser`], [`Moderator`] and [`Admin`] extractors — so no handler can forget the check.
 
 use poem::{Request, RequestBody};
 use poem_openapi::{
@@ -8,7 +8,7 @@ use poem_openapi::{
     registry::{MetaSecurityScheme, Registry},
 };
 
-use super::sessions::LiveSession;
+use super::{roles::Role, sessions::LiveSession};
 use crate::{cache::Change, error::AppError};
 
 /// The name of the session cookie security scheme in the spec.
@@ -39,15 +39,48 @@ pub struct CurrentUser {
     pub username: String,
     /// The public id of the session this request rides on.
     pub session_id: i32,
+    /// The user's role as of this request.
+    pub role: Role,
 }
 
 /// The user making the request, if logged in.
 #[derive(Clone, Debug)]
 pub struct MaybeUser(pub Option<CurrentUser>);
 
+impl MaybeUser {
+    /// Whether the viewer moderates (sees what moderators removed).
+    pub fn is_staff(&self) -> bool {
+        self.0.as_ref().is_some_and(|user| user.role.is_staff())
+    }
+}
+
+/// A logged-in moderator or admin; extracting it answers 401 `login_required` without a session
+/// and 403 `forbidden` for anyone else.
+#[derive(Clone, Debug)]
+pub struct Moderator(pub CurrentUser);
+
+/// A logged-in admin; extracting it answers 401 `login_required` without a session and 403
+/// `forbidden` for anyone else.
+#[derive(Clone, Debug)]
+pub struct Admin(pub CurrentUser);
+
 fn current(req: &Request) -> Option<CurrentUser> {
     let live = req.data::<SessionContext>()?.live.as_ref()?;
-    Some(CurrentUser { id: live.user_id, username: live.username.clone(), session_id: live.id })
+    Some(CurrentUser {
+        id: live.user_id,
+        username: live.username.clone(),
+        session_id: live.id,
+        role: Role::from_column(&live.role),
+    })
+}
+
+/// The logged-in user if their role is at least `least`.
+fn at_least(req: &Request, least: Role) -> poem::Result<CurrentUser> {
+    let user = current(req).ok_or(AppError::LoginRequired)?;
+    if user.role < least {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(user)
 }
 
 impl<'a> ApiExtractor<'a> for CurrentUser {
@@ -87,6 +120,36 @@ impl<'a> ApiExtractor<'a> for CurrentUser {
         current(req).ok_or_else(|| AppError::LoginRequired.into())
     }
 }
+
+/// The staff extractors are the session cookie scheme too, with a role check.
+macro_rules! staff_extractor {
+    ($ty:ident, $least:expr) => {
+        impl<'a> ApiExtractor<'a> for $ty {
+            const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+            type ParamType = ();
+            type ParamRawType = ();
+
+            fn register(registry: &mut Registry) {
+                CurrentUser::register(registry);
+            }
+
+            fn security_schemes() -> Vec<&'static str> {
+                vec![SCHEME]
+            }
+
+            async fn from_request(
+                req: &'a Request,
+                _body: &mut RequestBody,
+                _param_opts: ExtractParamOptions<Self::ParamType>,
+            ) -> poem::Result<Self> {
+                at_least(req, $least).map($ty)
+            }
+        }
+    };
+}
+
+staff_extractor!(Moderator, Role::Moderator);
+staff_extractor!(Admin, Role::Admin);
 
 impl<'a> ApiExtractor<'a> for MaybeUser {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::PoemExtractor];

@@ -2,12 +2,15 @@
 //! use, password hashing, the login throttle, password resets and two-factor login.
 
 pub mod accounts;
+pub mod bans;
 pub mod cookie;
 pub mod device;
 mod extract;
+pub mod invites;
 pub mod password;
 pub mod rate;
 pub mod recovery;
+pub mod roles;
 pub mod sessions;
 pub mod throttle;
 pub mod token;
@@ -15,7 +18,7 @@ pub mod two_factor;
 
 use sea_orm::DbErr;
 
-pub use extract::{CurrentUser, MaybeUser, SessionContext};
+pub use extract::{Admin, CurrentUser, MaybeUser, Moderator, SessionContext};
 
 use crate::{
     AppState,

@@ -20,7 +20,8 @@ const TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
 /// User agents are kept for the sessions list, cut to this many characters.
 const USER_AGENT_MAX: usize = 512;
 
-/// A session that is alive right now, and whose it is.
+/// A session that is alive right now, and whose it is: with the user's role and ban, read in the
+/// same statement, so a role change or a ban holds from the user's very next request.
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct LiveSession {
     pub id: i32,
@@ -28,6 +29,10 @@ pub struct LiveSession {
     pub username: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// `user`, `moderator` or `admin`.
+    pub role: String,
+    pub banned_at: Option<DateTime<Utc>>,
+    pub banned_until: Option<DateTime<Utc>>,
 }
 
 /// What a session's timestamps say about it now.
@@ -112,7 +117,12 @@ impl Sessions {
                 session::Column::CreatedAt,
                 session::Column::LastSeenAt,
             ])
-            .column(user::Column::Username)
+            .columns([
+                user::Column::Username,
+                user::Column::Role,
+                user::Column::BannedAt,
+                user::Column::BannedUntil,
+            ])
             .join(JoinType::InnerJoin, session::Relation::User.def())
             .filter(session::Column::TokenHash.eq(token_hash))
             .into_model::<LiveSession>()
@@ -121,10 +131,12 @@ impl Sessions {
     }
 
     /// Whether `session` is alive now, and whether its `last_seen_at` is due to be refreshed
-    /// (at most about once a minute, so reads stay reads).
+    /// (at most about once a minute, so reads stay reads). The session of a banned user is dead:
+    /// a ban deletes them all, and this refuses one a login racing the ban made.
     pub fn judge(&self, session: &LiveSession) -> Liveness {
         let now = self.clock.now();
-        if now - session.last_seen_at >= self.idle || now - session.created_at >= self.absolute {
+        let banned = super::bans::in_force(session.banned_at, session.banned_until, now);
+        if banned || now - session.last_seen_at >= self.idle || now - session.created_at >= self.absolute {
             Liveness::Dead
         } else if now - session.last_seen_at >= TOUCH_INTERVAL {
             Liveness::Unseen { now }

@@ -87,6 +87,11 @@ pub enum Change {
     Voted { post: i32 },
     /// An account went, with its sessions, posts, comments and votes.
     AccountDeleted { user_id: i32 },
+    /// A user's role changed: their sessions carry it, and what they are shown depends on it.
+    RoleChanged { user_id: i32 },
+    /// A moderator removed or restored a post or a comment: listings, threads, totals and
+    /// counts all change.
+    Moderated,
     /// Rows of every kind were written at once (the demo content).
     Everything,
 }
@@ -143,6 +148,14 @@ impl Caches {
             }
             Change::Voted { post } => {
                 self.counts.forget(&Count::PostVotes(post));
+                self.answers.forget_all();
+            }
+            Change::RoleChanged { user_id } => {
+                self.sessions.forget_where(|_, s| s.user_id == user_id);
+                self.answers.forget_all();
+            }
+            Change::Moderated => {
+                self.counts.forget_all();
                 self.answers.forget_all();
             }
             Change::AccountDeleted { user_id } => {

@@ -6,11 +6,13 @@
 //! come from it.
 
 mod account;
+mod community;
 mod news;
 mod rule;
 mod schema;
 
 pub use account::{Email, NewPassword, OneTimeCode, Password, TotpCode, Username};
+pub use community::{CommentFlagReason, InviteCode, ModerationReason, PostFlagReason};
 pub use news::{CommentText, PostTitle, PostUrl};
 pub use rule::{Refusal, Rule, Shape};
 pub use schema::{Refused, with_refusal};

@@ -50,6 +50,10 @@ impl PostUrl {
     pub fn into_inner(self) -> String {
         self.0
     }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Text for PostUrl {

@@ -140,6 +140,8 @@ json_text!(
     super::PostTitle,
     super::PostUrl,
     super::CommentText,
+    super::ModerationReason,
+    super::InviteCode,
 );
 
 #[cfg(test)]

@@ -22,6 +22,10 @@ pub struct Model {
     /// The sanitised rendering of `comment_text`; `None` only for a row not rendered yet, which
     /// the server never serves (see `news::comments::render_unrendered`).
     pub comment_html: Option<String>,
+    /// When a moderator removed it; `None` while it is shown.
+    pub removed_at: Option<DateTimeUtc>,
+    /// Why it was removed.
+    pub removed_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,10 @@
 //! sea-orm entities: the tables as the storage layer sees them. Never returned to clients.
 
 pub mod comment;
+pub mod flag;
+pub mod invite;
 pub mod login_failure;
+pub mod moderation_log;
 pub mod password_reset;
 pub mod post;
 pub mod rate_event;

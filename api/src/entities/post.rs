@@ -14,6 +14,13 @@ pub struct Model {
     pub vote_count: i32,
     /// `news::ranking::hotness` of the row; `NULL` only until the server first ranks it.
     pub hotness: Option<f64>,
+    /// SHA-256 (hex) of the normalised link (`news::links`); `NULL` only until the server first
+    /// derives it.
+    pub url_key: Option<String>,
+    /// When a moderator removed it; `None` while it is shown.
+    pub removed_at: Option<DateTimeUtc>,
+    /// Why it was removed.
+    pub removed_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

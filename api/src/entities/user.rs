@@ -19,6 +19,12 @@ pub struct Model {
     pub totp_enabled_at: Option<DateTimeUtc>,
     /// The last 30-second step a code was accepted for; no code of it or before is accepted.
     pub totp_last_step: Option<i64>,
+    /// When a moderator banned the account; `None` when it is not banned.
+    pub banned_at: Option<DateTimeUtc>,
+    /// When the ban ends by itself; `None` with `banned_at` set means for good.
+    pub banned_until: Option<DateTimeUtc>,
+    /// Why it was banned.
+    pub ban_reason: Option<String>,
 }
 
 /// Shows who, never the hash.

@@ -89,7 +89,7 @@ pub fn json_error_response(err: poem::Error) -> Response {
     } else {
         return AppError::internal(err.to_string()).into_response_now();
     };
-    let body = ErrorBody { code, message, field: field.map(str::to_owned) };
+    let body = ErrorBody { code, message, field: field.map(str::to_owned), post_id: None };
     let mut resp = poem_openapi::payload::Json(body).into_response();
     resp.set_status(status);
     resp

@@ -78,8 +78,18 @@ impl<T: ParseFromJSON> JsonBody<T> {
                     return Err(AppError::validation(name, format!("{name} is required")));
                 }
                 None | Some(Value::Null) => {}
+                Some(value) if !field.allowed.is_empty() && !field.allowed.contains(value) => {
+                    let allowed: Vec<_> = field.allowed.iter().filter_map(Value::as_str).collect();
+                    return Err(AppError::validation(
+                        name,
+                        format!("{name} must be one of {}", allowed.join(", ")),
+                    ));
+                }
                 Some(value) if !has_type(value, field.ty, field.format) => {
-                    return Err(AppError::validation(name, format!("{name} must be {}", article(field.ty))));
+                    return Err(AppError::validation(
+                        name,
+                        format!("{name} must be {}", expected(field.ty, field.format)),
+                    ));
                 }
                 Some(Value::String(text)) => {
                     if let Some(refused) = &refused
@@ -109,6 +119,8 @@ struct Property {
     format: Option<&'static str>,
     /// The domain type that parses it, if one does.
     rust_typename: Option<&'static str>,
+    /// The values an enum allows (empty for anything else).
+    allowed: Vec<Value>,
 }
 
 /// `T`'s properties, in the order its schema lists them (which is the order poem-openapi parses
@@ -121,11 +133,16 @@ fn properties<T: Type>() -> Arc<[Property]> {
         T::register(&mut registry);
         let Some(schema) = registry.schemas.remove(&*T::name()) else { return Arc::new([]) };
         let property = |(name, property): &(&'static str, MetaSchemaRef)| {
-            let (ty, format, rust_typename) = match property {
-                MetaSchemaRef::Inline(p) => (p.ty, p.format, p.rust_typename),
-                MetaSchemaRef::Reference(_) => ("object", None, None),
+            let (ty, format, rust_typename, allowed) = match property {
+                MetaSchemaRef::Inline(p) => (p.ty, p.format, p.rust_typename, p.enum_items.clone()),
+                MetaSchemaRef::Reference(to) => match registry.schemas.get(to.as_str()) {
+                    Some(named) if !named.enum_items.is_empty() => {
+                        (named.ty, None, None, named.enum_items.clone())
+                    }
+                    _ => ("object", None, None, Vec::new()),
+                },
             };
-            Property { name, required: schema.required.contains(name), ty, format, rust_typename }
+            Property { name, required: schema.required.contains(name), ty, format, rust_typename, allowed }
         };
         schema.properties.iter().map(property).collect()
     });
@@ -134,6 +151,9 @@ fn properties<T: Type>() -> Arc<[Property]> {
 
 fn has_type(value: &Value, ty: &str, format: Option<&str>) -> bool {
     match (ty, format) {
+        ("string", Some("date-time")) => {
+            value.as_str().is_some_and(|text| chrono::DateTime::parse_from_rfc3339(text).is_ok())
+        }
         ("integer", Some("int32")) => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
         ("string", _) => value.is_string(),
         ("integer", _) => value.is_i64(),
@@ -142,6 +162,13 @@ fn has_type(value: &Value, ty: &str, format: Option<&str>) -> bool {
         ("array", _) => value.is_array(),
         ("object", _) => value.is_object(),
         _ => true,
+    }
+}
+
+fn expected(ty: &str, format: Option<&str>) -> String {
+    match (ty, format) {
+        ("string", Some("date-time")) => "a date and time in RFC 3339 form (2026-12-31T23:59:00Z)".into(),
+        (ty, _) => article(ty),
     }
 }
 

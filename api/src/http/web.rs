@@ -23,6 +23,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/dashboard", "dashboard.html"),
     ("/dashboard/edit/:id", "edit.html"),
     ("/account", "account.html"),
+    ("/moderation", "moderation.html"),
 ];
 
 /// Asset folders served as they are.

@@ -43,6 +43,9 @@ pub struct Row {
     pub deleted: bool,
     pub user_id: Option<i32>,
     pub username: Option<String>,
+    /// When a moderator removed it, if one did.
+    pub removed_at: Option<DateTime<Utc>>,
+    pub removed_reason: Option<String>,
 }
 
 /// A comment with the title of the post it is on (a person's comments).
@@ -67,6 +70,8 @@ fn rows() -> Select<comment::Entity> {
             comment::Column::UpdatedAt,
             comment::Column::Deleted,
             comment::Column::UserId,
+            comment::Column::RemovedAt,
+            comment::Column::RemovedReason,
         ])
         .column(user::Column::Username)
         .join(JoinType::LeftJoin, comment::Relation::User.def())
@@ -128,6 +133,8 @@ pub async fn by_author(
         .column_as(post::Column::Title, "post_title")
         .join(JoinType::InnerJoin, comment::Relation::Post.def())
         .filter(comment::Column::UserId.eq(author))
+        .filter(comment::Column::RemovedAt.is_null())
+        .filter(post::Column::RemovedAt.is_null())
         .order_by_desc(comment::Column::CreatedAt)
         .order_by_desc(comment::Column::Id)
         .offset((page - 1) * per_page)
@@ -137,9 +144,16 @@ pub async fn by_author(
         .await
 }
 
-/// How many comments `author` has (placeholders have no author).
+/// How many comments `author` has that are shown (placeholders have no author): what
+/// [`by_author`] pages through.
 pub async fn count_by_author(db: &impl ConnectionTrait, author: i32) -> Result<u64, DbErr> {
-    comment::Entity::find().filter(comment::Column::UserId.eq(author)).count(db).await
+    comment::Entity::find()
+        .join(JoinType::InnerJoin, comment::Relation::Post.def())
+        .filter(comment::Column::UserId.eq(author))
+        .filter(comment::Column::RemovedAt.is_null())
+        .filter(post::Column::RemovedAt.is_null())
+        .count(db)
+        .await
 }
 
 /// What a new comment answers.
@@ -162,6 +176,9 @@ pub async fn create(
     text: &CommentText,
     now: DateTime<Utc>,
 ) -> Result<Created, DbErr> {
+    if !shown(db, post).await? {
+        return Ok(Created::NoSuchPost);
+    }
     let depth = match parent {
         None => 0,
         Some(parent) => match replyable(db, post, parent).await? {
@@ -198,19 +215,35 @@ async fn replyable(
     post: i32,
     parent: i32,
 ) -> Result<Result<i32, &'static str>, DbErr> {
-    let found: Option<(i32, i32, bool)> = comment::Entity::find_by_id(parent)
+    let found: Option<(i32, i32, bool, Option<DateTime<Utc>>)> = comment::Entity::find_by_id(parent)
         .select_only()
-        .columns([comment::Column::PostId, comment::Column::Depth, comment::Column::Deleted])
+        .columns([
+            comment::Column::PostId,
+            comment::Column::Depth,
+            comment::Column::Deleted,
+            comment::Column::RemovedAt,
+        ])
         .into_tuple()
         .one(db)
         .await?;
     Ok(match found {
-        Some((on, _, _)) if on != post => Err("there is no such comment on this post"),
+        Some((on, ..)) if on != post => Err("there is no such comment on this post"),
         None => Err("there is no such comment on this post"),
-        Some((_, _, true)) => Err("that comment was deleted"),
-        Some((_, depth, _)) if depth >= MAX_DEPTH => Err("replies may be at most 8 deep"),
-        Some((_, depth, _)) => Ok(depth + 1),
+        Some((_, _, true, _)) => Err("that comment was deleted"),
+        Some((_, _, _, Some(_))) => Err("that comment was removed by a moderator"),
+        Some((_, depth, ..)) if depth >= MAX_DEPTH => Err("replies may be at most 8 deep"),
+        Some((_, depth, ..)) => Ok(depth + 1),
     })
+}
+
+/// Whether `post` exists and was not removed.
+async fn shown(db: &impl ConnectionTrait, post: i32) -> Result<bool, DbErr> {
+    let found = post::Entity::find_by_id(post)
+        .select_only()
+        .column(post::Column::Id)
+        .filter(post::Column::RemovedAt.is_null())
+        .into_tuple::<i32>();
+    Ok(found.one(db).await?.is_some())
 }
 
 /// A missing post outranks a bad parent (404 before 422).
@@ -222,12 +255,13 @@ async fn why_not(db: &impl ConnectionTrait, post: i32, why: &'static str) -> Res
     })
 }
 
-/// Who wrote a comment, if it exists and is not a placeholder.
+/// Who wrote a comment, if it exists and is neither a placeholder nor removed.
 pub async fn author_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<i32>, DbErr> {
     let author: Option<Option<i32>> = comment::Entity::find_by_id(id)
         .select_only()
         .column(comment::Column::UserId)
         .filter(comment::Column::Deleted.eq(false))
+        .filter(comment::Column::RemovedAt.is_null())
         .into_tuple()
         .one(db)
         .await?;
@@ -249,6 +283,7 @@ pub async fn edit(
         .filter(comment::Column::Id.eq(id))
         .filter(comment::Column::UserId.eq(author))
         .filter(comment::Column::Deleted.eq(false))
+        .filter(comment::Column::RemovedAt.is_null())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -395,6 +430,8 @@ mod tests {
             deleted: false,
             user_id: None,
             username: None,
+            removed_at: None,
+            removed_reason: None,
         }
     }
 

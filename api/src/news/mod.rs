@@ -2,7 +2,9 @@
 //! HTTP layer never builds a query itself.
 
 pub mod comments;
+pub mod links;
 pub mod markdown;
+pub mod moderation;
 pub mod people;
 pub mod posts;
 pub mod ranking;

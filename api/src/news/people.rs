@@ -7,7 +7,7 @@ use sea_orm::{
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query},
 };
 
-use crate::entities::{comment, post, user};
+use crate::entities::{comment, invite, post, user};
 
 /// A person as their page shows them.
 #[derive(Clone, Debug, FromQueryResult)]
@@ -19,8 +19,12 @@ pub struct Profile {
     /// Votes received on their posts.
     pub karma: i64,
     pub post_count: i64,
-    /// Comments shown with their text (placeholders have no author).
+    /// Comments shown with their text (placeholders have no author; removed ones, and those on
+    /// removed posts, are not shown).
     pub comment_count: i64,
+    pub banned_at: Option<DateTime<Utc>>,
+    pub banned_until: Option<DateTime<Utc>>,
+    pub ban_reason: Option<String>,
 }
 
 /// The person with this name (ignoring case) and their counts: one statement, each count a
@@ -31,7 +35,8 @@ pub async fn profile(db: &impl ConnectionTrait, username: &str) -> Result<Option
     karma
         .expr(Func::coalesce([Func::sum(by_author(post::Column::VoteCount)).into(), Expr::val(0)]))
         .from(post::Entity)
-        .and_where(by_author(post::Column::UserId).equals((user::Entity, user::Column::Id)));
+        .and_where(by_author(post::Column::UserId).equals((user::Entity, user::Column::Id)))
+        .and_where(by_author(post::Column::RemovedAt).is_null());
     // SUM is DECIMAL on MariaDB and NUMERIC on PostgreSQL: made a 64-bit integer on each.
     let integer = match db.get_database_backend() {
         DatabaseBackend::MySql => "SIGNED",
@@ -41,7 +46,8 @@ pub async fn profile(db: &impl ConnectionTrait, username: &str) -> Result<Option
     posts
         .expr(Func::count(Expr::col(Asterisk)))
         .from(post::Entity)
-        .and_where(by_author(post::Column::UserId).equals((user::Entity, user::Column::Id)));
+        .and_where(by_author(post::Column::UserId).equals((user::Entity, user::Column::Id)))
+        .and_where(by_author(post::Column::RemovedAt).is_null());
     let mut comments = Query::select();
     comments
         .expr(Func::count(Expr::col(Asterisk)))
@@ -49,10 +55,20 @@ pub async fn profile(db: &impl ConnectionTrait, username: &str) -> Result<Option
         .and_where(
             Expr::col((comment::Entity, comment::Column::UserId)).equals((user::Entity, user::Column::Id)),
         )
-        .and_where(comment::Column::Deleted.eq(false));
+        .and_where(comment::Column::Deleted.eq(false))
+        .and_where(comment::Column::RemovedAt.is_null())
+        .and_where(Expr::col((comment::Entity, comment::Column::PostId)).not_in_subquery(removed_posts()));
     user::Entity::find()
         .select_only()
-        .columns([user::Column::Id, user::Column::Username, user::Column::CreatedAt, user::Column::Role])
+        .columns([
+            user::Column::Id,
+            user::Column::Username,
+            user::Column::CreatedAt,
+            user::Column::Role,
+            user::Column::BannedAt,
+            user::Column::BannedUntil,
+            user::Column::BanReason,
+        ])
         .column_as(Expr::from(Func::cast_as(Expr::from(karma), Alias::new(integer))), "karma")
         .column_as(Expr::from(posts), "post_count")
         .column_as(Expr::from(comments), "comment_count")
@@ -60,6 +76,39 @@ pub async fn profile(db: &impl ConnectionTrait, username: &str) -> Result<Option
         .into_model::<Profile>()
         .one(db)
         .await
+}
+
+/// `SELECT id FROM posts WHERE removed_at IS NOT NULL`: what no count of comments counts under.
+pub fn removed_posts() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(post::Column::Id)
+        .from(post::Entity)
+        .and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_not_null())
+        .to_owned()
+}
+
+/// Who invited `user` (the maker of the invitation they signed up with), if anyone did and is
+/// still here.
+pub async fn inviter_of(db: &impl ConnectionTrait, user: i32) -> Result<Option<(i32, String)>, DbErr> {
+    let inviter: Option<i32> = invite::Entity::find()
+        .select_only()
+        .column(invite::Column::UserId)
+        .filter(invite::Column::UsedBy.eq(user))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(inviter) = inviter else { return Ok(None) };
+    user::Entity::find_by_id(inviter)
+        .select_only()
+        .columns([user::Column::Id, user::Column::Username])
+        .into_tuple()
+        .one(db)
+        .await
+}
+
+/// The name of the person with this id.
+pub async fn username_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<String>, DbErr> {
+    user::Entity::find_by_id(id).select_only().column(user::Column::Username).into_tuple().one(db).await
 }
 
 /// The id of the person with this name (ignoring case).

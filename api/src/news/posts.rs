@@ -1,5 +1,6 @@
 //! Posts, listed with their author and counts in one query per page, newest, hottest or most
-//! voted first.
+//! voted first. A post a moderator removed is in no listing, and is found by id only for those
+//! who may see it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -9,6 +10,7 @@ use sea_orm::{
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query},
 };
 
+use super::links;
 use crate::{
     domain::{PostTitle, PostUrl},
     entities::{comment, post, user, vote},
@@ -30,6 +32,9 @@ pub struct Summary {
     pub comment_count: i64,
     /// 1 when the viewer has upvoted the post (a count, so it decodes alike on every database).
     pub viewer_votes: i64,
+    /// When a moderator removed it, if one did.
+    pub removed_at: Option<DateTime<Utc>>,
+    pub removed_reason: Option<String>,
 }
 
 /// The order of a listing. Ties are broken by id, highest first, so pages never overlap.
@@ -43,17 +48,23 @@ pub enum Order {
     MostVoted { since: Option<DateTime<Utc>> },
 }
 
-/// Which posts, in which order.
-#[derive(Clone, Copy, Debug)]
+/// Which posts, in which order. Removed posts are never among them.
+#[derive(Clone, Debug)]
 pub struct Filter {
     pub order: Order,
     pub author: Option<i32>,
+    /// Only posts of this link (`links::key`).
+    pub url_key: Option<String>,
 }
 
 impl Filter {
-    fn apply(self, mut select: Select<post::Entity>) -> Select<post::Entity> {
+    fn apply(&self, mut select: Select<post::Entity>) -> Select<post::Entity> {
+        select = select.filter(post::Column::RemovedAt.is_null());
         if let Some(author) = self.author {
             select = select.filter(post::Column::UserId.eq(author));
+        }
+        if let Some(key) = &self.url_key {
+            select = select.filter(post::Column::UrlKey.eq(key.as_str()));
         }
         if let Order::MostVoted { since: Some(since) } = self.order {
             select = select.filter(post::Column::CreatedAt.gte(since));
@@ -93,17 +104,50 @@ pub async fn page(
 }
 
 /// How many posts the filter lets through: what [`page`] pages through.
-pub async fn count(db: &impl ConnectionTrait, filter: Filter) -> Result<u64, DbErr> {
+pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, DbErr> {
     filter.apply(post::Entity::find()).count(db).await
 }
 
-/// One post's summary, if it exists.
+/// Whether a post a moderator removed is found by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removed {
+    /// Only by moderators and admins.
+    Shown,
+    /// For everyone else it is not there.
+    Hidden,
+}
+
+/// One post's summary, if it exists (and, removed, may be shown).
 pub async fn summary(
     db: &impl ConnectionTrait,
     id: i32,
     viewer: Option<i32>,
+    removed: Removed,
 ) -> Result<Option<Summary>, DbErr> {
-    summaries(viewer).filter(post::Column::Id.eq(id)).into_model::<Summary>().one(db).await
+    let mut select = summaries(viewer).filter(post::Column::Id.eq(id));
+    if removed == Removed::Hidden {
+        select = select.filter(post::Column::RemovedAt.is_null());
+    }
+    select.into_model::<Summary>().one(db).await
+}
+
+/// The newest post of this link (`links::key`) created at or after `since` and not removed.
+pub async fn recent_with_link(
+    db: &impl ConnectionTrait,
+    url_key: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<i32>, DbErr> {
+    post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(post::Column::UrlKey.eq(url_key))
+        .filter(post::Column::CreatedAt.gte(since))
+        .filter(post::Column::RemovedAt.is_null())
+        .order_by_desc(post::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await
 }
 
 fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
@@ -120,11 +164,17 @@ fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
             post::Column::UserId,
             post::Column::VoteCount,
             post::Column::Hotness,
+            post::Column::RemovedAt,
+            post::Column::RemovedReason,
         ])
         .column(user::Column::Username)
         .join(JoinType::InnerJoin, post::Relation::User.def())
         .column_as(
-            count_for_post(comment::Entity, comment::Column::PostId, comment::Column::Deleted.eq(false)),
+            count_for_post(
+                comment::Entity,
+                comment::Column::PostId,
+                comment::Column::Deleted.eq(false).and(comment::Column::RemovedAt.is_null()),
+            ),
             "comment_count",
         )
         .column_as(
@@ -145,9 +195,15 @@ fn count_for_post<E: EntityTrait>(entity: E, post_id: E::Column, condition: Expr
     Expr::from(query)
 }
 
-/// Who wrote a post, if it exists.
+/// Who wrote a post, if it exists and was not removed.
 pub async fn author_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<i32>, DbErr> {
-    post::Entity::find_by_id(id).select_only().column(post::Column::UserId).into_tuple::<i32>().one(db).await
+    post::Entity::find_by_id(id)
+        .select_only()
+        .column(post::Column::UserId)
+        .filter(post::Column::RemovedAt.is_null())
+        .into_tuple::<i32>()
+        .one(db)
+        .await
 }
 
 /// Adds a post; answers its id.
@@ -160,6 +216,7 @@ pub async fn create(
 ) -> Result<i32, DbErr> {
     let row = post::ActiveModel {
         title: Set(title.into_inner()),
+        url_key: Set(Some(links::key(url.as_str()))),
         post_url: Set(url.into_inner()),
         user_id: Set(author),
         created_at: Set(now),
@@ -184,6 +241,7 @@ pub async fn retitle(
         .col_expr(post::Column::UpdatedAt, Expr::value(now))
         .filter(post::Column::Id.eq(id))
         .filter(post::Column::UserId.eq(author))
+        .filter(post::Column::RemovedAt.is_null())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -207,4 +265,29 @@ pub async fn delete(db: &DatabaseConnection, id: i32, author: i32) -> Result<boo
     comment::Entity::delete_many().filter(comment::Column::PostId.eq(id)).exec(&txn).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Derives the link key of every post that has none yet (rows a migration kept or a bulk load
+/// added), a thousand at a time. The server runs this after migrating and before serving.
+pub async fn key_unkeyed(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    loop {
+        let rows: Vec<(i32, String)> = post::Entity::find()
+            .select_only()
+            .columns([post::Column::Id, post::Column::PostUrl])
+            .filter(post::Column::UrlKey.is_null())
+            .limit(1000)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for (id, url) in rows {
+            post::Entity::update_many()
+                .col_expr(post::Column::UrlKey, Expr::value(links::key(&url)))
+                .filter(post::Column::Id.eq(id))
+                .exec(conn)
+                .await?;
+        }
+    }
 }

@@ -25,13 +25,21 @@ pub fn hotness(votes: i64, created_at: DateTime<Utc>) -> f64 {
 /// transaction that adds or removes the votes, **before** touching them: the increment applies
 /// to the newest row version (so concurrent votes all count) and locks the post's row until the
 /// commit, and taking that lock first, in every path, is what keeps votes and unvotes of one
-/// post from deadlocking. Then [`rank`] it.
-pub async fn bump(conn: &impl ConnectionTrait, post: i32, delta: i32) -> Result<bool, DbErr> {
-    let result = post::Entity::update_many()
+/// post from deadlocking. Then [`rank`] it. With `shown_only`, a post a moderator removed counts
+/// as missing.
+pub async fn bump(
+    conn: &impl ConnectionTrait,
+    post: i32,
+    delta: i32,
+    shown_only: bool,
+) -> Result<bool, DbErr> {
+    let mut update = post::Entity::update_many()
         .col_expr(post::Column::VoteCount, Expr::col(post::Column::VoteCount).add(delta))
-        .filter(post::Column::Id.eq(post))
-        .exec(conn)
-        .await?;
+        .filter(post::Column::Id.eq(post));
+    if shown_only {
+        update = update.filter(post::Column::RemovedAt.is_null());
+    }
+    let result = update.exec(conn).await?;
     Ok(result.rows_affected == 1)
 }
 

@@ -22,24 +22,23 @@ pub enum Cast {
 
 /// Whether `user` has upvoted `post`: one primary-key read. A vote or unvote that would change
 /// nothing is answered from it without a write transaction (on SQLite the one writer's lock):
-/// casting the vote already there, or taking back one that is not.
-async fn has_voted(db: &DatabaseConnection, user: i32, post: i32) -> Result<bool, DbErr> {
+/// casting the vote already there, or taking back one that is not. A vote's rate limit is
+/// counted only once this has said the vote would be new.
+pub async fn has_voted(db: &DatabaseConnection, user: i32, post: i32) -> Result<bool, DbErr> {
     let found = vote::Entity::find_by_id((user, post)).select_only().column(vote::Column::PostId);
     Ok(found.into_tuple::<i32>().one(db).await?.is_some())
 }
 
-/// Records `user`'s upvote of `post`; casting twice is the same as once.
+/// Records `user`'s upvote of `post` (one shown, not removed), after [`has_voted`] said it is
+/// new; casting twice is the same as once.
 pub async fn cast(
     db: &DatabaseConnection,
     user: i32,
     post: i32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Cast, DbErr> {
-    if has_voted(db, user, post).await? {
-        return Ok(Cast::AlreadyThere);
-    }
     let txn = db.begin().await?;
-    if !ranking::bump(&txn, post, 1).await? {
+    if !ranking::bump(&txn, post, 1, true).await? {
         return Ok(Cast::NoSuchPost);
     }
     let row = vote::ActiveModel { user_id: Set(user), post_id: Set(post), created_at: Set(now) };
@@ -62,7 +61,7 @@ pub async fn withdraw(db: &DatabaseConnection, user: i32, post: i32) -> Result<O
         return Ok(None);
     }
     let txn = db.begin().await?;
-    if !ranking::bump(&txn, post, -1).await? {
+    if !ranking::bump(&txn, post, -1, true).await? {
         return Ok(None);
     }
     let removed = vote::Entity::delete_many()
@@ -92,15 +91,19 @@ pub async fn withdraw_all(conn: &impl ConnectionTrait, user: i32) -> Result<(), 
         .await?;
     posts.sort_unstable();
     for &post in &posts {
-        ranking::bump(conn, post, -1).await?;
+        ranking::bump(conn, post, -1, false).await?;
     }
     vote::Entity::delete_many().filter(vote::Column::UserId.eq(user)).exec(conn).await?;
     ranking::rank(conn, &posts).await?;
     Ok(())
 }
 
-/// How many upvotes `post` has, or `None` if there is no such post: one indexed read.
+/// How many upvotes `post` has, or `None` if there is no such post (or it was removed): one
+/// indexed read.
 pub async fn count(db: &impl ConnectionTrait, post: i32) -> Result<Option<i64>, DbErr> {
-    let votes = post::Entity::find_by_id(post).select_only().column(post::Column::VoteCount);
+    let votes = post::Entity::find_by_id(post)
+        .select_only()
+        .column(post::Column::VoteCount)
+        .filter(post::Column::RemovedAt.is_null());
     Ok(votes.into_tuple::<i32>().one(db).await?.map(i64::from))
 }

@@ -89,7 +89,7 @@ async fn many_concurrent_writers_never_see_the_database_locked() {
                     let own = writer
                         .post(
                             "/api/posts",
-                            &json!({"title": format!("{n}/{round}"), "post_url": "https://example.com"}),
+                            &json!({"title": format!("{n}/{round}"), "post_url": format!("https://example.com/{n}/{round}")}),
                         )
                         .await;
                     statuses.push(own.status());

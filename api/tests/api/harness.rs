@@ -86,6 +86,13 @@ pub fn test_config(database_url: &str) -> Config {
         login_max_failures_per_address: 100,
         login_window: std::time::Duration::from_secs(15 * 60),
         password_reset_max_per_address: 20,
+        // No write limits but in the tests of them, which set their own.
+        post_rate: None,
+        comment_rate: None,
+        vote_rate: None,
+        signup_rate: None,
+        registration: just_tech_news::config::Registration::Open,
+        invite_min_age: std::time::Duration::ZERO,
         trust_proxy: false,
         mail: just_tech_news::mail::MailConfig {
             smtp: None,
@@ -264,6 +271,16 @@ impl TestApp {
         assert_eq!(resp.status(), StatusCode::CREATED, "sign-up of {username}");
         let body: Value = resp.json().await.unwrap();
         (client, body["id"].as_i64().unwrap())
+    }
+
+    /// A new browser, signed up as `username` and given `role` the way the command line does it
+    /// (before the session is first used, so nothing kept in memory knows the old role).
+    pub async fn signed_up_as(&self, username: &str, role: &str) -> (Client, i64) {
+        let (client, id) = self.signed_up(username).await;
+        let role = role.parse().unwrap();
+        let granted = just_tech_news::admin::grant(&self.db, username, role, self.clock.now()).await.unwrap();
+        assert!(granted.is_some(), "{username} exists");
+        (client, id)
     }
 
     /// The number of rows in `table`, read straight from the database.

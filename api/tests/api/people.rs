@@ -44,7 +44,8 @@ async fn a_profile_counts_karma_posts_and_comments_exactly() {
             assert_eq!(profile["comment_count"], 1, "the deleted one is a placeholder now");
             assert_eq!(profile["role"], "user");
             assert!(profile["created_at"].is_string());
-            assert_eq!(profile.as_object().unwrap().len(), 7, "nothing private: {profile}");
+            assert_eq!((&profile["invited_by"], &profile["banned"]), (&Value::Null, &Value::Null));
+            assert_eq!(profile.as_object().unwrap().len(), 9, "nothing private: {profile}");
         }
 
         // Votes taken back and an account gone move karma at once.

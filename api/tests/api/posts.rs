@@ -5,8 +5,14 @@ use serde_json::{Value, json};
 
 use crate::harness::{Client, TestApp, assert_error, each_backend};
 
+/// A link no other post of the test run has: the same link twice is a duplicate.
+pub fn fresh_link() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!("https://example.com/story/{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
 pub async fn post(client: &Client, title: &str) -> Value {
-    let resp = client.post("/api/posts", &json!({"title": title, "post_url": "https://example.com/a"})).await;
+    let resp = client.post("/api/posts", &json!({"title": title, "post_url": fresh_link()})).await;
     assert_eq!(resp.status(), StatusCode::CREATED, "creating {title}");
     resp.json().await.unwrap()
 }

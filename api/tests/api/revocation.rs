@@ -227,6 +227,27 @@ async fn an_account_deletion_holds_while_its_sessions_are_in_use() {
     .await;
 }
 
+#[tokio::test]
+async fn a_ban_holds_while_the_banned_users_sessions_are_in_use() {
+    each_backend(|app| async move {
+        let (moderator, _) = app.signed_up_as("mod", "moderator").await;
+        let (_, ada) = app.signed_up("ada").await;
+        let ban = format!("/api/moderation/users/{ada}/ban");
+        assert_ended_every_round(&app, "ban", unchanged, |_, _| {
+            let (moderator, ban) = (moderator.clone(), ban.clone());
+            async move {
+                let resp = moderator.post(&ban, &json!({"reason": "spam"})).await;
+                assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+                // Lifted again at once, so the next round can log in: the sessions the ban
+                // ended stay ended.
+                assert_eq!(moderator.delete(&ban).await.status(), StatusCode::NO_CONTENT);
+            }
+        })
+        .await;
+    })
+    .await;
+}
+
 /// Anonymous readers reading `paths` in a loop (each its share of [`BUSY`] tasks) until stopped.
 struct Readers {
     stop: Arc<AtomicBool>,
