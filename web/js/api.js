@@ -1,13 +1,15 @@
 // The one way the pages talk to the API: JSON in and out, same-origin cookies,
-// and every failure as an ApiError carrying the API's `{code, message, field}`.
+// and every failure as an ApiError carrying the API's `{code, message, field}` (and anything
+// else the error body says, such as `already_posted`'s `post_id`, in `details`).
 
 export class ApiError extends Error {
-  constructor(status, { code = 'unknown', message, field = null } = {}) {
+  constructor(status, { code = 'unknown', message, field = null, ...details } = {}) {
     super(message || `Request failed (${status})`);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
+    this.details = details;
   }
 }
 
@@ -35,7 +37,10 @@ export async function api(method, path, body) {
   return data;
 }
 
-/** `{logged_in, user: {id, username} | null}` */
+/**
+ * `{logged_in, user: {id, username, role} | null, registration}`: `role` is 'user', 'moderator'
+ * or 'admin'; `registration` is 'open', 'invite' (sign-up needs an invitation code) or 'closed'.
+ */
 export function getSession() {
   return api('GET', '/api/session');
 }

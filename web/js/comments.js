@@ -1,12 +1,15 @@
 // The comments section of a post (post page and edit page): the thread, replies nested under
-// what they answer, and for a logged-in reader the forms that add to it, and edit or delete
-// their own comments. After every change the post is fetched again and the thread redrawn
-// from it, so what is shown is always what the server has.
+// what they answer, and for a logged-in reader the forms that add to it, edit or delete their
+// own comments and flag others'; moderators also remove and restore them. After every change the
+// post is fetched again and the thread redrawn from it, so what is shown is what the server has.
 
 import { api } from './api.js';
+import { canFlag, isModerator } from './community.js';
 import { el, serverHtml } from './dom.js';
-import { field, onSubmit } from './forms.js';
+import { flagForm } from './flags.js';
+import { field, formOpeners, onSubmit } from './forms.js';
 import { formatDate, plural } from './format.js';
+import { removedMark, removeForm, restoreForm } from './mod-tools.js';
 import { canReply, depthClass, isOwn, nestComments } from './thread.js';
 import { userHref } from './urls.js';
 
@@ -76,35 +79,28 @@ function deleteForm(comment, thread) {
 }
 
 /**
- * "reply" (not on a placeholder, nor at the deepest level), and for the author "edit" and
- * "delete"; each opens its form in `slot`, one at a time.
+ * "reply" (not on a placeholder, nor at the deepest level), for the author "edit" and "delete",
+ * for anyone else "flag", and for a moderator "remove" or "restore"; each opens its form in
+ * `slot`, one at a time.
  */
 function commentActions(comment, session, slot, metaId, reload) {
   if (!session.logged_in || comment.deleted) return null;
-  const buttons = [];
-  let opener = null;
-  const close = () => {
-    slot.replaceChildren();
-    for (const button of buttons) button.setAttribute('aria-expanded', 'false');
-    if (opener) opener.focus();
-    opener = null;
-  };
-  const action = (text, makeForm, className = '') => {
-    const button = el('button', { type: 'button', className: `link-button ${className}`.trim(), text, 'aria-describedby': metaId, 'aria-expanded': 'false' });
-    button.addEventListener('click', () => {
-      for (const other of buttons) other.setAttribute('aria-expanded', String(other === button));
-      opener = button;
-      const form = makeForm(comment, { close, reload });
-      slot.replaceChildren(form);
-      form.querySelector('textarea, button[type="submit"]').focus();
-    });
-    buttons.push(button);
-  };
+  const items = [];
+  const action = (text, makeForm, className = '') =>
+    items.push({ text, className: `link-button ${className}`.trim(), open: (close) => makeForm(comment, { close, reload }) });
   if (canReply(comment)) action('reply', replyForm);
   if (isOwn(comment, session)) {
     action('edit', editForm);
     action('delete', deleteForm, 'danger-link');
+  } else if (canFlag(comment.author, session) && !comment.removed) {
+    action('flag', (c, { close }) => flagForm('comment', c.id, close));
   }
+  if (isModerator(session)) {
+    const done = () => reload(comment.id);
+    if (comment.removed) action('restore', (c, { close }) => restoreForm('comment', c.id, { done, close }));
+    else action('remove', (c, { close }) => removeForm('comment', c.id, { done, close }), 'danger-link');
+  }
+  const buttons = formOpeners(slot, items, { 'aria-describedby': metaId });
   return buttons.length ? el('div', { className: 'comment-actions' }, buttons) : null;
 }
 
@@ -117,7 +113,8 @@ function threadItems(comments, session, reload) {
     const alt = shown % 2 === 0;
     shown += 1;
     const body = el('article', { id: `comment-${comment.id}`, className: alt ? 'comment-body alt' : 'comment-body', tabindex: '-1', 'aria-labelledby': metaId },
-      commentMeta(comment, metaId), comment.deleted ? null : commentBody(comment), commentActions(comment, session, slot, metaId, reload), slot);
+      commentMeta(comment, metaId), comment.removed ? removedMark(comment.removed) : null,
+      comment.deleted ? null : commentBody(comment), commentActions(comment, session, slot, metaId, reload), slot);
     return el('li', { className: `comment ${depthClass(comment.depth)}` }, body,
       replies.length ? el('ol', { className: 'replies' }, replies.map(item)) : null);
   };

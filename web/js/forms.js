@@ -13,10 +13,15 @@ export function alertFor(form) {
   return alert;
 }
 
+/**
+ * The API's message for `error` on `form`: beside the field it names when that field has a
+ * `.field-error` of its own, otherwise in the form's alert.
+ */
 export function showError(form, error) {
   const message = error.message || 'Something went wrong. Please try again.';
-  alertFor(form).textContent = message.charAt(0).toUpperCase() + message.slice(1);
   const field = error.field && form.elements.namedItem(error.field);
+  const beside = field && typeof field.closest === 'function' && field.closest('.field')?.querySelector('.field-error');
+  (beside || alertFor(form)).textContent = message.charAt(0).toUpperCase() + message.slice(1);
   if (field && typeof field.focus === 'function') {
     field.setAttribute('aria-invalid', 'true');
     field.focus();
@@ -25,6 +30,7 @@ export function showError(form, error) {
 
 export function clearError(form) {
   alertFor(form).textContent = '';
+  for (const beside of form.querySelectorAll('.field-error')) beside.textContent = '';
   for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
 }
 
@@ -68,14 +74,49 @@ export function onSubmit(form, action) {
 }
 
 /**
- * A labelled input or textarea, wrapped so label and control stay together, with an optional
- * hint below it. A textarea's starting text is `text`.
+ * A labelled input, textarea or select, wrapped so label and control stay together, with an
+ * optional hint below it. A textarea's starting text is `text`; a select's choices are
+ * `options`, `[{value, label, selected}]`.
  */
-export function field({ label, name, id, type = 'text', textarea = false, hint, ...attrs }) {
+export function field({ label, name, id, type = 'text', textarea = false, options, hint, ...attrs }) {
   const describedBy = hint ? `${id}-hint` : undefined;
-  const control = textarea
-    ? el('textarea', { id, name, rows: 4, 'aria-describedby': describedBy, ...attrs })
-    : el('input', { id, name, type, 'aria-describedby': describedBy, ...attrs });
+  let control;
+  if (options) {
+    control = el('select', { id, name, 'aria-describedby': describedBy, ...attrs },
+      options.map((option) => el('option', { value: option.value, text: option.label, selected: option.selected })));
+  } else if (textarea) {
+    control = el('textarea', { id, name, rows: 4, 'aria-describedby': describedBy, ...attrs });
+  } else {
+    control = el('input', { id, name, type, 'aria-describedby': describedBy, ...attrs });
+  }
   return el('div', { className: 'field' }, el('label', { for: id, text: label }), control,
     hint ? el('p', { id: describedBy, className: 'hint', text: hint }) : null);
+}
+
+/**
+ * Buttons that each open their form in `slot`, one at a time: `items` are `{text, className,
+ * open(close)}`, `open` returning the form. `close()` empties the slot and gives focus back to
+ * the button that opened it; `attrs` go on every button (e.g. `aria-describedby`).
+ */
+export function formOpeners(slot, items, attrs = {}) {
+  const buttons = [];
+  let opener = null;
+  const close = () => {
+    slot.replaceChildren();
+    for (const button of buttons) button.setAttribute('aria-expanded', 'false');
+    if (opener) opener.focus();
+    opener = null;
+  };
+  for (const { text, className = 'link-button', open } of items) {
+    const button = el('button', { type: 'button', className, text, 'aria-expanded': 'false', ...attrs });
+    button.addEventListener('click', () => {
+      for (const other of buttons) other.setAttribute('aria-expanded', String(other === button));
+      opener = button;
+      const form = open(close);
+      slot.replaceChildren(form);
+      form.querySelector('textarea, input, select, button[type="submit"]').focus();
+    });
+    buttons.push(button);
+  }
+  return buttons;
 }

@@ -1,6 +1,7 @@
 // The header every page shares: the listings ("new", "top"; the brand is the hot front page),
-// and, since pages are static, "dashboard / account / logout" or "login" drawn from what
-// GET /api/session says. The page the reader is on is marked aria-current="page".
+// the public moderation log ("moderation"), and, since pages are static, "dashboard / account /
+// logout" or "login" drawn from what GET /api/session says. The page the reader is on is marked
+// aria-current="page".
 
 import { api, getSession } from './api.js';
 import { el, fill, pageMessage } from './dom.js';
@@ -31,7 +32,7 @@ export function renderNav(session) {
   if (!nav) return;
   const brand = document.querySelector('.site-header .brand');
   if (brand && location.pathname === '/') brand.setAttribute('aria-current', 'page');
-  const listings = [navLink('/new', 'new'), navLink('/top', 'top')];
+  const listings = [navLink('/new', 'new'), navLink('/top', 'top'), navLink('/moderation', 'moderation')];
   const account = session && session.logged_in
     ? [navLink('/dashboard', 'dashboard'), navLink('/account', 'account'), logoutButton()]
     : session ? [navLink('/login', 'login')] : [];

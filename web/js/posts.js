@@ -1,28 +1,47 @@
 // How a post looks, wherever it is shown.
 
 import { api } from './api.js';
+import { canFlag } from './community.js';
 import { el, fill, pageMessage } from './dom.js';
+import { flagForm } from './flags.js';
 import { domainOf, formatDate, idFromPath, plural } from './format.js';
+import { formOpeners } from './forms.js';
+import { removedMark } from './mod-tools.js';
 import { userHref } from './urls.js';
 
-export function postTitle(post, tag = 'h2') {
+export function postTitle(post, tag = 'h2', id = undefined) {
   const domain = domainOf(post.post_url);
-  return el(tag, { className: 'post-title' },
+  return el(tag, { id, className: 'post-title' },
     el('a', { href: post.post_url, target: '_blank', rel: 'noopener noreferrer', text: post.title }),
     domain ? el('span', { className: 'domain', text: ` (${domain})` }) : null);
 }
 
-export function postMeta(post) {
+/** "N points by USER on DATE | N comments", then ` | ` and each of `actions` (e.g. "flag"). */
+export function postMeta(post, ...actions) {
   return el('p', { className: 'post-meta' },
     el('span', { className: 'points', text: plural(post.vote_count, 'point') }),
     ' by ', el('a', { className: 'author', href: userHref(post.author.username), text: post.author.username }),
     ` on ${formatDate(post.created_at)} | `,
-    el('a', { href: `/post/${post.id}`, className: 'comment-count', text: plural(post.comment_count, 'comment') }));
+    el('a', { href: `/post/${post.id}`, className: 'comment-count', text: plural(post.comment_count, 'comment') }),
+    actions.flatMap((action) => [' | ', action]));
 }
 
-/** One post in a list: title, domain, meta line, and any extra controls. */
+/** One post in a list: title, domain, meta line, the mark of a removed post, and any extra controls. */
 export function postItem(post, ...extra) {
-  return el('li', { className: 'post' }, postTitle(post), postMeta(post), ...extra);
+  return el('li', { className: 'post' }, postTitle(post), postMeta(post), post.removed ? removedMark(post.removed) : null, ...extra);
+}
+
+/**
+ * A post in a listing (front page, someone's page): for a logged-in reader of somebody else's
+ * post with "flag" on its meta line, the picker opening beneath.
+ */
+export function listedPost(post, session) {
+  if (!canFlag(post.author, session)) return postItem(post);
+  const titleId = `post-${post.id}-title`;
+  const panel = el('div', { className: 'flag-panel' });
+  const [flag] = formOpeners(panel, [{ text: 'flag', open: (close) => flagForm('post', post.id, close) }], { 'aria-describedby': titleId });
+  return el('li', { className: 'post' }, postTitle(post, 'h2', titleId), postMeta(post, flag),
+    post.removed ? removedMark(post.removed) : null, panel);
 }
 
 /** Fetches the post named by the URL; null (after saying so on the page) when there is none. */

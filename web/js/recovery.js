@@ -2,6 +2,8 @@
 // reset link, the set-up key as people read it, codes as typed, and the recovery codes file.
 // Unit-tested in tests/unit.
 
+import { hashParam } from './urls.js';
+
 /** What the "Download as text" button names the recovery codes file. */
 export const RECOVERY_CODES_FILE = 'just-tech-news-recovery-codes.txt';
 
@@ -10,18 +12,7 @@ export const RECOVERY_CODES_FILE = 'just-tech-news-recovery-codes.txt';
  * any further: whether it is live is the server's answer to give.
  */
 export function tokenFromHash(hash) {
-  for (const pair of hash.replace(/^#/, '').split('&')) {
-    const [key, ...rest] = pair.split('=');
-    if (key !== 'token') continue;
-    const value = rest.join('=').trim();
-    if (!value) return null;
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return null;
+  return hashParam(hash, 'token');
 }
 
 /** "ABCD EFGH IJ": easier to read off a screen and type into an app than one long run. */

@@ -26,9 +26,12 @@ export function depthClass(depth) {
   return `depth-${level}`;
 }
 
-/** Whether a comment takes replies: not a deleted placeholder, and not already as deep as allowed. */
+/**
+ * Whether a comment takes replies: not a deleted placeholder, not removed by a moderator (only
+ * moderators see those), and not already as deep as allowed.
+ */
 export function canReply(comment) {
-  return !comment.deleted && comment.depth < MAX_DEPTH;
+  return !comment.deleted && !comment.removed && comment.depth < MAX_DEPTH;
 }
 
 /** Whether the reader wrote this comment (and so may edit and delete it). */

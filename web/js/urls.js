@@ -68,3 +68,22 @@ export function usernameFromPath(pathname) {
 export function commentHref(postId, commentId) {
   return `/post/${postId}#comment-${commentId}`;
 }
+
+/**
+ * The value of `key` in a fragment such as `#token=...` or `#invite=...`, decoded; null when
+ * it is missing or empty. Links carry secrets there so they never reach a server's logs.
+ */
+export function hashParam(hash, key) {
+  for (const pair of hash.replace(/^#/, '').split('&')) {
+    const [name, ...rest] = pair.split('=');
+    if (name !== key) continue;
+    const value = rest.join('=').trim();
+    if (!value) return null;
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return null;
+}

@@ -1,10 +1,12 @@
-// `/account`: your profile, change password, two-factor authentication, your sessions, delete account.
+// `/account`: your profile, invitations, change password, two-factor authentication, your
+// sessions, delete account.
 
 import { api } from '../api.js';
 import { el } from '../dom.js';
 import { formatDate } from '../format.js';
 import { busy, onSubmit, redirectIfLoggedOut } from '../forms.js';
 import { boot } from '../header.js';
+import { invitationsSection } from '../invitations.js';
 import { twoFactorSection } from '../two-factor.js';
 
 /** Shows the profile and returns it (GET /api/users/me), or null when it could not be loaded. */
@@ -65,7 +67,7 @@ boot(async (session) => {
     return;
   }
   document.getElementById('account').hidden = false;
-  const [me, refreshSessions] = await Promise.all([showProfile(), showSessions()]);
+  const [me, refreshSessions] = await Promise.all([showProfile(), showSessions(), invitationsSection()]);
   const twoFactor = document.getElementById('two-factor');
   if (me) twoFactorSection(twoFactor, me, refreshSessions);
   else twoFactor.hidden = true;

@@ -1,10 +1,20 @@
-// `/dashboard`: your posts, each with an "Edit post" link, and the "Create New Post" form.
+// `/dashboard`: your posts, each with an "Edit post" link, and the "Create New Post" form (a
+// link posted lately is refused with a link to where it is discussed; too many posts in a
+// while, with the API's message).
 
 import { api } from '../api.js';
-import { el } from '../dom.js';
-import { onSubmit } from '../forms.js';
+import { el, fill } from '../dom.js';
+import { alertFor, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
 import { postItem } from '../posts.js';
+
+/** The link was posted lately: say so where errors go, with a link to that post's discussion. */
+function alreadyPosted(form, postId) {
+  fill(alertFor(form), 'Already posted: ', el('a', { href: `/post/${postId}`, text: 'see the discussion there' }), '.');
+  const url = form.elements.namedItem('post_url');
+  url.setAttribute('aria-invalid', 'true');
+  url.focus();
+}
 
 const mine = (post) =>
   postItem(post, el('a', { className: 'button small', href: `/dashboard/edit/${post.id}`, text: 'Edit post' }));
@@ -23,7 +33,14 @@ boot(async (session) => {
 
   const form = document.getElementById('create-form');
   onSubmit(form, async ({ title, post_url }) => {
-    const post = await api('POST', '/api/posts', { title, post_url });
+    let post;
+    try {
+      post = await api('POST', '/api/posts', { title, post_url });
+    } catch (error) {
+      if (error.code !== 'already_posted' || !error.details.post_id) throw error;
+      alreadyPosted(form, error.details.post_id);
+      return;
+    }
     list.prepend(mine(post));
     empty.hidden = true;
     form.reset();

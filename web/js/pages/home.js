@@ -1,10 +1,11 @@
 // `/` (hot), `/new` (newest) and `/top` (most voted, with period links): one page of 20 posts,
-// with Prev / Next. The three URLs serve this same page; the path says which listing it is.
+// with Prev / Next, and "flag" on others' posts for a logged-in reader. The three URLs serve this
+// same page; the path says which listing it is.
 
 import { api } from '../api.js';
 import { el, fill, pager } from '../dom.js';
 import { boot } from '../header.js';
-import { postItem } from '../posts.js';
+import { listedPost } from '../posts.js';
 import { listingApiPath, listingFor, pageHref, PERIODS, periodHref } from '../urls.js';
 
 const PER_PAGE = 20;
@@ -19,7 +20,7 @@ function periodLinks(current) {
     el('a', { href: periodHref(period), text: PERIOD_NAMES[period], 'aria-current': period === current ? 'page' : null }))));
 }
 
-boot(async () => {
+boot(async (session) => {
   const listing = listingFor(location.pathname, location.search);
   const { posts, total } = await api('GET', listingApiPath(listing, PER_PAGE));
   document.title = TAB_TITLES[listing.sort];
@@ -35,7 +36,7 @@ boot(async () => {
 
   const list = document.getElementById('post-list');
   list.start = (listing.page - 1) * PER_PAGE + 1;
-  list.replaceChildren(...posts.map((post) => postItem(post)));
+  list.replaceChildren(...posts.map((post) => listedPost(post, session)));
   const hrefFor = (page) => pageHref(location.pathname, location.search, 'page', page);
   const empty = document.getElementById('empty');
   empty.hidden = posts.length > 0;

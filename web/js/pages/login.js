@@ -1,11 +1,18 @@
-// `/login`: log in or sign up, then on to the dashboard. Already logged in → dashboard.
+// `/login`: log in or sign up (with an invitation code when the site asks for one), then on to
+// the dashboard. Already logged in → dashboard.
 // An account with two-factor on is asked, in place, for a code from its authenticator app
 // (or a recovery code); the email and password wait in memory for the second request.
 
 import { api } from '../api.js';
+import { inviteFromHash } from '../community.js';
 import { clearError, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
 import { withoutSpaces } from '../recovery.js';
+
+// An invitation link (`/login#invite=CODE`) fills in the code; the fragment leaves the address
+// bar at once, so the code stays out of the history.
+const inviteCode = inviteFromHash(location.hash);
+if (inviteCode) history.replaceState(history.state, '', location.pathname + location.search);
 
 function loginForm(form) {
   const $ = (id) => document.getElementById(id);
@@ -67,6 +74,46 @@ function loginForm(form) {
   });
 }
 
+/**
+ * Sign-up as the site's `registration` has it: open, by invitation (the code field shown and
+ * required), or closed (the form hidden). A code from an invitation link is filled in whatever
+ * the mode; a code refused is said beside the field.
+ */
+function signupForm(form, registration) {
+  const $ = (id) => document.getElementById(id);
+  const codeField = $('signup-invite-field');
+  const code = $('signup-invite');
+  const showCode = () => {
+    codeField.hidden = false;
+    code.required = true;
+  };
+  if (inviteCode) {
+    code.value = inviteCode;
+    showCode();
+  }
+  if (registration === 'closed') {
+    form.hidden = true;
+    $('signup-closed').hidden = false;
+    return;
+  }
+  if (registration === 'invite') {
+    $('signup-invite-only').hidden = false;
+    showCode();
+  }
+  onSubmit(form, async ({ username, email, password, invite_code: typed = '' }) => {
+    const invite = typed.trim();
+    try {
+      await api('POST', '/api/users', { username, email, password, ...(invite ? { invite_code: invite } : {}) });
+    } catch (error) {
+      if (error.code === 'invite_required' || error.code === 'invalid_invite') showCode();
+      if (error.code === 'invalid_invite') error.field = 'invite_code';
+      else if (error.code === 'invite_required') code.focus();
+      throw error;
+    }
+    location.assign('/dashboard');
+  });
+}
+
 boot(async (session) => {
   if (session.logged_in) {
     location.replace('/dashboard');
@@ -74,8 +121,5 @@ boot(async (session) => {
   }
   document.getElementById('login-forms').hidden = false;
   loginForm(document.getElementById('login-form'));
-  onSubmit(document.getElementById('signup-form'), async ({ username, email, password }) => {
-    await api('POST', '/api/users', { username, email, password });
-    location.assign('/dashboard');
-  });
+  signupForm(document.getElementById('signup-form'), session.registration || 'open');
 });

@@ -1,13 +1,17 @@
-// `/user/{username}`: someone's profile (karma, counts, since when), their posts and their
-// comments, newest first, each list paged on its own (`?posts_page=`, `?comments_page=`).
+// `/user/{username}`: someone's profile (karma, counts, since when, who invited them, a ban),
+// their posts and their comments, newest first, each list paged on its own (`?posts_page=`,
+// `?comments_page=`). Moderators ban and unban from here, and admins change roles.
 
 import { api } from '../api.js';
 import { commentBody, commentDates } from '../comments.js';
+import { canBan, isAdmin, ROLES } from '../community.js';
 import { el, fill, pageMessage, pager } from '../dom.js';
 import { formatDate, pageFromSearch, plural } from '../format.js';
+import { field, formOpeners, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
-import { postItem } from '../posts.js';
-import { commentHref, pageHref, usernameFromPath } from '../urls.js';
+import { banForm, bannedMark, unban } from '../mod-tools.js';
+import { listedPost } from '../posts.js';
+import { commentHref, pageHref, userHref, usernameFromPath } from '../urls.js';
 
 const PER_PAGE = 20;
 
@@ -34,9 +38,50 @@ function profileCard(user) {
     ['Member since', formatDate(user.created_at)],
   ];
   if (user.role && user.role !== 'user') facts.push(['Role', user.role]);
+  if (user.invited_by) {
+    facts.push(['Invited by', el('a', { className: 'author', href: userHref(user.invited_by.username), text: user.invited_by.username })]);
+  }
   return el('section', { className: 'card', 'aria-labelledby': 'user-heading' },
-    el('h1', { id: 'user-heading', className: 'user-name', text: user.username }),
-    el('dl', { className: 'profile' }, facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', { text: value })])));
+    el('h1', { id: 'user-heading', className: 'user-name', tabindex: '-1', text: user.username }),
+    user.banned ? bannedMark(user.banned) : null,
+    el('dl', { className: 'profile' }, facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', {}, value)])));
+}
+
+/**
+ * For a moderator: "Ban" (a reason and how long) or "Unban"; for an admin also the role.
+ * `changed(message)` redraws the profile after each change and says in `status` what happened.
+ */
+function moderationCard(user, session, changed, status) {
+  const parts = [];
+  if (canBan(session, user)) {
+    if (user.banned) {
+      const form = el('form', { className: 'inline-form' },
+        el('button', { type: 'submit', className: 'small', text: 'Unban' }));
+      onSubmit(form, async () => {
+        await unban(user);
+        await changed(`${user.username} is no longer banned.`);
+      });
+      parts.push(form);
+    } else {
+      const slot = el('div', { className: 'mod-slot' });
+      const done = () => changed(`${user.username} is banned.`);
+      parts.push(el('div', { className: 'form-buttons' },
+        formOpeners(slot, [{ text: 'Ban', className: 'small danger', open: (close) => banForm(user, { done, close }) }])), slot);
+    }
+  }
+  if (isAdmin(session) && user.id !== session.user.id) {
+    const form = el('form', { className: 'role-form', novalidate: true },
+      field({ label: 'Role', name: 'role', id: 'role-select', options: ROLES.map((role) => ({ value: role, label: role, selected: role === (user.role || 'user') })) }),
+      el('button', { type: 'submit', text: 'Save role' }));
+    onSubmit(form, async ({ role }) => {
+      await api('PUT', `/api/admin/users/${user.id}/role`, { role });
+      await changed(`${user.username}'s role is now ${role}.`);
+    });
+    parts.push(form);
+  }
+  if (!parts.length) return null;
+  return el('section', { className: 'card mod-tools', 'aria-labelledby': 'mod-tools-heading' },
+    el('h2', { id: 'mod-tools-heading', text: 'Moderation' }), ...parts, status);
 }
 
 function userComment(comment) {
@@ -58,13 +103,22 @@ function listSection({ id, title, list, items, emptyText, page, total, key }) {
     pager({ page, total, perPage: PER_PAGE, hrefFor, label: `Pages of ${title.toLowerCase()}` }));
 }
 
-boot(async (_session, main) => {
+boot(async (session, main) => {
   const username = usernameFromPath(location.pathname);
-  const user = username && await loadProfile(username);
+  let user = username && await loadProfile(username);
   if (!user) {
     noSuchUser(main, username);
     return;
   }
+  const top = el('div', { className: 'profile-top' });
+  const status = el('p', { className: 'form-status', role: 'status' });
+  const drawTop = () => fill(top, profileCard(user), moderationCard(user, session, async (message) => {
+    user = await loadProfile(user.username) || user;
+    drawTop();
+    status.textContent = message;
+    document.getElementById('user-heading').focus();
+  }, status));
+  drawTop();
   document.title = `${user.username} · Just Tech News`;
   const postsPage = pageFromSearch(location.search, 'posts_page');
   const commentsPage = pageFromSearch(location.search, 'comments_page');
@@ -73,10 +127,10 @@ boot(async (_session, main) => {
     api('GET', `/api/users/${encodeURIComponent(user.username)}/comments?page=${commentsPage}&per_page=${PER_PAGE}`),
   ]);
   fill(main,
-    profileCard(user),
+    top,
     listSection({
       id: 'posts-heading', title: 'Posts', list: el('ol', { className: 'post-list' }),
-      items: posts.posts.map((post) => postItem(post)), emptyText: postsPage > 1 ? 'No posts on this page.' : 'No posts yet.',
+      items: posts.posts.map((post) => listedPost(post, session)), emptyText: postsPage > 1 ? 'No posts on this page.' : 'No posts yet.',
       page: postsPage, total: posts.total, key: 'posts_page',
     }),
     listSection({

@@ -47,11 +47,29 @@ async function waitForHealth(url, child, log) {
   throw new Error(`server did not become healthy within 30 s:\n${log.join('')}`);
 }
 
+/** Write limits the stories would run into; a story about them sets its own. */
+const NO_RATE_LIMITS = { SIGNUP_RATE: '0', POST_RATE: '0', COMMENT_RATE: '0', VOTE_RATE: '0' };
+
+/** Runs the server binary with `args` (a command such as `admin grant`) and `env` to its end. */
+function runCommand(args, env) {
+  return new Promise((resolve, reject) => {
+    const output = [];
+    const child = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk) => output.push(String(chunk)));
+    child.stderr.on('data', (chunk) => output.push(String(chunk)));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code: code ?? signal, output: output.join('') }));
+  });
+}
+
 /**
- * Starts the server on a fresh database with an empty outbox (`mailDir`); `restart()` replaces
- * the process, keeping both.
+ * Starts the server on a fresh database with an empty outbox (`mailDir`), write limits off;
+ * `env` adds or overrides environment variables (e.g. `{REGISTRATION: 'invite'}`).
+ * `restart({env})` replaces the process, keeping both and merging in `env`; `cli(...args)`
+ * stops the server, runs the binary's command line on the same database (e.g. `'admin',
+ * 'grant', 'bob', 'moderator'`), insists it succeeds and starts the server again.
  */
-export async function startServer() {
+export async function startServer({ env: extraEnv = {} } = {}) {
   if (!existsSync(BIN)) {
     throw new Error(`no server binary at ${BIN}: build it (cargo build) or point JTN_BIN at it`);
   }
@@ -69,6 +87,8 @@ export async function startServer() {
     BCRYPT_COST: '4',
     MAIL_DIR: mailDir,
     RUST_LOG: process.env.RUST_LOG || 'warn',
+    ...NO_RATE_LIMITS,
+    ...extraEnv,
   };
   delete env.SMTP_URL;
   let child;
@@ -99,9 +119,16 @@ export async function startServer() {
     url,
     mailDir,
     log,
-    async restart() {
+    async restart({ env: moreEnv = {} } = {}) {
+      Object.assign(env, moreEnv);
       await halt();
       await launch();
+    },
+    async cli(...args) {
+      await halt();
+      const { code, output } = await runCommand(args, env);
+      await launch();
+      if (code !== 0) throw new Error(`just-tech-news ${args.join(' ')} exited with ${code}:\n${output}`);
     },
     async stop() {
       await halt();
@@ -171,8 +198,11 @@ export async function signUp(page, username = uniqueName()) {
   return username;
 }
 
-/** Creates a post through the dashboard's form; returns its id. */
-export async function createPost(page, title, postUrl = 'https://www.example.com/story') {
+/**
+ * Creates a post through the dashboard's form; returns its id. The link is a new one unless
+ * given: the same link twice within 30 days is refused as already posted.
+ */
+export async function createPost(page, title, postUrl = `https://www.example.com/story/${uniqueName('s')}`) {
   if (!page.url().endsWith('/dashboard')) await page.goto('/dashboard');
   const form = page.locator('#create-form');
   await form.getByLabel('Title').fill(title);

@@ -27,20 +27,20 @@ describe('a new member', () => {
     const { page, errors } = await openPage(browser, server.url, DESKTOP);
     await page.goto('/login');
     await page.locator('#login-forms:not([hidden])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'login']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'login']);
     await shot(page, 'story-login-logged-out-1280');
 
     await signUp(page);
     assert.equal(new URL(page.url()).pathname, '/dashboard');
-    assert.deepEqual(await nav(page), ['new', 'top', 'dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'account', 'logout']);
     await shot(page, 'story-dashboard-empty-logged-in-1280');
 
     await page.goto('/');
     await page.locator('#main:not([aria-busy])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'account', 'logout']);
     await page.reload();
     await page.locator('#main:not([aria-busy])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'account', 'logout']);
     assert.deepEqual(errors, []);
   });
 
@@ -239,7 +239,7 @@ describe('logging out', () => {
     await page.getByRole('button', { name: 'logout' }).click();
     await page.waitForURL((url) => url.pathname === '/');
     await page.locator('#site-nav a', { hasText: 'login' }).waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'login']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'login']);
     await page.goto(`/post/${id}`);
     await page.locator('.post-detail').waitFor();
     assert.equal(await page.getByLabel('Add a comment').count(), 0);
@@ -256,7 +256,7 @@ describe('a logged-in browser', () => {
     await server.restart();
     await page.goto('/dashboard');
     await page.locator('#dashboard:not([hidden])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'account', 'logout']);
     const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
     assert.equal(session.user.username, username);
     assert.deepEqual(errors, []);
@@ -288,7 +288,7 @@ describe('every page', () => {
         parent = (await response.json()).id;
       }
     }, id);
-    const pages = { home: '/', new: '/new', top: '/top', post: `/post/${id}`, user: `/user/${username}`, login: '/login', dashboard: '/dashboard', edit: `/dashboard/edit/${id}`, account: '/account', notfound: '/no-such-page', 'post-missing': '/post/999999', 'user-missing': '/user/nobody-by-this-name' };
+    const pages = { home: '/', new: '/new', top: '/top', post: `/post/${id}`, user: `/user/${username}`, login: '/login', dashboard: '/dashboard', edit: `/dashboard/edit/${id}`, account: '/account', moderation: '/moderation', notfound: '/no-such-page', 'post-missing': '/post/999999', 'user-missing': '/user/nobody-by-this-name' };
     for (const [viewportName, viewport] of [['375', PHONE], ['1280', DESKTOP]]) {
       for (const state of ['out', 'in']) {
         const { page, errors, allow } = await openPage(browser, server.url, viewport);

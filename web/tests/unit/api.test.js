@@ -57,6 +57,16 @@ test('an error answer becomes an ApiError carrying status, code, message and fie
   });
 });
 
+test('anything else an error answer says is kept in `details`, e.g. the post a link is already at', async () => {
+  answer(409, { code: 'already_posted', message: 'that link was posted', field: 'post_url', post_id: 12 });
+  await assert.rejects(api('POST', '/api/posts', {}), (error) => {
+    assert.equal(error.code, 'already_posted');
+    assert.equal(error.field, 'post_url');
+    assert.deepEqual(error.details, { post_id: 12 });
+    return true;
+  });
+});
+
 test('an error answer that is not JSON still becomes a readable ApiError', async () => {
   globalThis.fetch = async () => new Response('<h1>Bad Gateway</h1>', { status: 502 });
   await assert.rejects(api('GET', '/api/posts'), (error) => {

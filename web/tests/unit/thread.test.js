@@ -31,11 +31,13 @@ test('each depth has its own class, kept within 0 to 8', () => {
   assert.equal(depthClass(undefined), 'depth-0');
 });
 
-test('a comment takes replies unless it is deleted or already at depth 8', () => {
+test('a comment takes replies unless it is deleted, removed or already at depth 8', () => {
   assert.equal(canReply(comment(1, null, 0)), true);
   assert.equal(canReply(comment(1, 2, 7)), true);
   assert.equal(canReply(comment(1, 2, 8)), false);
   assert.equal(canReply(comment(1, null, 0, { deleted: true, author: null })), false);
+  assert.equal(canReply(comment(1, null, 0, { removed: { reason: 'spam', at: '2024-03-05T15:00:00Z' } })), false);
+  assert.equal(canReply(comment(1, null, 0, { removed: null })), true);
 });
 
 test('only its author, logged in, owns a comment', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { commentHref, listingApiPath, listingFor, pageHref, periodHref, userHref, usernameFromPath } from '../../js/urls.js';
+import { commentHref, hashParam, listingApiPath, listingFor, pageHref, periodHref, userHref, usernameFromPath } from '../../js/urls.js';
 
 test('the front page is hot, /new is newest and /top is most voted of the week', () => {
   assert.deepEqual(listingFor('/', ''), { sort: 'hot', period: null, page: 1 });
@@ -52,4 +52,12 @@ test('the username is read back from a user page path, decoded', () => {
 
 test('a comment is linked at its place on its post\'s page', () => {
   assert.equal(commentHref(3, 17), '/post/3#comment-17');
+});
+
+test('a fragment parameter is read by name, decoded, and missing when empty', () => {
+  assert.equal(hashParam('#token=abc', 'token'), 'abc');
+  assert.equal(hashParam('#a=1&invite=x%20y', 'invite'), 'x y');
+  assert.equal(hashParam('#invite=', 'invite'), null);
+  assert.equal(hashParam('#invite=%E0%A4%A', 'invite'), '%E0%A4%A');
+  assert.equal(hashParam('', 'token'), null);
 });
