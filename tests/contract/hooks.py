@@ -19,6 +19,10 @@ Loaded through SCHEMATHESIS_HOOKS=hooks (with this folder on PYTHONPATH).
   Only log_out is excluded from the logged-in run (see tests/contract/run).
   A 401 login_required for our cookie while GET /session calls it live is recorded
   as an anomaly, and the runner fails on it.
+* With JTN_FUZZ_ADMIN_TOKEN (an admin's session cookie, made by the runner with
+  `just-tech-news admin grant`), every user the hook signs up is made a moderator
+  through PUT /admin/users/{id}/role, so the moderation operations run for real
+  (removals, restores, bans of other fuzz users) rather than answering 403.
 * Always: every response is counted per operation and status, and the totals
   are written to JTN_FUZZ_STATS (JSON) so the runner can print how many cases
   ran per operation.
@@ -44,6 +48,7 @@ PASSWORD = "fuzz-password-123x"
 AUTH = os.environ.get("JTN_FUZZ_AUTH") == "1"
 STATS_PATH = os.environ.get("JTN_FUZZ_STATS")
 DEBUG = os.environ.get("JTN_FUZZ_DEBUG") == "1"
+ADMIN_TOKEN = os.environ.get("JTN_FUZZ_ADMIN_TOKEN")
 
 _lock = threading.Lock()
 _token: str | None = None
@@ -73,6 +78,16 @@ def _sign_up() -> str:
     if resp.status_code != 201 or COOKIE not in resp.cookies:
         raise RuntimeError(f"fuzz sign-up failed: {resp.status_code} {resp.text[:300]}")
     _signups += 1
+    if ADMIN_TOKEN:
+        user_id = resp.json()["id"]
+        promoted = requests.put(
+            f"{API}/admin/users/{user_id}/role",
+            json={"role": "moderator"},
+            cookies={COOKIE: ADMIN_TOKEN},
+            timeout=30,
+        )
+        if promoted.status_code != 200:
+            raise RuntimeError(f"making the fuzz user a moderator failed: {promoted.status_code} {promoted.text[:300]}")
     return resp.cookies[COOKIE]
 
 
