@@ -14,6 +14,9 @@
 //!   the moderator's name is copied in (`NULL` for the command line).
 //! - `invites`: the SHA-256 of each invitation code, never the code; who made it and who used it.
 //!   Who invited whom is read from here (`used_by`).
+//! - `rate_keys`: one row per key a rate limit counts under (the keys of `rate_events`), whose
+//!   row lock makes the requests of one key take their turns: each counts what the one before
+//!   it wrote.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -155,11 +158,21 @@ impl MigrationTrait for Migration {
             .await?;
         index(manager, Tbl::Invites, "idx_invites_user_id", &[Col::UserId], false).await?;
         index(manager, Tbl::Invites, "idx_invites_used_by", &[Col::UsedBy], false).await?;
+
+        manager
+            .create_table(
+                table(Tbl::RateKeys)
+                    .col(ColumnDef::new(Col::KeyHash).string_len(64).not_null().primary_key())
+                    .col(timestamp(Col::LastAt, false))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, Tbl::RateKeys, "idx_rate_keys_last_at", &[Col::LastAt], false).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [Tbl::Invites, Tbl::ModerationLog, Tbl::Flags] {
+        for table in [Tbl::RateKeys, Tbl::Invites, Tbl::ModerationLog, Tbl::Flags] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         manager.drop_index(Index::drop().name("idx_posts_url_key").table(Tbl::Posts).to_owned()).await?;
@@ -206,6 +219,7 @@ enum Tbl {
     Flags,
     ModerationLog,
     Invites,
+    RateKeys,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -233,4 +247,6 @@ enum Col {
     ExpiresAt,
     UsedAt,
     UsedBy,
+    KeyHash,
+    LastAt,
 }

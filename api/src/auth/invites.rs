@@ -6,8 +6,8 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 
@@ -33,13 +33,28 @@ pub struct Created {
 
 /// Makes an invitation for `user`, unless they hold [`MAX_UNUSED`] live ones already (`None`).
 ///
-/// The row is written first and the live ones counted after, with it (as the rate limits do), so
-/// two requests racing for the last place cannot both win.
+/// The maker's row is locked first (written to itself; on SQLite the write lock), so two
+/// requests racing for the last place take turns: one wins, the other is counted against it.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user: i32,
     now: DateTime<Utc>,
 ) -> Result<Option<Created>, DbErr> {
+    let txn = crate::db::begin(db).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Role, Expr::col(user::Column::Role))
+        .filter(user::Column::Id.eq(user))
+        .exec(&txn)
+        .await?;
+    let live = invite::Entity::find()
+        .filter(invite::Column::UserId.eq(user))
+        .filter(invite::Column::UsedAt.is_null())
+        .filter(invite::Column::ExpiresAt.gt(now))
+        .count(&txn)
+        .await?;
+    if live >= MAX_UNUSED {
+        return Ok(None);
+    }
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
     let code = URL_SAFE_NO_PAD.encode(bytes);
@@ -53,17 +68,8 @@ pub async fn create(
         used_by: Set(None),
         ..Default::default()
     };
-    let id = invite::Entity::insert(row).exec(db).await?.last_insert_id;
-    let live = invite::Entity::find()
-        .filter(invite::Column::UserId.eq(user))
-        .filter(invite::Column::UsedAt.is_null())
-        .filter(invite::Column::ExpiresAt.gt(now))
-        .count(db)
-        .await?;
-    if live > MAX_UNUSED {
-        invite::Entity::delete_by_id(id).exec(db).await?;
-        return Ok(None);
-    }
+    let id = invite::Entity::insert(row).exec(&txn).await?.last_insert_id;
+    txn.commit().await?;
     Ok(Some(Created { id, code, expires_at }))
 }
 

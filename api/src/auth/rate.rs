@@ -1,18 +1,20 @@
 //! Limits on requests counted per key (a client address, a user) in the database, so every
 //! instance and every restart sees the same counts: one row per counted request in
-//! `rate_events`, under the SHA-256 of its key.
+//! `rate_events`, under the SHA-256 of its key, and one row per key in `rate_keys`, whose lock
+//! the key's requests take turns on.
 
 use std::{fmt, str::FromStr, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-    sea_query::{Expr, Func},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect,
+    sea_query::{Expr, Func, OnConflict},
 };
 use sha2::{Digest, Sha256};
 
-use crate::entities::rate_event;
+use crate::entities::{rate_event, rate_key};
 
 /// At most `max` requests per key within `window`.
 #[derive(Clone, Copy, Debug)]
@@ -93,13 +95,13 @@ impl Ticket {
 /// when it is within the limit, `Err(wait)` when it is not.
 pub async fn take(
     limit: Option<Limit>,
-    conn: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<Result<Option<Ticket>, Duration>, DbErr> {
     match limit {
         None => Ok(Ok(None)),
-        Some(limit) => Ok(limit.take(conn, key, now).await?.map(Some)),
+        Some(limit) => Ok(limit.take(db, key, now).await?.map(Some)),
     }
 }
 
@@ -116,55 +118,80 @@ impl Limit {
     /// Counts one request under `key`: `None` when it is within the limit, else how long to wait.
     pub async fn hit(
         &self,
-        conn: &impl ConnectionTrait,
+        db: &DatabaseConnection,
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Duration>, DbErr> {
-        Ok(self.take(conn, key, now).await?.err())
+        Ok(self.take(db, key, now).await?.err())
     }
 
     /// Counts one request under `key`: its ticket when it is within the limit, else how long to
-    /// wait.
+    /// wait (and nothing is counted).
     ///
-    /// The request is recorded first (committed on its own, whatever transaction follows) and
-    /// the window counted after, with it: two requests racing for the last place both see each
-    /// other, so the limit is never exceeded (both may be refused). A refused request is taken
-    /// out of the count again.
+    /// The requests of one key take turns on its `rate_keys` row lock, each in a transaction
+    /// that counts the window and records itself before the next one counts: so the limit is
+    /// never exceeded however many race for the last places, on any instance, and every place
+    /// goes to someone (first come, first served).
     pub async fn take(
         &self,
-        conn: &impl ConnectionTrait,
+        db: &DatabaseConnection,
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<Result<Ticket, Duration>, DbErr> {
         let key_hash = hex::encode(Sha256::digest(format!("{}:{key}", self.name)));
-        let row =
-            rate_event::ActiveModel { key_hash: Set(key_hash.clone()), at: Set(now), ..Default::default() };
-        let id = rate_event::Entity::insert(row).exec(conn).await?.last_insert_id;
+        let txn = crate::db::begin(db).await?;
+        take_turn(&txn, &key_hash, now).await?;
         let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
         let counted = rate_event::Entity::find()
             .select_only()
             .column_as(Expr::from(Func::count(Expr::col(rate_event::Column::Id))), "requests")
             .column_as(Expr::from(Func::min(Expr::col(rate_event::Column::At))), "oldest")
-            .filter(rate_event::Column::KeyHash.eq(key_hash))
+            .filter(rate_event::Column::KeyHash.eq(key_hash.as_str()))
             .filter(rate_event::Column::At.gt(now - window))
             .into_model::<Window>()
-            .one(conn)
+            .one(&txn)
             .await?;
-        let Some(Window { requests, oldest: Some(oldest) }) = counted else { return Ok(Ok(Ticket(id))) };
-        if u64::try_from(requests).unwrap_or(0) <= self.max {
-            return Ok(Ok(Ticket(id)));
+        if let Some(Window { requests, oldest: Some(oldest) }) = counted
+            && u64::try_from(requests).unwrap_or(0) >= self.max
+        {
+            // Rolled back as it drops: nothing was counted.
+            let secs = (oldest + window - now).num_seconds().max(1);
+            return Ok(Err(Duration::from_secs(u64::try_from(secs).unwrap_or(1))));
         }
-        rate_event::Entity::delete_by_id(id).exec(conn).await?;
-        let secs = (oldest + window - now).num_seconds().max(1);
-        Ok(Err(Duration::from_secs(u64::try_from(secs).unwrap_or(1))))
+        let row = rate_event::ActiveModel { key_hash: Set(key_hash), at: Set(now), ..Default::default() };
+        let id = rate_event::Entity::insert(row).exec(&txn).await?.last_insert_id;
+        txn.commit().await?;
+        Ok(Ok(Ticket(id)))
     }
 }
 
-/// Deletes rows older than any window; returns how many.
+/// Waits for the turn of `key_hash` and holds it until `txn` ends: makes its `rate_keys` row if
+/// it has none, then locks it by writing to it (on SQLite, the write takes the database's one
+/// write lock, which is a turn too).
+async fn take_turn(txn: &DatabaseTransaction, key_hash: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let row = rate_key::ActiveModel { key_hash: Set(key_hash.to_owned()), last_at: Set(now) };
+    rate_key::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(rate_key::Column::KeyHash)
+                .do_nothing_on([rate_key::Column::KeyHash])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    rate_key::Entity::update_many()
+        .col_expr(rate_key::Column::LastAt, Expr::value(now))
+        .filter(rate_key::Column::KeyHash.eq(key_hash))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes rows older than any window, and keys idle as long; returns how many events went.
 pub async fn sweep(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let cutoff = now - chrono::Duration::from_std(LONGEST_WINDOW).unwrap_or(chrono::Duration::MAX);
     let result =
         rate_event::Entity::delete_many().filter(rate_event::Column::At.lte(cutoff)).exec(conn).await?;
+    rate_key::Entity::delete_many().filter(rate_key::Column::LastAt.lte(cutoff)).exec(conn).await?;
     Ok(result.rows_affected)
 }
 

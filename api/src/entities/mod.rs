@@ -8,6 +8,7 @@ pub mod moderation_log;
 pub mod password_reset;
 pub mod post;
 pub mod rate_event;
+pub mod rate_key;
 pub mod recovery_code;
 pub mod session;
 pub mod user;

@@ -163,3 +163,20 @@ async fn two_sign_ups_racing_with_one_code_make_one_account() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn invitations_made_at_once_stop_at_exactly_five() {
+    each_backend(|app| async move {
+        let (ada, _) = app.signed_up("ada").await;
+        let attempts = (0..9).map(|_| {
+            let ada = ada.clone();
+            tokio::spawn(async move { ada.post("/api/invites", &json!({})).await.status() })
+        });
+        let statuses: Vec<StatusCode> =
+            futures_util::future::join_all(attempts).await.into_iter().map(Result::unwrap).collect();
+        let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+        assert_eq!(created, 5, "{statuses:?}");
+        assert_eq!(app.count("invites").await, 5);
+    })
+    .await;
+}
