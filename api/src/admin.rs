@@ -2,10 +2,10 @@
 //! has to come from somewhere.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
-    auth::roles::{self, Role},
+    auth::roles::Role,
     news::{moderation, people},
 };
 
@@ -20,13 +20,6 @@ pub async fn grant(
     now: DateTime<Utc>,
 ) -> Result<Option<Role>, DbErr> {
     let Some(id) = people::id_of(db, username).await? else { return Ok(None) };
-    let txn = db.begin().await?;
-    let Some(before) = roles::of(&txn, id).await? else { return Ok(None) };
-    let Some(name) = people::username_of(&txn, id).await? else { return Ok(None) };
-    roles::set(&txn, id, role).await?;
-    let reason = format!("{} → {}", before.as_str(), role.as_str());
-    moderation::record(&txn, None, moderation::Action::ChangeRole, ("user", id, &name), Some(&reason), now)
-        .await?;
-    txn.commit().await?;
-    Ok(Some(before))
+    let changed = moderation::change_role(db, None, id, role, now).await?;
+    Ok(changed.map(|(before, _)| before))
 }

@@ -17,10 +17,7 @@ use sea_orm::TransactionTrait;
 use super::{ApiTags, UserRef, default_page, default_per_page, nullable::Nullable, people};
 use crate::{
     AppState,
-    auth::{
-        Admin, CurrentUser, Moderator, bans,
-        roles::{self, Role},
-    },
+    auth::{Admin, CurrentUser, Moderator, accounts, bans, roles::Role},
     cache::Change,
     domain::ModerationReason,
     error::{
@@ -28,10 +25,7 @@ use crate::{
         kind::{Action, Listing, PrivateRead, Staff, Submission},
     },
     http::JsonBody,
-    news::{
-        self,
-        moderation::{self, Moderated, Target},
-    },
+    news::moderation::{self, Moderated, Target},
 };
 
 pub struct ModerationApi;
@@ -204,11 +198,11 @@ async fn moderate(
 /// The name of the user `target` whom `actor` may ban (or unban): `None` if there is no such
 /// user, 403 for themselves, and for a moderator anyone but plain users.
 async fn bannable(state: &AppState, actor: &CurrentUser, target: i32) -> Result<Option<String>, AppError> {
-    let Some(role) = roles::of(&state.db, target).await? else { return Ok(None) };
-    if actor.id == target || (actor.role < Role::Admin && role.is_staff()) {
+    let Some(account) = accounts::by_id(&state.db, target).await? else { return Ok(None) };
+    if actor.id == target || (actor.role < Role::Admin && Role::from_column(&account.role).is_staff()) {
         return Err(AppError::Forbidden);
     }
-    Ok(news::people::username_of(&state.db, target).await?)
+    Ok(Some(account.username))
 }
 
 /// A flag's body, and how to read the reason out of it.
@@ -441,26 +435,19 @@ impl AdminApi {
         id: Path<i32>,
         body: JsonBody<RoleChange>,
     ) -> Result<RoleResponse, Failure<Staff<Submission>>> {
-        let Some(before) = roles::of(&state.db, id.0).await? else {
+        if accounts::by_id(&state.db, id.0).await?.is_none() {
             return Ok(RoleResponse::NotFound(not_found("user")));
-        };
+        }
         if admin.0.id == id.0 {
             return Err(AppError::Forbidden.into());
         }
         let RoleChange { role } = body.parse()?;
-        let Some(username) = news::people::username_of(&state.db, id.0).await? else {
+        let now = state.config.clock.now();
+        let Some((_, username)) =
+            moderation::change_role(&state.db, actor(&admin.0), id.0, role, now).await?
+        else {
             return Ok(RoleResponse::NotFound(not_found("user")));
         };
-        let now = state.config.clock.now();
-        let txn = state.db.begin().await?;
-        if !roles::set(&txn, id.0, role).await? {
-            return Ok(RoleResponse::NotFound(not_found("user")));
-        }
-        let reason = format!("{} → {}", before.as_str(), role.as_str());
-        let target = ("user", id.0, username.as_str());
-        moderation::record(&txn, actor(&admin.0), moderation::Action::ChangeRole, target, Some(&reason), now)
-            .await?;
-        txn.commit().await?;
         state.caches.after_commit([Change::RoleChanged { user_id: id.0 }]);
         match people::public_profile(&state, &username).await? {
             Some(profile) => Ok(RoleResponse::Ok(Json(profile))),

@@ -68,9 +68,3 @@ pub async fn set(conn: &impl ConnectionTrait, id: i32, role: Role) -> Result<boo
         .await?;
     Ok(result.rows_affected == 1)
 }
-
-/// A user's role, if there is such a user.
-pub async fn of(conn: &impl ConnectionTrait, id: i32) -> Result<Option<Role>, DbErr> {
-    let row = user::Entity::find_by_id(id).one(conn).await?;
-    Ok(row.map(|row| Role::from_column(&row.role)))
-}

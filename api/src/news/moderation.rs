@@ -15,7 +15,10 @@ use sea_orm::{
     sea_query::{Expr, Func},
 };
 
-use crate::entities::{comment, flag, moderation_log, post, user};
+use crate::{
+    auth::roles::{self, Role},
+    entities::{comment, flag, moderation_log, post, user},
+};
 
 /// What a flag, a removal or a restore is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -354,6 +357,25 @@ pub async fn record(
     };
     moderation_log::Entity::insert(row).exec_without_returning(conn).await?;
     Ok(())
+}
+
+/// Gives user `id` `role` and logs it, in one transaction; answers the role they had and their
+/// name, or `None` if there is no such user. The caller reports `Change::RoleChanged` after.
+pub async fn change_role(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    id: i32,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<Option<(Role, String)>, DbErr> {
+    let txn = db.begin().await?;
+    let Some(account) = user::Entity::find_by_id(id).one(&txn).await? else { return Ok(None) };
+    let before = Role::from_column(&account.role);
+    roles::set(&txn, id, role).await?;
+    let reason = format!("{} → {}", before.as_str(), role.as_str());
+    record(&txn, actor, Action::ChangeRole, ("user", id, &account.username), Some(&reason), now).await?;
+    txn.commit().await?;
+    Ok(Some((before, account.username)))
 }
 
 /// A page of the log, newest first.

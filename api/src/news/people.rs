@@ -106,11 +106,6 @@ pub async fn inviter_of(db: &impl ConnectionTrait, user: i32) -> Result<Option<(
         .await
 }
 
-/// The name of the person with this id.
-pub async fn username_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<String>, DbErr> {
-    user::Entity::find_by_id(id).select_only().column(user::Column::Username).into_tuple().one(db).await
-}
-
 /// The id of the person with this name (ignoring case).
 pub async fn id_of(db: &impl ConnectionTrait, username: &str) -> Result<Option<i32>, DbErr> {
     user::Entity::find()
