@@ -5,6 +5,7 @@ use std::{env, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 use crate::{
     auth::rate::Rate,
     clock::Clock,
+    http::server::Limits,
     mail::{MailConfig, SmtpUrl},
 };
 
@@ -51,8 +52,37 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Where mail goes (`SMTP_URL`, `MAIL_FROM`, `MAIL_DIR`).
     pub mail: MailConfig,
+    /// Deadlines for what clients send, and the cap on connections (`HEADER_TIMEOUT`,
+    /// `BODY_TIMEOUT`, `IDLE_TIMEOUT`, `MAX_CONNECTIONS`).
+    pub connections: Limits,
+    /// Where Prometheus metrics are served (`METRICS_BIND`); `None` (the default) serves none.
+    /// Never the public listener.
+    pub metrics_bind: Option<SocketAddr>,
+    /// How log lines are written (`LOG_FORMAT`).
+    pub log_format: LogFormat,
     /// The source of "now"; tests move it forward instead of sleeping.
     pub clock: Clock,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One line of text each.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = &'static str;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err("must be text or json"),
+        }
+    }
 }
 
 /// Who may sign up (DESIGN.md section 15).
@@ -99,6 +129,19 @@ impl Config {
             });
         }
         let web_dir = var("WEB_DIR").unwrap_or_else(|| "web".into());
+        let bind: SocketAddr = parse("BIND", "127.0.0.1:3000")?;
+        let metrics_bind = match var("METRICS_BIND").filter(|v| !v.trim().is_empty()) {
+            Some(_) => Some(parse::<SocketAddr>("METRICS_BIND", "")?),
+            None => None,
+        };
+        if let Some(metrics) = metrics_bind
+            && overlaps(metrics, bind)
+        {
+            return Err(ConfigError {
+                name: "METRICS_BIND",
+                reason: format!("must not be BIND ({bind}): metrics are never served on the public listener"),
+            });
+        }
         let mail_from = match var("MAIL_FROM") {
             Some(from) => parse("MAIL_FROM", &from)?,
             None => default_sender(&public_url)?,
@@ -106,7 +149,7 @@ impl Config {
         Ok(Self {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/just-tech-news.db?mode=rwc".into()),
-            bind: parse("BIND", "127.0.0.1:3000")?,
+            bind,
             public_url,
             web_dir: (!web_dir.is_empty()).then(|| PathBuf::from(web_dir)),
             session_idle_timeout: duration("SESSION_IDLE_TIMEOUT", "7d")?,
@@ -132,6 +175,22 @@ impl Config {
                 from: mail_from,
                 dir: PathBuf::from(var("MAIL_DIR").unwrap_or_else(|| "data/outbox".into())),
             },
+            connections: Limits {
+                header_timeout: positive("HEADER_TIMEOUT", "10s")?,
+                body_timeout: positive("BODY_TIMEOUT", "20s")?,
+                idle_timeout: positive("IDLE_TIMEOUT", "60s")?,
+                max_connections: match parse("MAX_CONNECTIONS", "10000")? {
+                    n @ 1..=1_000_000 => n,
+                    _ => {
+                        return Err(ConfigError {
+                            name: "MAX_CONNECTIONS",
+                            reason: "must be from 1 to 1000000".into(),
+                        });
+                    }
+                },
+            },
+            metrics_bind,
+            log_format: parse("LOG_FORMAT", "text")?,
             clock: Clock::system(),
         })
     }
@@ -168,6 +227,21 @@ where
 fn rate(name: &'static str, default: &str) -> Result<Option<Rate>, ConfigError> {
     let raw = var(name).unwrap_or_else(|| default.into());
     Rate::setting(&raw).map_err(|reason| ConfigError { name, reason })
+}
+
+/// Whether two listening addresses would take the same port (one of them on every interface).
+fn overlaps(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() == b.port()
+        && a.port() != 0
+        && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
+}
+
+/// A duration above zero.
+fn positive(name: &'static str, default: &str) -> Result<Duration, ConfigError> {
+    match duration(name, default)? {
+        Duration::ZERO => Err(ConfigError { name, reason: "must be above zero".into() }),
+        length => Ok(length),
+    }
 }
 
 fn duration(name: &'static str, default: &str) -> Result<Duration, ConfigError> {

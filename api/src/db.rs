@@ -90,7 +90,7 @@ pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr
 }
 
 /// The file an embedded (`sqlite:`) URL names; `None` for a server or an in-memory database.
-fn embedded_path(url: &str) -> Option<PathBuf> {
+pub fn embedded_path(url: &str) -> Option<PathBuf> {
     let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
     let path = path.split('?').next().unwrap_or_default();
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod clock;
 pub mod config;
@@ -14,16 +15,15 @@ pub mod entities;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod news;
 pub mod seed;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use poem::{
-    Endpoint, EndpointExt, Route, Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
-};
+use poem::{Endpoint, EndpointExt, Route};
 use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
 
 use crate::{
     auth::{cookie::SessionCookie, password::PasswordHasher, sessions::Sessions, throttle::LoginThrottle},
@@ -46,18 +46,23 @@ pub struct AppState {
     pub postbox: mail::Postbox,
     /// What is kept in memory, and the one way writes invalidate it.
     pub caches: Arc<Caches>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        let caches = Arc::new(Caches::new(db::single_writer(&db)));
+        let hasher = PasswordHasher::new(config.bcrypt_cost);
         Self {
             origin: config.public_url.origin().ascii_serialization(),
             sessions: Sessions::new(db.clone(), &config),
             cookie: SessionCookie::new(&config),
-            hasher: PasswordHasher::new(config.bcrypt_cost),
+            metrics: Arc::new(metrics::Metrics::new(db.clone(), caches.clone(), hasher.clone())),
+            hasher,
             throttle: LoginThrottle::new(db.clone(), &config),
             postbox: mail::Postbox::start(&config.mail),
-            caches: Arc::new(Caches::new(db::single_writer(&db))),
+            caches,
             config: Arc::new(config),
             db,
         }
@@ -79,7 +84,9 @@ pub enum StartError {
 
 /// The server, bound to its port and ready to run.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
+    /// `METRICS_BIND`'s listener, when metrics are served.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     local_addr: SocketAddr,
     brand_new_database: bool,
@@ -112,18 +119,26 @@ impl Application {
         if let Some(dir) = &config.web_dir {
             http::web::routes(dir)?;
         }
-        let bind = config.bind;
-        let acceptor = TcpListener::bind(bind)
-            .into_acceptor()
-            .await
-            .map_err(|source| StartError::Bind { addr: bind, source })?;
-        let local_addr =
-            acceptor.local_addr().first().and_then(|addr| addr.as_socket_addr().copied()).unwrap_or(bind);
-        Ok(Self { acceptor, state: AppState::new(db, config), local_addr, brand_new_database, _lock: lock })
+        let listen = |addr: SocketAddr| async move {
+            TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
+        };
+        let listener = listen(config.bind).await?;
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some(listen(addr).await?),
+            None => None,
+        };
+        let local_addr = listener.local_addr().unwrap_or(config.bind);
+        let state = AppState::new(db, config);
+        Ok(Self { listener, metrics_listener, state, local_addr, brand_new_database, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -141,13 +156,38 @@ impl Application {
         let sweeper = AbortOnDrop(tokio::spawn(sweep_forever(self.state.clone())));
         let hasher = self.state.hasher.clone();
         tokio::spawn(async move { hasher.warm_up().await });
-        let app = endpoint(self.state).map_err(std::io::Error::other)?;
-        let result = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
-            .await;
+        let limits = self.state.config.connections;
+        let metrics = self.state.metrics.clone();
+        let app = endpoint(self.state).map_err(std::io::Error::other)?.map_to_response().boxed();
+        let stop = tokio_util::sync::CancellationToken::new();
+        let grace = Duration::from_secs(10);
+        let site = http::server::serve(self.listener, app, limits, metrics.clone(), stop.cancelled(), grace);
+        let scrapes = async {
+            match self.metrics_listener {
+                Some(listener) => {
+                    let app = metrics.endpoint();
+                    http::server::serve(listener, app, limits, Arc::new(Unobserved), stop.cancelled(), grace)
+                        .await
+                }
+                None => Ok(()),
+            }
+        };
+        let stopping = async {
+            shutdown.await;
+            stop.cancel();
+        };
+        let (site, scrapes, ()) = tokio::join!(site, scrapes, stopping);
         drop(sweeper);
-        result
+        site.and(scrapes)
     }
+}
+
+/// The metrics listener's own connections are not counted.
+struct Unobserved;
+
+impl http::server::Observer for Unobserved {
+    fn opened(&self, _: usize) {}
+    fn closed(&self, _: usize, _: Option<http::server::Phase>) {}
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -169,11 +209,11 @@ pub fn endpoint(state: AppState) -> Result<impl Endpoint + use<>, http::web::Mis
         .around(http::resolve_session)
         .around(http::reject_cross_site)
         .around(http::json_errors);
-    let mut site = Route::new().nest("/api", api);
+    let mut site = http::feeds::routes(Route::new().nest("/api", api));
     if let Some(dir) = &state.config.web_dir {
         site = site.nest("/", http::web::routes(dir)?);
     }
-    Ok(site.around(http::security_headers).data(state))
+    Ok(site.around(http::security_headers).around(http::observe::observe).data(state))
 }
 
 /// Deletes expired sessions, stale login failures, old password resets and old rate counts

@@ -2,7 +2,14 @@
 //! spec.
 
 use clap::{Parser, Subcommand};
-use just_tech_news::{AppState, Application, auth::roles::Role, config::Config, db, seed};
+use std::io::IsTerminal;
+
+use just_tech_news::{
+    AppState, Application,
+    auth::roles::Role,
+    config::{Config, LogFormat},
+    db, seed,
+};
 use tracing_subscriber::EnvFilter;
 
 /// Just Tech News: a link-sharing news site.
@@ -27,6 +34,13 @@ enum Command {
     Seed,
     /// Print the OpenAPI spec (what `openapi.json` holds), then exit.
     Openapi,
+    /// Copy the embedded database to a new file at PATH while the server keeps serving (a
+    /// consistent snapshot, by SQLite's `VACUUM INTO`). Never overwrites a file. A database
+    /// server is backed up with its own tool (`pg_dump`, `mariadb-dump`), as the error says.
+    Backup {
+        /// Where the copy goes: a file that does not exist yet.
+        path: std::path::PathBuf,
+    },
     /// Administration: roles.
     Admin {
         #[command(subcommand)]
@@ -64,9 +78,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let config = Config::from_env()?;
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    init_logging(config.log_format);
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config, !cli.no_demo).await?,
@@ -95,6 +107,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 None => return Err(format!("there is no user named {username:?}").into()),
             }
         }
+        Command::Backup { path } => {
+            let bytes = just_tech_news::backup::backup(&config.database_url, &path).await?;
+            println!(
+                "Backed up to {} ({bytes} bytes). To restore: stop the server, replace the database file with this copy (and delete the old file's -wal and -shm files), start the server.",
+                path.display()
+            );
+        }
         Command::Openapi => unreachable!("handled above"),
     }
     Ok(())
@@ -112,9 +131,27 @@ async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error::Err
     }
     let public_url = app.state().config.public_url.clone();
     tracing::info!(address = %app.local_addr(), %public_url, "listening");
+    if let Some(metrics) = app.metrics_addr() {
+        tracing::info!(address = %metrics, "serving metrics at /metrics");
+    }
     app.run_until(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Log lines on stdout, as text or one JSON object each (`LOG_FORMAT`), filtered by `RUST_LOG`
+/// (default `info`). The database drivers are held at `warn` whatever `RUST_LOG` says: their
+/// debug lines carry SQL and its values, and nothing internal is ever logged.
+fn init_logging(format: LogFormat) {
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for quiet in ["sea_orm=warn", "sea_orm_migration=info", "sqlx=warn"] {
+        filter = filter.add_directive(quiet.parse().expect("a valid directive"));
+    }
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Text => logs.with_ansi(std::io::stdout().is_terminal()).init(),
+    }
 }
 
 fn print_demo_login(login: &seed::DemoLogin) {

@@ -83,6 +83,7 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
             title: Set(PostTitle::parse(title)?.into_inner()),
             post_url: Set(PostUrl::parse(url)?.into_inner()),
             url_key: Set(Some(links::key(url))),
+            site: Set(Some(links::site(url))),
             user_id: Set(user_ids[i % user_ids.len()]),
             created_at: Set(at),
             updated_at: Set(at),

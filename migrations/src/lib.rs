@@ -9,6 +9,7 @@ mod m20261202_000001_ranking;
 mod m20261202_000002_discussion;
 mod m20261206_000001_account_recovery;
 mod m20261206_000002_community;
+mod m20261206_000003_search;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_discussion::Migration),
             Box::new(m20261206_000001_account_recovery::Migration),
             Box::new(m20261206_000002_community::Migration),
+            Box::new(m20261206_000003_search::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ use crate::{
         comments, links,
         moderation::{Flagging, Target},
         posts::{self, Filter, Order, PageQuery, Removed, Summary},
+        search,
         votes::{self, Cast},
     },
 };
@@ -348,6 +349,35 @@ impl PostsApi {
             None => read.await?,
         };
         Ok(ListResponse::Ok(RenderedJson::from_bytes(page.ok_or(AppError::NotFound)?)))
+    }
+
+    /// Search posts
+    ///
+    /// The posts whose title or link's site has every word of `q` as a word prefix, in any case,
+    /// best match first, then newest. `domain:example.com` keeps only the posts on that site
+    /// (exactly that host, in any case, with or without `www.`). Words are runs of letters and
+    /// digits in any script: quotes and operators only separate them, so any query is answered.
+    /// Posts a moderator removed are never found.
+    #[oai(path = "/search", method = "get", operation_id = "search_posts")]
+    async fn search(
+        &self,
+        state: Data<&AppState>,
+        viewer: MaybeUser,
+        /// What to look for: 1–200 characters of words and `domain:` terms.
+        q: Query<String>,
+        /// The page, from 1.
+        #[oai(default = "default_page", validator(minimum(value = "1"), maximum(value = "1000000")))]
+        page: Query<u32>,
+        /// Posts per page, 1–100.
+        #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "100")))]
+        per_page: Query<u32>,
+    ) -> Result<ListResponse, Failure<Listing>> {
+        let query = search::Query::parse(&q.0).map_err(|err| AppError::validation("q", err.to_string()))?;
+        let (page, per_page) = (page.0, per_page.0);
+        let (ids, total) = search::page(&state.db, &query, page.into(), per_page.into()).await?;
+        let rows = posts::summaries_of(&state.db, &ids, viewer.0.map(|u| u.id)).await?;
+        let posts = rows.into_iter().map(PostSummary::from).collect();
+        Ok(ListResponse::Ok(RenderedJson::render(&PostPage { posts, page, per_page, total })))
     }
 
     /// Get a post

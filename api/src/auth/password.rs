@@ -2,7 +2,11 @@
 //! priority, so a burst of logins uses the CPU the other requests leave idle and never starves
 //! them.
 
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicUsize, Ordering},
+    mpsc,
+};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
@@ -22,6 +26,8 @@ pub struct PasswordHasher {
     cost: u32,
     jobs: mpsc::Sender<Job>,
     dummy: Arc<OnceCell<String>>,
+    /// Jobs sent and not yet finished: waiting for a thread, or on one.
+    queued: Arc<AtomicUsize>,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -48,7 +54,12 @@ impl PasswordHasher {
             });
             spawned.expect("the operating system refused a hashing thread");
         }
-        Self { cost, jobs, dummy: Arc::default() }
+        Self { cost, jobs, dummy: Arc::default(), queued: Arc::default() }
+    }
+
+    /// How many hashes and checks are waiting for a thread or running on one.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
@@ -89,10 +100,17 @@ impl PasswordHasher {
         work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
     ) -> Result<T, AppError> {
         let (reply, answer) = oneshot::channel();
+        let queued = self.queued.clone();
+        queued.fetch_add(1, Ordering::Relaxed);
         let job: Job = Box::new(move || {
-            let _ = reply.send(work());
+            let result = work();
+            queued.fetch_sub(1, Ordering::Relaxed);
+            let _ = reply.send(result);
         });
-        self.jobs.send(job).map_err(|_| AppError::internal("the hashing threads have stopped"))?;
+        if self.jobs.send(job).is_err() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            return Err(AppError::internal("the hashing threads have stopped"));
+        }
         answer.await.map_err(AppError::internal)?.map_err(AppError::internal)
     }
 }

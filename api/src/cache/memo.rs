@@ -5,7 +5,10 @@ use std::{
     collections::HashMap,
     future::Future,
     hash::Hash,
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::{
+        Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 /// Values read from the database, by key, up to a budget.
@@ -19,6 +22,9 @@ pub struct Memo<K, V> {
     budget: usize,
     weigh: fn(&V) -> usize,
     inner: Mutex<Inner<K, V>>,
+    /// Lookups answered from memory, and those that went to the database (for the metrics).
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 struct Inner<K, V> {
@@ -36,7 +42,18 @@ enum Slot<V> {
 impl<K: Clone + Eq + Hash, V: Clone> Memo<K, V> {
     /// A memo keeping at most `budget` of weight, each value weighing `weigh(value)`.
     pub fn new(budget: usize, weigh: fn(&V) -> usize) -> Self {
-        Self { budget, weigh, inner: Mutex::new(Inner { next_read: 0, weight: 0, slots: HashMap::new() }) }
+        Self {
+            budget,
+            weigh,
+            inner: Mutex::new(Inner { next_read: 0, weight: 0, slots: HashMap::new() }),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// How many lookups were answered from memory, and how many were read, so far.
+    pub fn lookups(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner<K, V>> {
@@ -52,12 +69,16 @@ impl<K: Clone + Eq + Hash, V: Clone> Memo<K, V> {
         read: impl Future<Output = Result<Option<V>, E>>,
     ) -> Result<Option<V>, E> {
         if self.budget == 0 {
+            self.misses.fetch_add(1, Ordering::Relaxed);
             return read.await;
         }
         let claim = {
             let mut inner = self.lock();
             match inner.slots.get(&key) {
-                Some(Slot::Known(value)) => return Ok(Some(value.clone())),
+                Some(Slot::Known(value)) => {
+                    self.hits.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Some(value.clone()));
+                }
                 Some(Slot::Reading(_)) => None,
                 None => {
                     inner.next_read += 1;
@@ -67,6 +88,7 @@ impl<K: Clone + Eq + Hash, V: Clone> Memo<K, V> {
                 }
             }
         };
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let value = read.await?;
         if let (Some(claim), Some(value)) = (claim, &value) {
             claim.keep(value.clone());

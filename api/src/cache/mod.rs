@@ -42,6 +42,17 @@ pub enum Answer {
     Page { page: u32, per_page: u32, author: Option<i32>, order: Ranking },
     /// One post with its comments.
     Post(i32),
+    /// An Atom feed (`http::feeds`), kept for no viewer.
+    Feed(FeedOf),
+}
+
+/// Which posts a feed follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FeedOf {
+    Hot,
+    New,
+    /// One person's posts, newest first.
+    Author(i32),
 }
 
 /// The orders of listings that only writes change. "Most voted this week" is not one: posts

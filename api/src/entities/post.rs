@@ -17,6 +17,9 @@ pub struct Model {
     /// SHA-256 (hex) of the normalised link (`news::links`); `NULL` only until the server first
     /// derives it.
     pub url_key: Option<String>,
+    /// `news::links::site` of the link: what `domain:` searches; `NULL` only until the server
+    /// first derives it.
+    pub site: Option<String>,
     /// When a moderator removed it; `None` while it is shown.
     pub removed_at: Option<DateTimeUtc>,
     /// Why it was removed.

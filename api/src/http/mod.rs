@@ -2,9 +2,12 @@
 
 mod client;
 mod errors;
+pub mod feeds;
 mod json;
+pub mod observe;
 mod rendered;
 mod security;
+pub mod server;
 mod session;
 pub mod web;
 mod writes;

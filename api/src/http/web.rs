@@ -24,6 +24,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/dashboard/edit/:id", "edit.html"),
     ("/account", "account.html"),
     ("/moderation", "moderation.html"),
+    ("/search", "search.html"),
 ];
 
 /// Asset folders served as they are.

@@ -34,6 +34,16 @@ pub fn normalise(url: &str) -> Option<String> {
     Some(key)
 }
 
+/// The site a link is on, as `posts.site` holds it and `domain:` searches it: the host,
+/// lower-cased (internationalised names in their ASCII form), without a leading `www.`; empty
+/// for what has no host.
+pub fn site(url: &str) -> String {
+    let parsed = url::Url::parse(url.trim()).ok();
+    let host = parsed.as_ref().and_then(|url| url.host_str()).unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.strip_prefix("www.").filter(|rest| !rest.is_empty()).unwrap_or(host).to_owned()
+}
+
 /// What `posts.url_key` holds for `url`: the SHA-256 (hex) of its normalised form (of the text
 /// as given, for a link that cannot be normalised, which the API never stores).
 pub fn key(url: &str) -> String {
@@ -53,6 +63,16 @@ mod tests {
     fn apart(a: &str, b: &str) {
         assert_ne!(normalise(a), normalise(b), "{a} and {b} should stay apart");
         assert_ne!(key(a), key(b));
+    }
+
+    #[test]
+    fn a_site_is_the_host_without_www_in_lower_case() {
+        assert_eq!(site("https://WWW.Example.com:8080/a?b#c"), "example.com");
+        assert_eq!(site("http://blog.rust-lang.org/"), "blog.rust-lang.org");
+        assert_eq!(site("http://www2.example.com/"), "www2.example.com");
+        assert_eq!(site("https://Bücher.de/"), "xn--bcher-kva.de");
+        assert_eq!(site("https://www./"), "www.");
+        assert_eq!(site("not a link"), "");
     }
 
     #[test]

@@ -8,4 +8,5 @@ pub mod moderation;
 pub mod people;
 pub mod posts;
 pub mod ranking;
+pub mod search;
 pub mod votes;

@@ -116,3 +116,8 @@ pub async fn id_of(db: &impl ConnectionTrait, username: &str) -> Result<Option<i
         .one(db)
         .await
 }
+
+/// The name of the person with this id.
+pub async fn username_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<String>, DbErr> {
+    user::Entity::find_by_id(id).select_only().column(user::Column::Username).into_tuple().one(db).await
+}

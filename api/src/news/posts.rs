@@ -131,6 +131,26 @@ pub async fn summary(
     select.into_model::<Summary>().one(db).await
 }
 
+/// The summaries of these posts, in the order given; a post removed or deleted meanwhile is
+/// left out. One statement.
+pub async fn summaries_of(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+    viewer: Option<i32>,
+) -> Result<Vec<Summary>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = summaries(viewer)
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .filter(post::Column::RemovedAt.is_null())
+        .into_model::<Summary>()
+        .all(db)
+        .await?;
+    rows.sort_by_key(|row| ids.iter().position(|&id| id == row.id));
+    Ok(rows)
+}
+
 /// The newest post of this link (`links::key`) created at or after `since` and not removed.
 pub async fn recent_with_link(
     db: &impl ConnectionTrait,
@@ -217,6 +237,7 @@ pub async fn create(
     let row = post::ActiveModel {
         title: Set(title.into_inner()),
         url_key: Set(Some(links::key(url.as_str()))),
+        site: Set(Some(links::site(url.as_str()))),
         post_url: Set(url.into_inner()),
         user_id: Set(author),
         created_at: Set(now),
@@ -267,14 +288,14 @@ pub async fn delete(db: &DatabaseConnection, id: i32, author: i32) -> Result<boo
     Ok(true)
 }
 
-/// Derives the link key of every post that has none yet (rows a migration kept or a bulk load
-/// added), a thousand at a time. The server runs this after migrating and before serving.
+/// Derives the link key and site of every post that lacks one (rows a migration kept or a bulk
+/// load added), a thousand at a time. The server runs this after migrating and before serving.
 pub async fn key_unkeyed(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
     loop {
         let rows: Vec<(i32, String)> = post::Entity::find()
             .select_only()
             .columns([post::Column::Id, post::Column::PostUrl])
-            .filter(post::Column::UrlKey.is_null())
+            .filter(post::Column::UrlKey.is_null().or(post::Column::Site.is_null()))
             .limit(1000)
             .into_tuple()
             .all(conn)
@@ -285,6 +306,7 @@ pub async fn key_unkeyed(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
         for (id, url) in rows {
             post::Entity::update_many()
                 .col_expr(post::Column::UrlKey, Expr::value(links::key(&url)))
+                .col_expr(post::Column::Site, Expr::value(links::site(&url)))
                 .filter(post::Column::Id.eq(id))
                 .exec(conn)
                 .await?;

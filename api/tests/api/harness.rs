@@ -100,6 +100,14 @@ pub fn test_config(database_url: &str) -> Config {
             // Tests that read mail set a folder of their own.
             dir: std::env::temp_dir().join("jtn-test-outbox"),
         },
+        connections: just_tech_news::http::server::Limits {
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(20),
+            idle_timeout: std::time::Duration::from_secs(60),
+            max_connections: 10_000,
+        },
+        metrics_bind: None,
+        log_format: just_tech_news::config::LogFormat::Text,
         clock: Clock::system(),
     }
 }

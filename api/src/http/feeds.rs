@@ -1,0 +1,181 @@
+//! Atom 1.0 feeds (DESIGN.md section 17), outside `/api`: the hot and new listings and each
+//! person's posts, 30 entries each, written by `atom_syndication`. A feed is kept like a page of
+//! the API (`cache::Answer::Feed`), so it is forgotten by the same writes, and carries an `ETag`
+//! so a feed reader polling an unchanged feed gets a `304` and no body.
+
+use std::hash::{Hash, Hasher};
+
+use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use poem::{
+    IntoResponse, Request, Response, Route, get, handler,
+    http::{HeaderValue, StatusCode, header},
+    web::{Data, Path},
+};
+
+use crate::{
+    AppState,
+    cache::{Answer, AnswerKey, FeedOf},
+    error::AppError,
+    news::{
+        people,
+        posts::{self, Filter, Order, PageQuery, Summary},
+    },
+};
+
+/// How many entries a feed holds.
+pub const ENTRIES: u64 = 30;
+
+const CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
+
+/// `route` with `/feeds/hot.atom`, `/feeds/new.atom` and `/user/:username/feed.atom` (beside the
+/// frontend's `/user/:username`, so they share one route tree).
+pub fn routes(route: Route) -> Route {
+    route
+        .at("/feeds/hot.atom", get(hot))
+        .at("/feeds/new.atom", get(new))
+        .at("/user/:username/feed.atom", get(person))
+}
+
+#[handler]
+async fn hot(state: Data<&AppState>, req: &Request) -> Response {
+    answer(&state, req, FeedOf::Hot).await
+}
+
+#[handler]
+async fn new(state: Data<&AppState>, req: &Request) -> Response {
+    answer(&state, req, FeedOf::New).await
+}
+
+#[handler]
+async fn person(state: Data<&AppState>, req: &Request, Path(username): Path<String>) -> Response {
+    match people::id_of(&state.db, &username).await {
+        Ok(Some(id)) => answer(&state, req, FeedOf::Author(id)).await,
+        Ok(None) => super::json_error_response(AppError::NotFound.into()),
+        Err(err) => super::json_error_response(AppError::from(err).into()),
+    }
+}
+
+/// The feed, or `304` when the reader already has this version of it.
+async fn answer(state: &AppState, req: &Request, of: FeedOf) -> Response {
+    let key = AnswerKey { viewer: None, answer: Answer::Feed(of) };
+    let xml = match state.caches.answers.get_or_read(key, read(state, of)).await {
+        Ok(Some(xml)) => xml,
+        Ok(None) => return super::json_error_response(AppError::NotFound.into()),
+        Err(err) => return super::json_error_response(err.into()),
+    };
+    let etag = etag(&xml);
+    let unchanged = req
+        .header(header::IF_NONE_MATCH)
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    let resp = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Response::builder().content_type(CONTENT_TYPE).body(xml)
+    };
+    resp.with_header(header::ETAG, etag)
+        .with_header(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+        .into_response()
+}
+
+/// A strong validator for these exact bytes.
+fn etag(xml: &Bytes) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    xml.hash(&mut hasher);
+    format!("\"{:016x}\"", hasher.finish())
+}
+
+async fn read(state: &AppState, of: FeedOf) -> Result<Option<Bytes>, AppError> {
+    let (order, author) = match of {
+        FeedOf::Hot => (Order::Hottest, None),
+        FeedOf::New => (Order::Newest, None),
+        FeedOf::Author(id) => (Order::Newest, Some(id)),
+    };
+    let query = PageQuery { page: 1, per_page: ENTRIES, filter: Filter { order, author, url_key: None } };
+    let rows = posts::page(&state.db, &query, None).await?;
+    let base = state.config.public_url.as_str().trim_end_matches('/');
+    let (title, page, path) = match (of, rows.first()) {
+        (FeedOf::Hot, _) => ("Just Tech News".to_owned(), "/".to_owned(), "/feeds/hot.atom".to_owned()),
+        (FeedOf::New, _) => {
+            ("Just Tech News: new".to_owned(), "/new".to_owned(), "/feeds/new.atom".to_owned())
+        }
+        (FeedOf::Author(id), first) => {
+            let name = match first {
+                Some(row) => row.username.clone(),
+                None => match people::username_of(&state.db, id).await? {
+                    Some(name) => name,
+                    None => return Ok(None),
+                },
+            };
+            let page = format!("/user/{}", encode(&name));
+            (format!("Just Tech News: posts by {name}"), page.clone(), format!("{page}/feed.atom"))
+        }
+    };
+    let updated = rows.iter().map(|row| row.updated_at).max().unwrap_or(DateTime::UNIX_EPOCH);
+    let mut feed = Feed::default();
+    feed.set_title(Text::plain(title));
+    feed.set_id(format!("{base}{path}"));
+    feed.set_updated(fixed(updated));
+    feed.set_links([link(format!("{base}{path}"), "self"), link(format!("{base}{page}"), "alternate")]);
+    feed.set_entries(rows.iter().map(|row| entry(base, row)).collect::<Vec<_>>());
+    Ok(Some(Bytes::from(feed.to_string())))
+}
+
+fn entry(base: &str, row: &Summary) -> Entry {
+    let page = format!("{base}/post/{}", row.id);
+    let mut author = Person::default();
+    author.set_name(row.username.clone());
+    author.set_uri(format!("{base}/user/{}", encode(&row.username)));
+    let points = plural(row.vote_count.into(), "point");
+    let comments = plural(row.comment_count, "comment");
+    let html = format!(
+        "<p><a href=\"{link}\">{link}</a></p><p>{points} by {who} · <a href=\"{page}\">{comments}</a></p>",
+        link = ammonia::clean_text(&row.post_url),
+        who = ammonia::clean_text(&row.username),
+    );
+    let mut content = Content::default();
+    content.set_content_type("html".to_owned());
+    content.set_value(html);
+    let mut entry = Entry::default();
+    entry.set_title(Text::plain(xml_chars(&row.title)));
+    entry.set_id(page.clone());
+    entry.set_updated(fixed(row.updated_at));
+    entry.set_published(fixed(row.created_at));
+    entry.set_authors([author]);
+    entry.set_links([link(page, "alternate"), link(row.post_url.clone(), "related")]);
+    entry.set_summary(Text::plain(format!("{points} by {}, {comments}", row.username)));
+    entry.set_content(content);
+    entry
+}
+
+/// `text` with each character XML 1.0 cannot hold (most control characters) replaced by U+FFFD,
+/// so any title makes a well-formed feed.
+fn xml_chars(text: &str) -> String {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    text.chars().map(|c| if allowed(c) { c } else { char::REPLACEMENT_CHARACTER }).collect()
+}
+
+fn link(href: String, rel: &str) -> Link {
+    let mut link = Link::default();
+    link.set_href(href);
+    link.set_rel(rel.to_owned());
+    link
+}
+
+fn fixed(at: DateTime<Utc>) -> FixedDateTime {
+    at.fixed_offset()
+}
+
+fn plural(count: i64, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}
+
+/// What a path segment must escape: all but letters, digits and `-._~`.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A username as one path segment.
+fn encode(name: &str) -> String {
+    percent_encoding::utf8_percent_encode(name, SEGMENT).to_string()
+}
