@@ -35,3 +35,11 @@ export function pageFromSearch(search, key = 'page') {
   const value = new URLSearchParams(search).get(key);
   return value && /^\d{1,9}$/.test(value) && Number(value) >= 1 ? Number(value) : 1;
 }
+
+/**
+ * The API's refusal of a search in the reader's words: its messages name the parameter
+ * ("q must not be empty"), which the page calls "your search".
+ */
+export function searchRefusal(message) {
+  return message.replace(/^q\b/, 'Your search');
+}

@@ -1,7 +1,8 @@
 // The header every page shares: the listings ("new", "top"; the brand is the hot front page),
 // the public moderation log ("moderation"), and, since pages are static, "dashboard / account /
 // logout" or "login" drawn from what GET /api/session says. The page the reader is on is marked
-// aria-current="page".
+// aria-current="page". The search box beside them is in each page's HTML, a plain GET form to
+// /search that needs no script.
 
 import { api, getSession } from './api.js';
 import { el, fill, pageMessage } from './dom.js';

@@ -87,3 +87,27 @@ export function hashParam(hash, key) {
   }
   return null;
 }
+
+/**
+ * What a `/search` URL asks for: `{q, page}`, `q` exactly as typed (null when the URL has none,
+ * and then nothing is searched; an empty one is searched, for the API to say what is wrong).
+ */
+export function searchFor(search) {
+  return { q: new URLSearchParams(search).get('q'), page: pageFromSearch(search) };
+}
+
+/** `GET /api/search` for a query, one page of `perPage`. */
+export function searchApiPath({ q, page }, perPage) {
+  const params = new URLSearchParams({ q, page: String(page), per_page: String(perPage) });
+  return `/api/search?${params}`;
+}
+
+/** The Atom feed beside a listing: the newest posts for `/new`, the hot ones otherwise. */
+export function listingFeedHref(sort) {
+  return sort === 'new' ? '/feeds/new.atom' : '/feeds/hot.atom';
+}
+
+/** The Atom feed of someone's posts. */
+export function userFeedHref(username) {
+  return `${userHref(username)}/feed.atom`;
+}

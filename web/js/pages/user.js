@@ -1,6 +1,7 @@
-// `/user/{username}`: someone's profile (karma, counts, since when, who invited them, a ban),
-// their posts and their comments, newest first, each list paged on its own (`?posts_page=`,
-// `?comments_page=`). Moderators ban and unban from here, and admins change roles.
+// `/user/{username}`: someone's profile (karma, counts, since when, who invited them, a ban, the
+// Atom feed of their posts, also linked in the head for feed readers), their posts and their
+// comments, newest first, each list paged on its own (`?posts_page=`, `?comments_page=`).
+// Moderators ban and unban from here, and admins change roles.
 
 import { api } from '../api.js';
 import { commentBody, commentDates } from '../comments.js';
@@ -11,7 +12,7 @@ import { field, formOpeners, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
 import { banForm, bannedMark, unban } from '../mod-tools.js';
 import { listedPost } from '../posts.js';
-import { commentHref, pageHref, userHref, usernameFromPath } from '../urls.js';
+import { commentHref, pageHref, userFeedHref, userHref, usernameFromPath } from '../urls.js';
 
 const PER_PAGE = 20;
 
@@ -44,7 +45,9 @@ function profileCard(user) {
   return el('section', { className: 'card', 'aria-labelledby': 'user-heading' },
     el('h1', { id: 'user-heading', className: 'user-name', tabindex: '-1', text: user.username }),
     user.banned ? bannedMark(user.banned) : null,
-    el('dl', { className: 'profile' }, facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', {}, value)])));
+    el('dl', { className: 'profile' }, facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', {}, value)])),
+    el('p', { className: 'feed-link' },
+      el('a', { href: userFeedHref(user.username), type: 'application/atom+xml', text: `Atom feed of ${user.username}'s posts` })));
 }
 
 /**
@@ -120,6 +123,7 @@ boot(async (session, main) => {
   }, status));
   drawTop();
   document.title = `${user.username} · Just Tech News`;
+  document.head.append(el('link', { rel: 'alternate', type: 'application/atom+xml', title: `${user.username}'s posts · Just Tech News`, href: userFeedHref(user.username) }));
   const postsPage = pageFromSearch(location.search, 'posts_page');
   const commentsPage = pageFromSearch(location.search, 'comments_page');
   const [posts, comments] = await Promise.all([

@@ -172,10 +172,10 @@ export async function openPage(browser, baseURL, viewport = DESKTOP) {
   };
 }
 
-/** Saves a full-page screenshot as tests/screenshots/NAME.png. */
-export async function shot(page, name) {
+/** Saves a full-page screenshot as tests/screenshots/NAME.png, or only `clip` (`{x, y, width, height}`). */
+export async function shot(page, name, clip = undefined) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: !clip, clip });
 }
 
 let counter = 0;

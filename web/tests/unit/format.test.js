@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { domainOf, formatDate, idFromPath, pageFromSearch, plural } from '../../js/format.js';
+import { domainOf, formatDate, idFromPath, pageFromSearch, plural, searchRefusal } from '../../js/format.js';
 
 // Dates are shown in the reader's time zone; pin one so the test means the same everywhere.
 process.env.TZ = 'America/New_York';
@@ -56,4 +56,11 @@ test('the page number is a positive integer from ?page=, 1 otherwise', () => {
 test('a page number can be read from a parameter of another name', () => {
   assert.equal(pageFromSearch('?posts_page=2&comments_page=5', 'comments_page'), 5);
   assert.equal(pageFromSearch('?page=3', 'posts_page'), 1);
+});
+
+test('a refused search is "your search", not the parameter q', () => {
+  assert.equal(searchRefusal('q must not be empty'), 'Your search must not be empty');
+  assert.equal(searchRefusal('q has domain: without a site after it'), 'Your search has domain: without a site after it');
+  assert.equal(searchRefusal('query too long'), 'query too long');
+  assert.equal(searchRefusal('Something went wrong'), 'Something went wrong');
 });

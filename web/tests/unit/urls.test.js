@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { commentHref, hashParam, listingApiPath, listingFor, pageHref, periodHref, userHref, usernameFromPath } from '../../js/urls.js';
+import {
+  commentHref, hashParam, listingApiPath, listingFeedHref, listingFor, pageHref, periodHref, searchApiPath, searchFor,
+  userFeedHref, userHref, usernameFromPath,
+} from '../../js/urls.js';
 
 test('the front page is hot, /new is newest and /top is most voted of the week', () => {
   assert.deepEqual(listingFor('/', ''), { sort: 'hot', period: null, page: 1 });
@@ -60,4 +63,36 @@ test('a fragment parameter is read by name, decoded, and missing when empty', ()
   assert.equal(hashParam('#invite=', 'invite'), null);
   assert.equal(hashParam('#invite=%E0%A4%A', 'invite'), '%E0%A4%A');
   assert.equal(hashParam('', 'token'), null);
+});
+
+test('a search URL gives its words exactly as typed and its page', () => {
+  assert.deepEqual(searchFor('?q=rust+async'), { q: 'rust async', page: 1 });
+  assert.deepEqual(searchFor('?q=%22C%2B%2B%22%20-java&page=3'), { q: '"C++" -java', page: 3 });
+  assert.deepEqual(searchFor('?q=domain%3Aexample.com'), { q: 'domain:example.com', page: 1 });
+  assert.deepEqual(searchFor('?page=x&q=%20spaced%20'), { q: ' spaced ', page: 1 });
+});
+
+test('a search URL without q searches nothing, and an empty q is still a search', () => {
+  assert.equal(searchFor('').q, null);
+  assert.equal(searchFor('?page=2').q, null);
+  assert.equal(searchFor('?q=').q, '');
+});
+
+test('a search asks the API for the words, encoded, and one page', () => {
+  assert.equal(searchApiPath({ q: 'rust async', page: 1 }, 20), '/api/search?q=rust+async&page=1&per_page=20');
+  assert.equal(searchApiPath({ q: 'a&b=c #d', page: 2 }, 20), '/api/search?q=a%26b%3Dc+%23d&page=2&per_page=20');
+  assert.equal(searchApiPath({ q: '', page: 1 }, 20), '/api/search?q=&page=1&per_page=20');
+  const sent = new URL(searchApiPath({ q: '"C++" domain:example.com', page: 1 }, 20), 'http://localhost');
+  assert.equal(sent.searchParams.get('q'), '"C++" domain:example.com');
+});
+
+test('/new offers the feed of the newest posts, the other listings the hot one', () => {
+  assert.equal(listingFeedHref('new'), '/feeds/new.atom');
+  assert.equal(listingFeedHref('hot'), '/feeds/hot.atom');
+  assert.equal(listingFeedHref('top'), '/feeds/hot.atom');
+});
+
+test('someone\'s feed is beside their page, their name encoded', () => {
+  assert.equal(userFeedHref('ada'), '/user/ada/feed.atom');
+  assert.equal(userFeedHref('a/b?c'), '/user/a%2Fb%3Fc/feed.atom');
 });
