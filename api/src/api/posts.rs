@@ -363,7 +363,8 @@ impl PostsApi {
         &self,
         state: Data<&AppState>,
         viewer: MaybeUser,
-        /// What to look for: 1–200 characters of words and `domain:` terms.
+        /// What to look for: 1–200 characters of words and `domain:` terms, not all blank.
+        #[oai(validator(min_length = 1, max_length = 200, pattern = r"\S"))]
         q: Query<String>,
         /// The page, from 1.
         #[oai(default = "default_page", validator(minimum(value = "1"), maximum(value = "1000000")))]

@@ -131,8 +131,8 @@ fn entry(base: &str, row: &Summary) -> Entry {
     let comments = plural(row.comment_count, "comment");
     let html = format!(
         "<p><a href=\"{link}\">{link}</a></p><p>{points} by {who} · <a href=\"{page}\">{comments}</a></p>",
-        link = ammonia::clean_text(&row.post_url),
-        who = ammonia::clean_text(&row.username),
+        link = html(&row.post_url),
+        who = html(&row.username),
     );
     let mut content = Content::default();
     content.set_content_type("html".to_owned());
@@ -154,6 +154,13 @@ fn entry(base: &str, row: &Summary) -> Entry {
 fn xml_chars(text: &str) -> String {
     let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
     text.chars().map(|c| if allowed(c) { c } else { char::REPLACEMENT_CHARACTER }).collect()
+}
+
+/// `text` escaped for HTML text and quoted attributes (the Markdown renderer's escaper).
+fn html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    pulldown_cmark_escape::escape_html(&mut escaped, text).expect("writing to a String cannot fail");
+    escaped
 }
 
 fn link(href: String, rel: &str) -> Link {
