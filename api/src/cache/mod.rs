@@ -29,14 +29,14 @@ const ANSWER_BYTES: usize = 6 << 20;
 const COUNTS: usize = 1_000_000;
 
 /// A rendered answer: which one, for whom (`voted` differs between viewers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AnswerKey {
     /// The logged-in viewer's id, if any.
     pub viewer: Option<i32>,
     pub answer: Answer,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Answer {
     /// A page of posts in one order, maybe of one author.
     Page { page: u32, per_page: u32, author: Option<i32>, order: Ranking },
@@ -44,6 +44,8 @@ pub enum Answer {
     Post(i32),
     /// An Atom feed (`http::feeds`), kept for no viewer.
     Feed(FeedOf),
+    /// A page of search results.
+    Search { query: std::sync::Arc<crate::news::search::Query>, page: u32, per_page: u32 },
 }
 
 /// Which posts a feed follows.

@@ -103,7 +103,7 @@ fn param_message(name: &str, reason: &str) -> String {
         "sort" => "sort must be new, hot or top".into(),
         "period" => "period must be day, week, month, year or all".into(),
         "q" if reason.contains("expects an input") => "q is required".into(),
-        "q" => "q must be 1 to 200 characters, not all blank".into(),
+        "q" => "q must be 1 to 200 characters".into(),
         _ if reason.contains("expects an input") => format!("{name} is required"),
         _ => format!("{name} must be a whole number"),
     }

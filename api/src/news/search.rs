@@ -25,7 +25,8 @@ static WORD: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"[\p{L}\p{M}\p{N}]+").expect("a valid pattern"));
 
 /// A parsed query: the words every post must have (as word prefixes) and the sites it must be on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Queries that parse alike are one query (and one kept answer).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Query {
     words: Vec<String>,
     sites: Vec<String>,

@@ -136,3 +136,45 @@ async fn a_feed_changes_with_every_write_and_answers_304_when_unchanged() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_write_shows_in_the_next_feed_read_while_others_read_it_in_parallel() {
+    each_backend(|app| async move {
+        let (ada, _) = app.signed_up("ada").await;
+        // Readers keep the feeds read (so kept, on SQLite) and race every write below.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut readers = Vec::new();
+        for n in 0..4 {
+            let (reader, stop) = (app.client(), stop.clone());
+            let path = if n % 2 == 0 { "/feeds/new.atom" } else { "/feeds/hot.atom" };
+            readers.push(tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert_eq!(reader.get(path).await.status(), StatusCode::OK);
+                }
+            }));
+        }
+        let client = app.client();
+        for round in 0..15 {
+            let id = post(&ada, &format!("round {round}")).await["id"].as_i64().unwrap();
+            let new = feed(&client, "/feeds/new.atom").await;
+            assert_eq!(titles(&new)[0], format!("round {round}"), "the answered post is in the next read");
+
+            assert_eq!(ada.put(&format!("/api/posts/{id}/vote"), &json!({})).await.status(), StatusCode::OK);
+            let hot = feed(&client, "/feeds/hot.atom").await;
+            let entry =
+                hot.entries().iter().find(|e| e.title().as_str() == format!("round {round}")).unwrap();
+            assert_eq!(entry.summary().unwrap().as_str(), "1 point by ada, 0 comments", "round {round}");
+
+            let resp =
+                ada.put(&format!("/api/posts/{id}"), &json!({"title": format!("retitled {round}")})).await;
+            assert_eq!(resp.status(), StatusCode::OK);
+            let mine = feed(&client, "/user/ada/feed.atom").await;
+            assert_eq!(titles(&mine)[0], format!("retitled {round}"));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for reader in readers {
+            reader.await.unwrap();
+        }
+    })
+    .await;
+}

@@ -262,3 +262,49 @@ async fn an_empty_overlong_or_domainless_query_is_refused_naming_q() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_write_shows_in_the_next_search_while_others_search_in_parallel() {
+    each_backend(|app| async move {
+        let (ada, _) = app.signed_up("ada").await;
+        let (moderator, _) = app.signed_up_as("mod", "moderator").await;
+        // Readers keep the same searches read (so kept, on SQLite) and race every write below.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut readers = Vec::new();
+        for q in ["ocaml", "ocaml", "functors", "ocaml%20functors"] {
+            let (reader, stop) = (app.client(), stop.clone());
+            readers.push(tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert_eq!(reader.get(&format!("/api/search?q={q}")).await.status(), StatusCode::OK);
+                }
+            }));
+        }
+        let client = app.client();
+        for round in 0..12 {
+            let id = post(&ada, &format!("OCaml round{round}")).await;
+            assert_eq!(found(&client, &format!("ocaml round{round}")).await.len(), 1, "found once answered");
+            assert_eq!(search(&client, "ocaml").await["total"], 1, "round {round}");
+
+            let resp = ada
+                .put(&format!("/api/posts/{id}"), &json!({"title": format!("OCaml functors round{round}")}))
+                .await;
+            assert_eq!(resp.status(), StatusCode::OK);
+            assert_eq!(found(&client, "functors").await, [format!("OCaml functors round{round}")]);
+
+            assert_eq!(ada.put(&format!("/api/posts/{id}/vote"), &json!({})).await.status(), StatusCode::OK);
+            assert_eq!(search(&ada, "functors").await["posts"][0]["voted"], true, "the vote shows at once");
+
+            let resp = moderator
+                .post(&format!("/api/moderation/posts/{id}/remove"), &json!({"reason": "spam"}))
+                .await;
+            assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+            assert!(found(&client, "ocaml").await.is_empty(), "a removal shows at once");
+            assert!(found(&client, "functors").await.is_empty());
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for reader in readers {
+            reader.await.unwrap();
+        }
+    })
+    .await;
+}
