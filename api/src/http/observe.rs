@@ -41,7 +41,7 @@ pub async fn observe<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Resp
             method = %method,
             route,
             status,
-            ms = format_args!("{:.1}", took.as_secs_f64() * 1000.0),
+            ms = took.as_micros() as f64 / 1000.0,
             "answered"
         );
     });

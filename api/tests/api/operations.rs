@@ -473,7 +473,8 @@ async fn each_request_is_logged_once_with_its_id_and_nothing_secret() {
             for line in text.lines() {
                 let entry: Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
                 if entry["target"] == "jtn::request" {
-                    assert!(entry["fields"]["status"].is_u64() && entry["span"]["id"].is_string(), "{line}");
+                    assert!(entry["fields"]["status"].is_u64() && entry["fields"]["ms"].is_f64(), "{line}");
+                    assert!(entry["span"]["id"].is_string(), "{line}");
                 }
             }
         }
