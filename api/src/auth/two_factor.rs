@@ -13,7 +13,6 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, sea_query::Expr,
@@ -24,6 +23,7 @@ use totp_rs::{Builder, Secret, Totp};
 use crate::{
     auth::accounts::Account,
     entities::{recovery_code, user},
+    news::links::component,
 };
 
 /// The issuer authenticator apps show beside the account.
@@ -76,10 +76,8 @@ impl TotpSecret {
 
     /// The `otpauth://` URL apps read from the QR code (Key URI Format), every parameter given.
     pub fn otpauth_url(&self, username: &str) -> String {
-        /// Everything but RFC 3986's unreserved characters is percent-encoded.
-        const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-        let issuer = utf8_percent_encode(ISSUER, COMPONENT);
-        let account = utf8_percent_encode(username, COMPONENT);
+        let issuer = component(ISSUER);
+        let account = component(username);
         format!(
             "otpauth://totp/{issuer}:{account}?secret={}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
             self.0

@@ -49,12 +49,13 @@ pub enum Answer {
 }
 
 /// Which posts a feed follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FeedOf {
     Hot,
     New,
-    /// One person's posts, newest first.
-    Author(i32),
+    /// One person's posts, newest first, by their name in lower case (as the URL names them,
+    /// so a kept feed is found without reading who that is).
+    Author(String),
 }
 
 /// The orders of listings that only writes change. "Most voted this week" is not one: posts

@@ -19,7 +19,7 @@ use crate::{
     cache::{Answer, AnswerKey, FeedOf},
     error::AppError,
     news::{
-        people,
+        links, people,
         posts::{self, Filter, Order, PageQuery, Summary},
     },
 };
@@ -50,17 +50,13 @@ async fn new(state: Data<&AppState>, req: &Request) -> Response {
 
 #[handler]
 async fn person(state: Data<&AppState>, req: &Request, Path(username): Path<String>) -> Response {
-    match people::id_of(&state.db, &username).await {
-        Ok(Some(id)) => answer(&state, req, FeedOf::Author(id)).await,
-        Ok(None) => super::json_error_response(AppError::NotFound.into()),
-        Err(err) => super::json_error_response(AppError::from(err).into()),
-    }
+    answer(&state, req, FeedOf::Author(username.to_lowercase())).await
 }
 
-/// The feed, or `304` when the reader already has this version of it.
+/// The feed (404 for an unknown person), or `304` when the reader already has this version.
 async fn answer(state: &AppState, req: &Request, of: FeedOf) -> Response {
-    let key = AnswerKey { viewer: None, answer: Answer::Feed(of) };
-    let xml = match state.caches.answers.get_or_read(key, read(state, of)).await {
+    let key = AnswerKey { viewer: None, answer: Answer::Feed(of.clone()) };
+    let xml = match state.caches.answers.get_or_read(key, read(state, &of)).await {
         Ok(Some(xml)) => xml,
         Ok(None) => return super::json_error_response(AppError::NotFound.into()),
         Err(err) => return super::json_error_response(err.into()),
@@ -86,29 +82,27 @@ fn etag(xml: &Bytes) -> String {
     format!("\"{:016x}\"", hasher.finish())
 }
 
-async fn read(state: &AppState, of: FeedOf) -> Result<Option<Bytes>, AppError> {
+/// The feed's XML; `None` for a person who does not exist.
+async fn read(state: &AppState, of: &FeedOf) -> Result<Option<Bytes>, AppError> {
     let (order, author) = match of {
         FeedOf::Hot => (Order::Hottest, None),
         FeedOf::New => (Order::Newest, None),
-        FeedOf::Author(id) => (Order::Newest, Some(id)),
+        FeedOf::Author(username) => match people::name_and_id(&state.db, username).await? {
+            Some(found) => (Order::Newest, Some(found)),
+            None => return Ok(None),
+        },
     };
-    let query = PageQuery { page: 1, per_page: ENTRIES, filter: Filter { order, author, url_key: None } };
-    let rows = posts::page(&state.db, &query, None).await?;
+    let filter = Filter { order, author: author.as_ref().map(|(id, _)| *id), url_key: None };
+    let rows = posts::page(&state.db, &PageQuery { page: 1, per_page: ENTRIES, filter }, None).await?;
     let base = state.config.public_url.as_str().trim_end_matches('/');
-    let (title, page, path) = match (of, rows.first()) {
+    let (title, page, path) = match (of, author) {
         (FeedOf::Hot, _) => ("Just Tech News".to_owned(), "/".to_owned(), "/feeds/hot.atom".to_owned()),
         (FeedOf::New, _) => {
             ("Just Tech News: new".to_owned(), "/new".to_owned(), "/feeds/new.atom".to_owned())
         }
-        (FeedOf::Author(id), first) => {
-            let name = match first {
-                Some(row) => row.username.clone(),
-                None => match people::username_of(&state.db, id).await? {
-                    Some(name) => name,
-                    None => return Ok(None),
-                },
-            };
-            let page = format!("/user/{}", encode(&name));
+        (_, author) => {
+            let name = author.map(|(_, name)| name).unwrap_or_default();
+            let page = format!("/user/{}", links::component(&name));
             (format!("Just Tech News: posts by {name}"), page.clone(), format!("{page}/feed.atom"))
         }
     };
@@ -126,7 +120,7 @@ fn entry(base: &str, row: &Summary) -> Entry {
     let page = format!("{base}/post/{}", row.id);
     let mut author = Person::default();
     author.set_name(row.username.clone());
-    author.set_uri(format!("{base}/user/{}", encode(&row.username)));
+    author.set_uri(format!("{base}/user/{}", links::component(&row.username)));
     let points = plural(row.vote_count.into(), "point");
     let comments = plural(row.comment_count, "comment");
     let html = format!(
@@ -176,13 +170,4 @@ fn fixed(at: DateTime<Utc>) -> FixedDateTime {
 
 fn plural(count: i64, noun: &str) -> String {
     if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
-}
-
-/// What a path segment must escape: all but letters, digits and `-._~`.
-const SEGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// A username as one path segment.
-fn encode(name: &str) -> String {
-    percent_encoding::utf8_percent_encode(name, SEGMENT).to_string()
 }

@@ -18,9 +18,10 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 /// Middleware, outermost: times the request, logs it once and counts it.
 pub async fn observe<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    let state = req.data::<AppState>().expect("AppState is attached to every request").clone();
+    let state = req.data::<AppState>().expect("AppState is attached to every request");
+    let (metrics, trust_proxy) = (state.metrics.clone(), state.config.trust_proxy);
     let started = Instant::now();
-    let id = request_id(&req, state.config.trust_proxy);
+    let id = request_id(&req, trust_proxy);
     let method = req.method().clone();
     let class = class_of(req.uri().path());
     let span = tracing::info_span!("request", id = %id);
@@ -34,7 +35,7 @@ pub async fn observe<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Resp
     if let Ok(value) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID, value);
     }
-    state.metrics.request(route, &method, status, took);
+    metrics.request(route, &method, status, took);
     span.in_scope(|| {
         tracing::info!(
             target: "jtn::request",

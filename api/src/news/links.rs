@@ -44,6 +44,14 @@ pub fn site(url: &str) -> String {
     host.strip_prefix("www.").filter(|rest| !rest.is_empty()).unwrap_or(host).to_owned()
 }
 
+/// `text` as one URL component (a path segment, a query value): everything but RFC 3986's
+/// unreserved characters (letters, digits, `-._~`) percent-encoded.
+pub fn component(text: &str) -> String {
+    const UNRESERVED: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    percent_encoding::utf8_percent_encode(text, UNRESERVED).to_string()
+}
+
 /// What `posts.url_key` holds for `url`: the SHA-256 (hex) of its normalised form (of the text
 /// as given, for a link that cannot be normalised, which the API never stores).
 pub fn key(url: &str) -> String {

@@ -108,16 +108,16 @@ pub async fn inviter_of(db: &impl ConnectionTrait, user: i32) -> Result<Option<(
 
 /// The id of the person with this name (ignoring case).
 pub async fn id_of(db: &impl ConnectionTrait, username: &str) -> Result<Option<i32>, DbErr> {
+    Ok(name_and_id(db, username).await?.map(|(id, _)| id))
+}
+
+/// The id and name (as they wrote it) of the person with this name (ignoring case).
+pub async fn name_and_id(db: &impl ConnectionTrait, username: &str) -> Result<Option<(i32, String)>, DbErr> {
     user::Entity::find()
         .select_only()
-        .column(user::Column::Id)
+        .columns([user::Column::Id, user::Column::Username])
         .filter(user::Column::UsernameKey.eq(username.to_ascii_lowercase()))
         .into_tuple()
         .one(db)
         .await
-}
-
-/// The name of the person with this id.
-pub async fn username_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<String>, DbErr> {
-    user::Entity::find_by_id(id).select_only().column(user::Column::Username).into_tuple().one(db).await
 }

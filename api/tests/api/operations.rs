@@ -13,23 +13,8 @@ use serde_json::{Value, json};
 
 use crate::{
     harness::{Backend, TestDatabase},
-    process::{Server, free_port, start_with},
+    process::{Server, free_port, run_to_end, start_with},
 };
-
-/// Runs the binary with `args` to its end; answers whether it succeeded, its stdout and stderr.
-fn run(database_url: &str, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_just-tech-news"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("BIND", format!("127.0.0.1:{}", free_port()))
-        .env("WEB_DIR", "")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
-    (output.status.success(), text(output.stdout), text(output.stderr))
-}
 
 /// A signed-up user's client on `server`.
 async fn member(server: &Server, name: &str) -> reqwest::Client {
@@ -70,7 +55,7 @@ async fn a_backup_taken_while_the_server_writes_holds_every_committed_row_and_re
     let before = answered.lock().unwrap().clone();
     let (url, path) = (db.url.clone(), copy.display().to_string());
     let (ok, stdout, stderr) =
-        tokio::task::spawn_blocking(move || run(&url, &["backup", &path])).await.unwrap();
+        tokio::task::spawn_blocking(move || run_to_end(&url, &["backup", &path])).await.unwrap();
     let after = answered.lock().unwrap().clone();
     assert!(ok, "backup failed: {stderr}");
     assert!(stdout.contains("Backed up to"), "{stdout}");
@@ -112,7 +97,7 @@ async fn a_backup_taken_while_the_server_writes_holds_every_committed_row_and_re
 
     // Never over an existing file.
     let size = std::fs::metadata(&copy).unwrap().len();
-    let (ok, _, stderr) = run(&db.url, &["backup", &copy.display().to_string()]);
+    let (ok, _, stderr) = run_to_end(&db.url, &["backup", &copy.display().to_string()]);
     assert!(!ok && stderr.contains("already exists"), "{stderr}");
     assert_eq!(std::fs::metadata(&copy).unwrap().len(), size, "nothing overwritten");
     drop(server);
@@ -139,7 +124,7 @@ async fn backup_refuses_what_it_cannot_do_with_a_clear_error() {
         ("mysql://root@127.0.0.1:3306/test".into(), "x.sql".into(), "mariadb-dump"),
     ];
     for (url, path, says) in cases {
-        let (ok, _, stderr) = run(&url, &["backup", &path]);
+        let (ok, _, stderr) = run_to_end(&url, &["backup", &path]);
         assert!(!ok, "backup {path} on {url} must fail");
         assert!(stderr.contains(says), "{path}: {stderr}");
         assert!(!stderr.contains("VACUUM"), "no SQL in the message: {stderr}");
@@ -148,24 +133,8 @@ async fn backup_refuses_what_it_cannot_do_with_a_clear_error() {
     assert!(!dir.path().join("none.db").exists(), "a missing database is not created");
 }
 
-/// A server started by [`start_logged`], stopped with its test however that ends.
-struct Running(std::process::Child);
-
-impl Running {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// The binary on a fresh embedded database with `env`, its log lines going to `log` (stdout).
-async fn start_logged(db: &TestDatabase, env: &[(&str, &str)], log: &std::path::Path) -> (Running, String) {
+async fn start_logged(db: &TestDatabase, env: &[(&str, &str)], log: &std::path::Path) -> Server {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_just-tech-news"))
@@ -181,10 +150,10 @@ async fn start_logged(db: &TestDatabase, env: &[(&str, &str)], log: &std::path::
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let running = Running(child);
+    let server = Server { child, url };
     for _ in 0..200 {
         if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return (running, url);
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -214,7 +183,8 @@ async fn slow_and_idle_clients_are_closed_in_time_while_others_are_served() {
     let db = TestDatabase::create(Backend::Sqlite).await;
     let log = tempfile::NamedTempFile::new().unwrap();
     let env = [("HEADER_TIMEOUT", "1s"), ("BODY_TIMEOUT", "2s"), ("IDLE_TIMEOUT", "3s")];
-    let (mut child, url) = start_logged(&db, &env, log.path()).await;
+    let server = start_logged(&db, &env, log.path()).await;
+    let url = server.url.clone();
     let addr = url.trim_start_matches("http://").to_owned();
 
     // 400 clients send half a request, then one more byte every 300 ms: a slowloris.
@@ -279,15 +249,15 @@ async fn slow_and_idle_clients_are_closed_in_time_while_others_are_served() {
     assert!(!closed_within(&mut idle, Duration::from_millis(2000)).await, "kept until the idle deadline");
     assert!(closed_within(&mut idle, Duration::from_millis(2500)).await, "closed after the idle deadline");
 
-    child.kill();
+    drop(server);
 }
 
 #[tokio::test]
 async fn past_max_connections_new_ones_wait_while_the_open_ones_are_served() {
     let db = TestDatabase::create(Backend::Sqlite).await;
     let log = tempfile::NamedTempFile::new().unwrap();
-    let (mut child, url) =
-        start_logged(&db, &[("MAX_CONNECTIONS", "5"), ("HEADER_TIMEOUT", "30s")], log.path()).await;
+    let server = start_logged(&db, &[("MAX_CONNECTIONS", "5"), ("HEADER_TIMEOUT", "30s")], log.path()).await;
+    let url = server.url.clone();
     let addr = url.trim_start_matches("http://").to_owned();
     // start_logged's readiness probe held a connection for a moment: let it go.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -311,7 +281,7 @@ async fn past_max_connections_new_ones_wait_while_the_open_ones_are_served() {
     drop(held.remove(1));
     let n = tokio::time::timeout(Duration::from_secs(5), sixth.read(&mut buf)).await.unwrap().unwrap();
     assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
-    child.kill();
+    drop(server);
 }
 
 #[tokio::test]
@@ -320,7 +290,8 @@ async fn metrics_are_served_on_their_own_listener_only() {
     let log = tempfile::NamedTempFile::new().unwrap();
     let metrics_port = free_port();
     let metrics_bind = format!("127.0.0.1:{metrics_port}");
-    let (mut child, url) = start_logged(&db, &[("METRICS_BIND", &metrics_bind)], log.path()).await;
+    let server = start_logged(&db, &[("METRICS_BIND", &metrics_bind)], log.path()).await;
+    let url = server.url.clone();
     let http = reqwest::Client::new();
     for _ in 0..7 {
         assert_eq!(http.get(format!("{url}/api/posts")).send().await.unwrap().status(), StatusCode::OK);
@@ -366,7 +337,7 @@ async fn metrics_are_served_on_their_own_listener_only() {
         assert!(text.contains(&format!("# TYPE {name} ")), "{name} in\n{text}");
     }
     assert!(text.trim_end().ends_with("# EOF"));
-    child.kill();
+    drop(server);
 
     // METRICS_BIND on BIND's port is refused at start.
     let port = free_port();
@@ -392,7 +363,8 @@ async fn each_request_is_logged_once_with_its_id_and_nothing_secret() {
         let outbox = tempfile::tempdir().unwrap();
         let outbox_dir = outbox.path().display().to_string();
         let env = [("LOG_FORMAT", format), ("MAIL_DIR", outbox_dir.as_str()), ("POST_RATE", "0")];
-        let (mut child, url) = start_logged(&db, &env, log.path()).await;
+        let server = start_logged(&db, &env, log.path()).await;
+        let url = server.url.clone();
         let (email, password, new_password) =
             ("secret.person@example.org", "hunter2-but-longer-pw", "another-long-secret-pw");
         let http = reqwest::Client::new();
@@ -453,7 +425,7 @@ async fn each_request_is_logged_once_with_its_id_and_nothing_secret() {
         .await;
 
         tokio::time::sleep(Duration::from_millis(300)).await;
-        child.kill();
+        drop(server);
         let text = std::fs::read_to_string(log.path()).unwrap();
         for secret in
             [email, "secret.person", password, new_password, &token, &new_token, &reset, "wrong-password-123"]

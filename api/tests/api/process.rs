@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::harness::{Backend, PASSWORD, TestDatabase, backends};
 
 pub struct Server {
-    child: Child,
+    pub child: Child,
     pub url: String,
 }
 
@@ -152,8 +152,9 @@ async fn sigterm_lets_requests_in_flight_finish_then_stops() {
     assert_eq!(session["user"]["username"], "ada", "the sign-up was written whole");
 }
 
-/// Runs the binary with `args` on `database_url` to its end; answers its exit status and stderr.
-fn run_to_end(database_url: &str, args: &[&str]) -> (std::process::ExitStatus, String) {
+/// Runs the binary with `args` on `database_url` to its end; answers whether it succeeded, its
+/// stdout and its stderr.
+pub fn run_to_end(database_url: &str, args: &[&str]) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_just-tech-news"))
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -164,7 +165,8 @@ fn run_to_end(database_url: &str, args: &[&str]) -> (std::process::ExitStatus, S
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+    let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+    (output.status.success(), text(output.stdout), text(output.stderr))
 }
 
 #[tokio::test]
@@ -172,8 +174,8 @@ async fn an_embedded_database_serves_one_process_and_refuses_a_second_server_mig
     let db = TestDatabase::create(Backend::Sqlite).await;
     let server = start(&db.url, 4).await;
     for args in [&["--no-demo"][..], &["serve"], &["migrate"], &["seed"]] {
-        let (status, stderr) = run_to_end(&db.url, args);
-        assert!(!status.success(), "{args:?} must be refused while a server holds the file");
+        let (ok, _, stderr) = run_to_end(&db.url, args);
+        assert!(!ok, "{args:?} must be refused while a server holds the file");
         assert!(stderr.contains("is in use by another just-tech-news process"), "{args:?}: {stderr}");
         assert!(
             stderr.contains(&format!("(pid {})", server.child.id())),
@@ -183,6 +185,6 @@ async fn an_embedded_database_serves_one_process_and_refuses_a_second_server_mig
     let health = reqwest::get(format!("{}/api/health", server.url)).await.unwrap();
     assert_eq!(health.status(), StatusCode::OK, "the first server serves on");
     drop(server);
-    let (status, stderr) = run_to_end(&db.url, &["migrate"]);
-    assert!(status.success(), "once the server is gone the file is free: {stderr}");
+    let (ok, _, stderr) = run_to_end(&db.url, &["migrate"]);
+    assert!(ok, "once the server is gone the file is free: {stderr}");
 }
