@@ -1,6 +1,8 @@
 //! Connecting to the database, bringing its schema up to date, holding an embedded file for one
 //! process, and telling which constraint a write broke.
 
+pub mod direct;
+
 use std::{
     fs::{File, OpenOptions},
     io::{Read, Seek, Write},

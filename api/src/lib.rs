@@ -48,15 +48,19 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// What `/metrics` shows.
     pub metrics: Arc<metrics::Metrics>,
+    /// PostgreSQL's connections for one-statement requests (`db::direct`), beside `db`'s pool.
+    direct: Option<Arc<db::direct::Direct>>,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let caches = Arc::new(Caches::new(db::single_writer(&db)));
+        let direct = db::direct::Direct::of(&config.database_url).map(Arc::new);
+        let caches = Arc::new(Caches::new(cache::Counter::of(&db, direct.clone())));
         let hasher = PasswordHasher::new(config.bcrypt_cost);
         Self {
             origin: config.public_url.origin().ascii_serialization(),
-            sessions: Sessions::new(db.clone(), &config),
+            sessions: Sessions::new(db.clone(), &config, direct.clone()),
+            direct,
             cookie: SessionCookie::new(&config),
             metrics: Arc::new(metrics::Metrics::new(db.clone(), caches.clone(), hasher.clone())),
             hasher,
@@ -66,6 +70,16 @@ impl AppState {
             config: Arc::new(config),
             db,
         }
+    }
+}
+
+impl AppState {
+    /// Closes every connection to the database; every statement fails from now on.
+    pub async fn close_database(&self) -> Result<(), sea_orm::DbErr> {
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
+        self.db.close_by_ref().await
     }
 }
 
@@ -224,7 +238,8 @@ async fn sweep_forever(state: AppState) {
         every.tick().await;
         let swept = state.sessions.sweep().await;
         if swept.as_ref().is_ok_and(|&sessions| sessions > 0) {
-            state.caches.after_commit([Change::SessionsSwept]);
+            // Sessions only: nothing to tell other instances, so this cannot fail.
+            let _ = state.caches.after_commit([Change::SessionsSwept]).await;
         }
         let now = state.config.clock.now();
         let rest = async {

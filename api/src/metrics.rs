@@ -176,11 +176,7 @@ impl Collector for Live {
             None,
             counter.metric_type(),
         )?;
-        for (cache, (hits, misses)) in [
-            ("sessions", self.caches.sessions.lookups()),
-            ("answers", self.caches.answers.lookups()),
-            ("counts", self.caches.counts.lookups()),
-        ] {
+        for (cache, (hits, misses)) in self.caches.lookups() {
             for (result, count) in [("hit", hits), ("miss", misses)] {
                 let labels = [("cache", cache), ("result", result)];
                 ConstCounter::new(count).encode(lookups.encode_family(&labels)?)?;

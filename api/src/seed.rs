@@ -134,6 +134,6 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoLogin>, AppError> {
     let flagger = user_ids[user_ids.len() - 1];
     moderation::flag(&txn, flagger, moderation::Target::Post(post_ids[1]), "duplicate", now).await?;
     txn.commit().await.map_err(|err: DbErr| AppError::from(err))?;
-    state.caches.after_commit([Change::Everything]);
+    state.caches.after_commit([Change::Everything]).await?;
     Ok(Some(DemoLogin { email: first.as_str().to_owned(), password: DEMO_PASSWORD }))
 }

@@ -10,6 +10,8 @@ mod m20261202_000002_discussion;
 mod m20261206_000001_account_recovery;
 mod m20261206_000002_community;
 mod m20261206_000003_search;
+mod m20261206_000004_changes;
+mod m20261206_000005_post_totals;
 
 pub struct Migrator;
 
@@ -23,6 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_account_recovery::Migration),
             Box::new(m20261206_000002_community::Migration),
             Box::new(m20261206_000003_search::Migration),
+            Box::new(m20261206_000004_changes::Migration),
+            Box::new(m20261206_000005_post_totals::Migration),
         ]
     }
 }

@@ -221,7 +221,7 @@ impl CommentsApi {
             Created::BadParent(why) => return Err(AppError::validation("parent_id", why).into()),
             Created::Added { id, depth, html } => (id, depth, html),
         };
-        state.caches.after_commit([Change::CommentsChanged]);
+        state.caches.after_commit([Change::CommentsChanged]).await?;
         Ok(CreateResponse::Created(Json(Comment {
             id,
             post_id,
@@ -257,7 +257,7 @@ impl CommentsApi {
         if !comments::edit(&state.db, id.0, user.id, &comment_text, state.config.clock.now()).await? {
             return Ok(UpdateResponse::NotFound(not_found()));
         }
-        state.caches.after_commit([Change::CommentsChanged]);
+        state.caches.after_commit([Change::CommentsChanged]).await?;
         match comments::one(&state.db, id.0).await? {
             Some(row) => Ok(UpdateResponse::Ok(Json(row.into()))),
             None => Ok(UpdateResponse::NotFound(not_found())),
@@ -279,7 +279,7 @@ impl CommentsApi {
             None => Ok(DeleteResponse::NotFound(not_found())),
             Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author("delete"))),
             Some(_) if comments::delete(&state.db, id.0, user.id).await? => {
-                state.caches.after_commit([Change::CommentsChanged]);
+                state.caches.after_commit([Change::CommentsChanged]).await?;
                 Ok(DeleteResponse::Deleted)
             }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),

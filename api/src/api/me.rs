@@ -200,7 +200,7 @@ impl AccountApi {
         state.sessions.end_all(&txn, me.id, None).await?;
         let token = state.sessions.create(&txn, me.id, req.header(USER_AGENT)).await?;
         txn.commit().await?;
-        state.caches.after_commit([Change::UserSessionsEnded { user_id: me.id, kept: None }]);
+        state.caches.after_commit([Change::UserSessionsEnded { user_id: me.id, kept: None }]).await?;
         Ok(ReauthResponse::Done(state.cookie.issue(&token)))
     }
 
@@ -243,7 +243,7 @@ impl AccountApi {
                 "you have no such session",
             )));
         }
-        state.caches.after_commit([Change::SessionEndedById { id: id.0 }]);
+        state.caches.after_commit([Change::SessionEndedById { id: id.0 }]).await?;
         let cookie = (id.0 == me.session_id).then(|| state.cookie.expire());
         Ok(EndSessionResponse::Ended(cookie))
     }
@@ -258,7 +258,10 @@ impl AccountApi {
         me: CurrentUser,
     ) -> Result<EndOthersResponse, Failure<Action>> {
         state.sessions.end_all(&state.db, me.id, Some(me.session_id)).await?;
-        state.caches.after_commit([Change::UserSessionsEnded { user_id: me.id, kept: Some(me.session_id) }]);
+        state
+            .caches
+            .after_commit([Change::UserSessionsEnded { user_id: me.id, kept: Some(me.session_id) }])
+            .await?;
         Ok(EndOthersResponse::Ended)
     }
 
@@ -285,7 +288,7 @@ impl AccountApi {
         state.sessions.end_all(&txn, me.id, None).await?;
         accounts::delete(&txn, me.id).await?;
         txn.commit().await?;
-        state.caches.after_commit([Change::AccountDeleted { user_id: me.id }]);
+        state.caches.after_commit([Change::AccountDeleted { user_id: me.id }]).await?;
         Ok(ReauthResponse::Done(state.cookie.expire()))
     }
 }

@@ -189,7 +189,7 @@ async fn moderate(
     match moderation::set_removed(&state.db, actor(moderator), target, reason, now).await? {
         Moderated::NotFound => Ok(ModerateResponse::NotFound(not_found(what))),
         Moderated::Done => {
-            state.caches.after_commit([Change::Moderated]);
+            state.caches.after_commit([Change::Moderated]).await?;
             Ok(ModerateResponse::Done)
         }
     }
@@ -355,7 +355,7 @@ impl ModerationApi {
         moderation::record(&txn, actor(&moderator.0), moderation::Action::Ban, target, Some(&logged), now)
             .await?;
         txn.commit().await?;
-        state.caches.after_commit([Change::UserSessionsEnded { user_id: id.0, kept: None }]);
+        state.caches.after_commit([Change::UserSessionsEnded { user_id: id.0, kept: None }]).await?;
         Ok(ModerateResponse::Done)
     }
 
@@ -448,7 +448,7 @@ impl AdminApi {
         else {
             return Ok(RoleResponse::NotFound(not_found("user")));
         };
-        state.caches.after_commit([Change::RoleChanged { user_id: id.0 }]);
+        state.caches.after_commit([Change::RoleChanged { user_id: id.0 }]).await?;
         match people::public_profile(&state, &username).await? {
             Some(profile) => Ok(RoleResponse::Ok(Json(profile))),
             None => Ok(RoleResponse::NotFound(not_found("user"))),

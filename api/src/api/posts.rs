@@ -13,7 +13,7 @@ use super::{
 use crate::{
     AppState,
     auth::{CurrentUser, MaybeUser, rate},
-    cache::{Answer, AnswerKey, Change, Count, Ranking},
+    cache::{Answer, AnswerKey, Change, Count, Current, Ranking},
     domain::{PostFlagReason, PostTitle, PostUrl},
     error::{
         AppError, ErrorBody, ErrorCode, Failure,
@@ -294,6 +294,7 @@ impl PostsApi {
         &self,
         state: Data<&AppState>,
         viewer: MaybeUser,
+        current: Current,
         /// The page, from 1.
         #[oai(default = "default_page", validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<u32>,
@@ -331,9 +332,10 @@ impl PostsApi {
             let query = PageQuery { page: page.into(), per_page: per_page.into(), filter };
             let rows = posts::page(&state.db, &query, viewer).await?;
             let filter = &query.filter;
+            // Every shown post, in any of the kept orders: the number the database keeps.
             let total = if ranking.is_some() && author.is_none() {
-                let count = async { posts::count(&state.db, filter).await.map(|n| i64::try_from(n).ok()) };
-                let total = state.caches.counts.get_or_read(Count::AllPosts, count).await?;
+                let count = async { posts::shown(&state.db).await.map(|n| i64::try_from(n).ok()) };
+                let total = state.caches.counts(&current).get_or_read(Count::AllPosts, count).await?;
                 total.and_then(|n| u64::try_from(n).ok()).unwrap_or_default()
             } else {
                 posts::count(&state.db, filter).await?
@@ -344,7 +346,7 @@ impl PostsApi {
         let page = match ranking {
             Some(order) => {
                 let key = AnswerKey { viewer, answer: Answer::Page { page, per_page, author, order } };
-                state.caches.answers.get_or_read(key, read).await?
+                state.caches.answers(&current).get_or_read(key, read).await?
             }
             None => read.await?,
         };
@@ -363,6 +365,7 @@ impl PostsApi {
         &self,
         state: Data<&AppState>,
         viewer: MaybeUser,
+        current: Current,
         /// What to look for: 1–200 characters of words and `domain:` terms, not all blank.
         // No `pattern` for "not all blank": poem-openapi compiles it anew for every request
         // (a Unicode `\S` costs more than the whole search); the handler says 422 instead.
@@ -386,7 +389,7 @@ impl PostsApi {
         };
         // Kept like the listings: every write that could change an answer forgets them all.
         let key = AnswerKey { viewer, answer: Answer::Search { query: query.clone(), page, per_page } };
-        let found = state.caches.answers.get_or_read(key, read).await?;
+        let found = state.caches.answers(&current).get_or_read(key, read).await?;
         Ok(ListResponse::Ok(RenderedJson::from_bytes(found.ok_or(AppError::NotFound)?)))
     }
 
@@ -400,6 +403,7 @@ impl PostsApi {
         &self,
         state: Data<&AppState>,
         viewer: MaybeUser,
+        current: Current,
         id: Path<i32>,
     ) -> Result<GetResponse, Failure<Read>> {
         let staff = viewer.is_staff();
@@ -411,8 +415,8 @@ impl PostsApi {
             let comments = comments.into_iter().map(|row| Comment::seen_by(row, staff)).collect();
             Ok::<_, AppError>(Some(RenderedJson::render(&PostDetail { post: post.into(), comments }).bytes()))
         };
-        match state.caches.answers.get_or_read(AnswerKey { viewer, answer: Answer::Post(id.0) }, read).await?
-        {
+        let key = AnswerKey { viewer, answer: Answer::Post(id.0) };
+        match state.caches.answers(&current).get_or_read(key, read).await? {
             Some(post) => Ok(GetResponse::Ok(RenderedJson::from_bytes(post))),
             None => Ok(GetResponse::NotFound(not_found())),
         }
@@ -450,7 +454,7 @@ impl PostsApi {
             })));
         }
         let id = posts::create(&state.db, user.id, title, post_url, now).await?;
-        state.caches.after_commit([Change::PostAdded]);
+        state.caches.after_commit([Change::PostAdded]).await?;
         let created =
             posts::summary(&state.db, id, Some(user.id), Removed::Shown).await?.ok_or(AppError::NotFound)?;
         Ok(CreateResponse::Created(Json(created.into())))
@@ -478,7 +482,7 @@ impl PostsApi {
         if !posts::retitle(&state.db, id.0, user.id, title, state.config.clock.now()).await? {
             return Ok(UpdateResponse::NotFound(not_found()));
         }
-        state.caches.after_commit([Change::PostEdited]);
+        state.caches.after_commit([Change::PostEdited]).await?;
         match posts::summary(&state.db, id.0, Some(user.id), Removed::Hidden).await? {
             Some(post) => Ok(UpdateResponse::Ok(Json(post.into()))),
             None => Ok(UpdateResponse::NotFound(not_found())),
@@ -499,7 +503,7 @@ impl PostsApi {
             None => Ok(DeleteResponse::NotFound(not_found())),
             Some(author) if author != user.id => Ok(DeleteResponse::Forbidden(not_author())),
             Some(_) if posts::delete(&state.db, id.0, user.id).await? => {
-                state.caches.after_commit([Change::PostDeleted { post: id.0 }]);
+                state.caches.after_commit([Change::PostDeleted { post: id.0 }]).await?;
                 Ok(DeleteResponse::Deleted)
             }
             Some(_) => Ok(DeleteResponse::NotFound(not_found())),
@@ -515,10 +519,11 @@ impl PostsApi {
         &self,
         state: Data<&AppState>,
         user: CurrentUser,
+        current: Current,
         id: Path<i32>,
     ) -> Result<VoteResponse, Failure<Limited<Action>>> {
         if votes::has_voted(&state.db, user.id, id.0).await? {
-            return Ok(vote_state(&state, id.0, true).await?);
+            return Ok(vote_state(&state, &current, id.0, true).await?);
         }
         let now = state.config.clock.now();
         let limit = state.config.vote_rate.map(|rate| rate.limit("vote"));
@@ -532,10 +537,10 @@ impl PostsApi {
         match cast {
             Cast::NoSuchPost => Ok(VoteResponse::NotFound(not_found())),
             Cast::Added(vote_count) => {
-                state.caches.after_commit([Change::Voted { post: id.0 }]);
+                state.caches.after_commit([Change::Voted { post: id.0 }]).await?;
                 Ok(VoteResponse::Ok(Json(VoteState { post_id: id.0, vote_count, voted: true })))
             }
-            Cast::AlreadyThere => Ok(vote_state(&state, id.0, true).await?),
+            Cast::AlreadyThere => Ok(vote_state(&state, &current, id.0, true).await?),
         }
     }
 
@@ -547,14 +552,15 @@ impl PostsApi {
         &self,
         state: Data<&AppState>,
         user: CurrentUser,
+        current: Current,
         id: Path<i32>,
     ) -> Result<VoteResponse, Failure<Action>> {
         match votes::withdraw(&state.db, user.id, id.0).await? {
             Some(vote_count) => {
-                state.caches.after_commit([Change::Voted { post: id.0 }]);
+                state.caches.after_commit([Change::Voted { post: id.0 }]).await?;
                 Ok(VoteResponse::Ok(Json(VoteState { post_id: id.0, vote_count, voted: false })))
             }
-            None => Ok(vote_state(&state, id.0, false).await?),
+            None => Ok(vote_state(&state, &current, id.0, false).await?),
         }
     }
 
@@ -589,8 +595,14 @@ impl PostsApi {
 }
 
 /// The answer to a vote or unvote: the post's count now, or 404 if there is no such post.
-async fn vote_state(state: &AppState, post_id: i32, voted: bool) -> Result<VoteResponse, AppError> {
-    let count = state.caches.counts.get_or_read(Count::PostVotes(post_id), votes::count(&state.db, post_id));
+async fn vote_state(
+    state: &AppState,
+    current: &Current,
+    post_id: i32,
+    voted: bool,
+) -> Result<VoteResponse, AppError> {
+    let count = votes::count(&state.db, post_id);
+    let count = state.caches.counts(current).get_or_read(Count::PostVotes(post_id), count);
     Ok(match count.await? {
         Some(vote_count) => VoteResponse::Ok(Json(VoteState { post_id, vote_count, voted })),
         None => VoteResponse::NotFound(not_found()),

@@ -117,7 +117,7 @@ impl PasswordResetApi {
         accounts::set_password_hash(&txn, reset.user_id, password_hash).await?;
         state.sessions.end_all(&txn, reset.user_id, None).await?;
         txn.commit().await?;
-        state.caches.after_commit([Change::UserSessionsEnded { user_id: reset.user_id, kept: None }]);
+        state.caches.after_commit([Change::UserSessionsEnded { user_id: reset.user_id, kept: None }]).await?;
         // Whoever locked the account out by guessing has lost: its owner may log in at once.
         if let Some(account) = accounts::by_id(&state.db, reset.user_id).await?
             && let Ok(email) = Email::parse(&account.email)

@@ -213,7 +213,10 @@ impl TwoFactorApi {
         };
         state.sessions.end_all(&txn, me.id, Some(me.session_id)).await?;
         txn.commit().await?;
-        state.caches.after_commit([Change::UserSessionsEnded { user_id: me.id, kept: Some(me.session_id) }]);
+        state
+            .caches
+            .after_commit([Change::UserSessionsEnded { user_id: me.id, kept: Some(me.session_id) }])
+            .await?;
         Ok(ConfirmResponse::Ok(Json(RecoveryCodes { recovery_codes })))
     }
 
@@ -250,7 +253,10 @@ impl TwoFactorApi {
         let was_on = two_factor::disable(&txn, me.id).await?;
         state.sessions.end_all(&txn, me.id, Some(me.session_id)).await?;
         txn.commit().await?;
-        state.caches.after_commit([Change::UserSessionsEnded { user_id: me.id, kept: Some(me.session_id) }]);
+        state
+            .caches
+            .after_commit([Change::UserSessionsEnded { user_id: me.id, kept: Some(me.session_id) }])
+            .await?;
         if !was_on {
             return Ok(RemovalResponse::Conflict(conflict(ErrorCode::TwoFactorOff)));
         }

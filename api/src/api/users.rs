@@ -226,7 +226,7 @@ impl UsersApi {
         let presented = session.presented_hash.as_deref();
         let token = state.sessions.rotate(&txn, presented, account.id, req.header(USER_AGENT)).await?;
         txn.commit().await?;
-        state.caches.after_commit(session.revoked());
+        state.caches.after_commit(session.revoked()).await?;
         let cookie = state.cookie.issue(&token);
         Ok(LoginResponse::Ok(Json(UserRef { id: account.id, username: account.username }), cookie))
     }
@@ -242,7 +242,7 @@ impl UsersApi {
     ) -> Result<LogoutResponse, Failure<Command>> {
         if let Some(hash) = &session.presented_hash {
             state.sessions.revoke(&state.db, hash).await?;
-            state.caches.after_commit(session.revoked());
+            state.caches.after_commit(session.revoked()).await?;
         }
         Ok(LogoutResponse::LoggedOut(state.cookie.expire()))
     }
@@ -294,7 +294,7 @@ async fn create_account(
     let presented = session.presented_hash.as_deref();
     let token = state.sessions.rotate(&txn, presented, id, req.header(USER_AGENT)).await?;
     txn.commit().await?;
-    state.caches.after_commit(session.revoked());
+    state.caches.after_commit(session.revoked()).await?;
     let cookie = state.cookie.issue(&token);
     Ok(SignUpResponse::Created(Json(UserRef { id, username: username.as_str().to_owned() }), cookie))
 }

@@ -9,7 +9,11 @@ use poem_openapi::{
 };
 
 use super::{roles::Role, sessions::LiveSession};
-use crate::{cache::Change, error::AppError};
+use crate::{
+    AppState,
+    cache::{Change, Current},
+    error::AppError,
+};
 
 /// The name of the session cookie security scheme in the spec.
 const SCHEME: &str = "session_cookie";
@@ -21,6 +25,8 @@ pub struct SessionContext {
     pub presented_hash: Option<String>,
     /// The live session, when there is one.
     pub live: Option<LiveSession>,
+    /// The database's change counter, when it was read with the session (`cache::counter`).
+    pub changes: Option<i64>,
 }
 
 impl SessionContext {
@@ -162,5 +168,24 @@ impl<'a> ApiExtractor<'a> for MaybeUser {
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
         Ok(Self(current(req)))
+    }
+}
+
+/// Answers and counts are reached through [`Current`]: a handler that takes it has the memos
+/// brought up to date with the database's change counter first, from the value read with the
+/// session or, for a request without one, read now.
+impl<'a> ApiExtractor<'a> for Current {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::PoemExtractor];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let state = req.data::<AppState>().expect("AppState is attached to every request");
+        let known = req.data::<SessionContext>().and_then(|context| context.changes);
+        Ok(state.caches.current(known).await.map_err(AppError::from)?)
     }
 }

@@ -28,33 +28,45 @@ use crate::{
 
 /// The live session whose token hashes to `token_hash`, if any: from memory where it is kept,
 /// else from the store. A dead one is deleted on the way; a live one has its `last_seen_at`
-/// refreshed about once a minute.
+/// refreshed about once a minute. Beside it, the database's change counter when it was read in
+/// the same statement (see `cache::counter`).
 ///
 /// Both writes here may be cut short by a client that goes away (this runs on reads too, which
 /// are not shielded the way writes are), and both are safe so: a session deleted but still kept
 /// is judged dead again by the next request, and one whose refresh was not reported is
 /// refreshed again.
-pub async fn resolve(state: &AppState, token_hash: &str) -> Result<Option<LiveSession>, DbErr> {
-    let read = state.sessions.find(token_hash);
+pub async fn resolve(
+    state: &AppState,
+    token_hash: &str,
+) -> Result<(Option<LiveSession>, Option<i64>), DbErr> {
+    let mut changes = None;
+    let read = async {
+        let found = state.sessions.find(token_hash).await?;
+        Ok::<_, DbErr>(found.map(|(session, counter)| {
+            changes = counter;
+            session
+        }))
+    };
     let Some(mut live) = state.caches.sessions.get_or_read(token_hash.to_owned(), read).await? else {
-        return Ok(None);
+        return Ok((None, changes));
     };
     let ended = || Change::SessionEnded { token_hash: token_hash.to_owned() };
     match state.sessions.judge(&live) {
-        Liveness::Live => Ok(Some(live)),
+        Liveness::Live => Ok((Some(live), changes)),
         Liveness::Dead => {
             state.sessions.delete(live.id).await?;
-            state.caches.after_commit([ended()]);
-            Ok(None)
+            state.caches.after_commit([ended()]).await?;
+            Ok((None, changes))
         }
         Liveness::Unseen { now } => {
             if !state.sessions.touch(live.id, now).await? {
-                state.caches.after_commit([ended()]);
-                return Ok(None);
+                state.caches.after_commit([ended()]).await?;
+                return Ok((None, changes));
             }
-            state.caches.after_commit([Change::SessionSeen { token_hash: token_hash.to_owned(), at: now }]);
+            let seen = Change::SessionSeen { token_hash: token_hash.to_owned(), at: now };
+            state.caches.after_commit([seen]).await?;
             live.last_seen_at = now;
-            Ok(Some(live))
+            Ok((Some(live), changes))
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The sessions table: issuing, resolving, refreshing and revoking logins (DESIGN.md section 4).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
@@ -9,8 +11,10 @@ use sea_orm::{
 
 use super::token::SessionToken;
 use crate::{
+    cache::Counter,
     clock::Clock,
     config::Config,
+    db::direct::Direct,
     entities::{session, user},
 };
 
@@ -35,6 +39,14 @@ pub struct LiveSession {
     pub banned_until: Option<DateTime<Utc>>,
 }
 
+/// A session's row with the change counter beside it.
+#[derive(FromQueryResult)]
+struct Found {
+    #[sea_orm(nested)]
+    session: LiveSession,
+    changes: Option<i64>,
+}
+
 /// What a session's timestamps say about it now.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Liveness {
@@ -52,16 +64,19 @@ pub enum Liveness {
 #[derive(Clone)]
 pub struct Sessions {
     db: DatabaseConnection,
+    /// PostgreSQL's connections for one-statement requests, which [`Sessions::find`] reads on.
+    direct: Option<Arc<Direct>>,
     clock: Clock,
     idle: chrono::Duration,
     absolute: chrono::Duration,
 }
 
 impl Sessions {
-    pub fn new(db: DatabaseConnection, config: &Config) -> Self {
+    pub fn new(db: DatabaseConnection, config: &Config, direct: Option<Arc<Direct>>) -> Self {
         let to_chrono = |d| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
         Self {
             db,
+            direct,
             clock: config.clock.clone(),
             idle: to_chrono(config.session_idle_timeout),
             absolute: to_chrono(config.session_absolute_timeout),
@@ -107,9 +122,14 @@ impl Sessions {
     }
 
     /// The session whose token hashes to `token_hash`, if its row exists (live or not: see
-    /// [`Sessions::judge`]).
-    pub async fn find(&self, token_hash: &str) -> Result<Option<LiveSession>, DbErr> {
-        session::Entity::find()
+    /// [`Sessions::judge`]), with the database's change counter read in the same statement
+    /// (`None` where there is none: see [`Counter`]).
+    pub async fn find(&self, token_hash: &str) -> Result<Option<(LiveSession, Option<i64>)>, DbErr> {
+        if let Some(direct) = &self.direct {
+            return direct.session(token_hash).await;
+        }
+        let counter = Counter::value_sql(self.db.get_database_backend()).unwrap_or("NULL");
+        let found = session::Entity::find()
             .select_only()
             .columns([
                 session::Column::Id,
@@ -123,11 +143,13 @@ impl Sessions {
                 user::Column::BannedAt,
                 user::Column::BannedUntil,
             ])
+            .column_as(Expr::cust(counter), "changes")
             .join(JoinType::InnerJoin, session::Relation::User.def())
             .filter(session::Column::TokenHash.eq(token_hash))
-            .into_model::<LiveSession>()
+            .into_model::<Found>()
             .one(&self.db)
-            .await
+            .await?;
+        Ok(found.map(|found| (found.session, found.changes)))
     }
 
     /// Whether `session` is alive now, and whether its `last_seen_at` is due to be refreshed

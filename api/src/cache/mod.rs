@@ -1,9 +1,7 @@
 //! Everything the server keeps in memory to go faster, and the one way it learns of writes.
 //!
 //! Three [`Memo`]s: live sessions by token hash, rendered answers of the read endpoints per
-//! viewer, and counts (the number of all posts, each post's votes). They are kept only where this process is
-//! the database's one writer (embedded SQLite, see [`crate::db::single_writer`]); with a database
-//! server other instances write too, and every read goes to the database.
+//! viewer, and counts (the number of all posts, each post's votes).
 //!
 //! Every write that changes what a memo may hold ends with [`Caches::after_commit`], called once
 //! with what it changed, **after** its transaction has committed and before its answer is sent.
@@ -11,12 +9,23 @@
 //! forgotten before the commit (a read in between would keep the old row again). A read that
 //! overlapped a write is not kept (see [`Memo`]). Writes to tables nothing here reads (the login
 //! throttle's) report nothing.
+//!
+//! With a database server, other instances write too. There `after_commit` also advances the
+//! database's change counter, and answers and counts are reached only through [`Current`]: proof
+//! that this request has read the counter and forgotten what it made stale ([`counter`]).
+//! Sessions are never kept there: a session ends on every instance the moment it is ended, and
+//! reading it is the one round trip a logged-in request makes anyway (the counter rides along).
 
+pub mod counter;
 mod memo;
+
+use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
 
+pub use counter::Counter;
 pub use memo::Memo;
 
 use crate::auth::sessions::LiveSession;
@@ -110,33 +119,107 @@ pub enum Change {
     Everything,
 }
 
-/// The memos, each empty-budgeted (so never keeping anything) unless this process is the
-/// database's one writer.
-pub struct Caches {
-    pub sessions: Memo<String, LiveSession>,
-    pub answers: Memo<AnswerKey, Bytes>,
-    /// Forgotten, never adjusted, when they change: a delta applied after the commit would
-    /// count twice a read that kept its value between the commit and the report.
-    pub counts: Memo<Count, i64>,
+impl Change {
+    /// Whether the change is to what answers and counts show (rather than to sessions alone),
+    /// so other instances must hear of it.
+    fn shown(&self) -> bool {
+        !matches!(
+            self,
+            Self::SessionEnded { .. }
+                | Self::SessionEndedById { .. }
+                | Self::UserSessionsEnded { .. }
+                | Self::SessionsSwept
+                | Self::SessionSeen { .. }
+        )
+    }
 }
 
+/// The memos, and the change counter they follow when other instances write too.
+pub struct Caches {
+    /// Kept only where this process is the database's one writer; otherwise empty-budgeted.
+    pub sessions: Memo<String, LiveSession>,
+    answers: Memo<AnswerKey, Bytes>,
+    /// Forgotten, never adjusted, when they change: a delta applied after the commit would
+    /// count twice a read that kept its value between the commit and the report.
+    counts: Memo<Count, i64>,
+    /// The database's change counter, when other instances may write (see [`counter`]).
+    counter: Option<Counter>,
+    /// The highest value of the counter this process has read; answers and counts were all read
+    /// from the database after it had reached this value.
+    seen: Mutex<i64>,
+}
+
+/// Proof that the request holding it has read the change counter (where there is one) and
+/// forgotten whatever a write on another instance made stale: the only way to reach answers and
+/// counts (`Caches::answers`, `Caches::counts`).
+pub struct Current(());
+
 impl Caches {
-    /// Memos that keep values when `exact` holds (this process makes every write), else none.
-    pub fn new(exact: bool) -> Self {
-        let budget = |size| if exact { size } else { 0 };
+    /// Memos for the database `counter` belongs to: without one (this process is the one
+    /// writer), forgetting on its own writes keeps them exact; with one, reads follow it.
+    pub fn new(counter: Option<Counter>) -> Self {
+        let sessions = if counter.is_none() { SESSIONS } else { 0 };
         Self {
-            sessions: Memo::new(budget(SESSIONS), |_| 1),
-            answers: Memo::new(budget(ANSWER_BYTES), Bytes::len),
-            counts: Memo::new(budget(COUNTS), |_| 1),
+            sessions: Memo::new(sessions, |_| 1),
+            answers: Memo::new(ANSWER_BYTES, Bytes::len),
+            counts: Memo::new(COUNTS, |_| 1),
+            counter,
+            seen: Mutex::new(i64::MIN),
         }
     }
 
-    /// Forgets (or updates) whatever `changes` made untrue. Call once per write, after its
-    /// commit and before answering.
-    pub fn after_commit(&self, changes: impl IntoIterator<Item = Change>) {
+    /// Brings the memos up to date with the change counter before a request reads them:
+    /// `known` is the counter as read with the request's session, if it was; otherwise it is
+    /// read now (one round trip). Nothing to do where this process is the one writer.
+    pub async fn current(&self, known: Option<i64>) -> Result<Current, DbErr> {
+        let Some(counter) = &self.counter else { return Ok(Current(())) };
+        let now = match known {
+            Some(value) => value,
+            None => counter.read().await?,
+        };
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if now > *seen {
+            // Forgotten while holding `seen`, so no request can find the new value seen and an
+            // answer read before it still kept.
+            self.answers.forget_all();
+            self.counts.forget_all();
+            *seen = now;
+        }
+        Ok(Current(()))
+    }
+
+    /// Rendered answers, per viewer.
+    pub fn answers(&self, _: &Current) -> &Memo<AnswerKey, Bytes> {
+        &self.answers
+    }
+
+    /// Counts the answers show.
+    pub fn counts(&self, _: &Current) -> &Memo<Count, i64> {
+        &self.counts
+    }
+
+    /// Forgets (or updates) whatever `changes` made untrue, and tells other instances through
+    /// the change counter. Call once per write, after its commit and before answering; an error
+    /// (the counter could not be advanced) must fail the request.
+    pub async fn after_commit(&self, changes: impl IntoIterator<Item = Change>) -> Result<(), DbErr> {
+        let mut shown = false;
         for change in changes {
+            shown |= change.shown();
             self.apply(change);
         }
+        match &self.counter {
+            Some(counter) if shown => counter.advance().await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Lookups of each memo answered from memory and read, for the metrics.
+    pub fn lookups(&self) -> [(&'static str, (u64, u64)); 3] {
+        [
+            ("sessions", self.sessions.lookups()),
+            ("answers", self.answers.lookups()),
+            ("counts", self.counts.lookups()),
+        ]
     }
 
     fn apply(&self, change: Change) {

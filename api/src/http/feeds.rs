@@ -56,7 +56,11 @@ async fn person(state: Data<&AppState>, req: &Request, Path(username): Path<Stri
 /// The feed (404 for an unknown person), or `304` when the reader already has this version.
 async fn answer(state: &AppState, req: &Request, of: FeedOf) -> Response {
     let key = AnswerKey { viewer: None, answer: Answer::Feed(of.clone()) };
-    let xml = match state.caches.answers.get_or_read(key, read(state, &of)).await {
+    let found = async {
+        let current = state.caches.current(None).await?;
+        state.caches.answers(&current).get_or_read(key, read(state, &of)).await
+    };
+    let xml = match found.await {
         Ok(Some(xml)) => xml,
         Ok(None) => return super::json_error_response(AppError::NotFound.into()),
         Err(err) => return super::json_error_response(err.into()),

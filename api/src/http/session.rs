@@ -21,13 +21,13 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
         Presented::Malformed => (SessionContext::default(), true),
         Presented::Token(token) => {
             let hash = token.hash();
-            let live = auth::resolve(&state, &hash).await.map_err(|err| {
+            let (live, changes) = auth::resolve(&state, &hash).await.map_err(|err| {
                 state.metrics.session("failed");
                 AppError::from(err)
             })?;
             let dead = live.is_none();
             state.metrics.session(if dead { "dead" } else { "live" });
-            (SessionContext { presented_hash: Some(hash), live }, dead)
+            (SessionContext { presented_hash: Some(hash), live, changes }, dead)
         }
     };
     req.set_data(context);

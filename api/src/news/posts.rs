@@ -108,6 +108,19 @@ pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, Db
     filter.apply(post::Entity::find()).count(db).await
 }
 
+/// How many posts are shown (not removed): one row, which the database's triggers keep exact
+/// with every insert, delete, removal and restore (migration `m20261206_000005_post_totals`).
+pub async fn shown(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT shown FROM post_totals WHERE id = 1";
+    let row = db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await?;
+    let shown: i64 = match row {
+        Some(row) => row.try_get("", "shown")?,
+        None => 0,
+    };
+    Ok(u64::try_from(shown).unwrap_or_default())
+}
+
 /// Whether a post a moderator removed is found by id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Removed {

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait, LockType},
+    sea_query::{Expr, ExprTrait, LockType, Query},
 };
 
 use crate::entities::post;
@@ -21,26 +21,51 @@ pub fn hotness(votes: i64, created_at: DateTime<Utc>) -> f64 {
     (Ord::max(votes + 1, 1) as f64).log10() + seconds / SECONDS_PER_DECADE_OF_VOTES
 }
 
-/// Moves `post`'s vote count by `delta`; answers whether the post exists. Run it in the
-/// transaction that adds or removes the votes, **before** touching them: the increment applies
-/// to the newest row version (so concurrent votes all count) and locks the post's row until the
-/// commit, and taking that lock first, in every path, is what keeps votes and unvotes of one
-/// post from deadlocking. Then [`rank`] it. With `shown_only`, a post a moderator removed counts
-/// as missing.
+/// Moves `post`'s vote count by `delta` and writes its hotness anew; answers its count now, or
+/// `None` if there is no such post. Run it in the transaction that adds or removes the votes,
+/// **before** touching them: the increment applies to the newest row version (so concurrent
+/// votes all count) and locks the post's row until the commit, and taking that lock first, in
+/// every path, is what keeps votes and unvotes of one post from deadlocking. With `shown_only`,
+/// a post a moderator removed counts as missing.
+///
+/// Two statements: the increment answers the count and the post's age (`RETURNING`), and the
+/// hotness follows from them. MariaDB has no `UPDATE … RETURNING`, so there the row is read
+/// again under the lock the increment holds ([`rank`]).
 pub async fn bump(
     conn: &impl ConnectionTrait,
     post: i32,
     delta: i32,
     shown_only: bool,
-) -> Result<bool, DbErr> {
-    let mut update = post::Entity::update_many()
-        .col_expr(post::Column::VoteCount, Expr::col(post::Column::VoteCount).add(delta))
-        .filter(post::Column::Id.eq(post));
+) -> Result<Option<i64>, DbErr> {
+    let mut update = Query::update();
+    update
+        .table(post::Entity)
+        .value(post::Column::VoteCount, Expr::col(post::Column::VoteCount).add(delta))
+        .and_where(Expr::col(post::Column::Id).eq(post));
     if shown_only {
-        update = update.filter(post::Column::RemovedAt.is_null());
+        update.and_where(Expr::col(post::Column::RemovedAt).is_null());
     }
-    let result = update.exec(conn).await?;
-    Ok(result.rows_affected == 1)
+    if conn.get_database_backend() == DatabaseBackend::MySql {
+        if conn.execute(&update).await?.rows_affected() == 0 {
+            return Ok(None);
+        }
+        return Ok(rank(conn, &[post]).await?.first().map(|&(_, votes)| votes));
+    }
+    update.returning(Query::returning().columns([post::Column::VoteCount, post::Column::CreatedAt]));
+    let Some(row) = conn.query_one(&update).await? else { return Ok(None) };
+    let votes: i32 = row.try_get("", "vote_count")?;
+    let created_at: DateTime<Utc> = row.try_get("", "created_at")?;
+    set_hotness(conn, post, hotness(votes.into(), created_at)).await?;
+    Ok(Some(votes.into()))
+}
+
+async fn set_hotness(conn: &impl ConnectionTrait, post: i32, hotness: f64) -> Result<(), DbErr> {
+    post::Entity::update_many()
+        .col_expr(post::Column::Hotness, Expr::value(hotness))
+        .filter(post::Column::Id.eq(post))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Writes the hotness of each of `posts` from its row; answers `(id, vote_count)` of those
@@ -58,11 +83,7 @@ pub async fn rank(conn: &impl ConnectionTrait, posts: &[i32]) -> Result<Vec<(i32
     };
     let rows: Vec<(i32, i32, DateTime<Utc>)> = rows.into_tuple().all(conn).await?;
     for &(id, votes, created_at) in &rows {
-        post::Entity::update_many()
-            .col_expr(post::Column::Hotness, Expr::value(hotness(votes.into(), created_at)))
-            .filter(post::Column::Id.eq(id))
-            .exec(conn)
-            .await?;
+        set_hotness(conn, id, hotness(votes.into(), created_at)).await?;
     }
     Ok(rows.into_iter().map(|(id, votes, _)| (id, votes.into())).collect())
 }

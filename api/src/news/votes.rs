@@ -38,9 +38,9 @@ pub async fn cast(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Cast, DbErr> {
     let txn = db.begin().await?;
-    if !ranking::bump(&txn, post, 1, true).await? {
+    let Some(votes) = ranking::bump(&txn, post, 1, true).await? else {
         return Ok(Cast::NoSuchPost);
-    }
+    };
     let row = vote::ActiveModel { user_id: Set(user), post_id: Set(post), created_at: Set(now) };
     // A failed insert abandons the transaction, and the bump with it.
     if let Err(err) = vote::Entity::insert(row).exec_without_returning(&txn).await {
@@ -50,9 +50,8 @@ pub async fn cast(
             _ => Err(err),
         };
     }
-    let ranked = ranking::rank(&txn, &[post]).await?;
     txn.commit().await?;
-    Ok(ranked.first().map_or(Cast::NoSuchPost, |&(_, votes)| Cast::Added(votes)))
+    Ok(Cast::Added(votes))
 }
 
 /// Takes back `user`'s upvote of `post`; answers the post's vote count now if there was one.
@@ -61,9 +60,9 @@ pub async fn withdraw(db: &DatabaseConnection, user: i32, post: i32) -> Result<O
         return Ok(None);
     }
     let txn = db.begin().await?;
-    if !ranking::bump(&txn, post, -1, true).await? {
+    let Some(votes) = ranking::bump(&txn, post, -1, true).await? else {
         return Ok(None);
-    }
+    };
     let removed = vote::Entity::delete_many()
         .filter(vote::Column::UserId.eq(user))
         .filter(vote::Column::PostId.eq(post))
@@ -74,9 +73,8 @@ pub async fn withdraw(db: &DatabaseConnection, user: i32, post: i32) -> Result<O
         // Abandoned: the bump is undone.
         return Ok(None);
     }
-    let ranked = ranking::rank(&txn, &[post]).await?;
     txn.commit().await?;
-    Ok(ranked.first().map(|&(_, votes)| votes))
+    Ok(Some(votes))
 }
 
 /// Takes back every vote `user` has cast, moving each post's count and hotness: part of deleting
@@ -94,7 +92,6 @@ pub async fn withdraw_all(conn: &impl ConnectionTrait, user: i32) -> Result<(), 
         ranking::bump(conn, post, -1, false).await?;
     }
     vote::Entity::delete_many().filter(vote::Column::UserId.eq(user)).exec(conn).await?;
-    ranking::rank(conn, &posts).await?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::{
 
 /// What each viewer sees of post `id`: its line on the homepage (with the page's total) and its
 /// own page, or `null` / the status when it is not there.
-async fn seen(viewers: &[&Client], id: &Value) -> Vec<(Value, Value)> {
+pub async fn seen(viewers: &[&Client], id: &Value) -> Vec<(Value, Value)> {
     let mut seen = Vec::new();
     for viewer in viewers {
         let page: Value = viewer.get("/api/posts?page=1&per_page=5").await.json().await.unwrap();
@@ -34,7 +34,7 @@ async fn seen(viewers: &[&Client], id: &Value) -> Vec<(Value, Value)> {
 }
 
 /// What ada, grace and an anonymous reader should see, when only grace may have voted.
-fn expected(title: &str, votes: u32, comments: u32, grace_voted: bool) -> Vec<(Value, Value)> {
+pub fn expected(title: &str, votes: u32, comments: u32, grace_voted: bool) -> Vec<(Value, Value)> {
     [false, grace_voted, false]
         .into_iter()
         .map(|voted| (json!([title, votes, comments, voted, 1]), json!([title, votes, comments, voted])))
@@ -94,6 +94,58 @@ async fn vote_counts_stay_exact_through_deleted_posts_and_accounts() {
         assert_eq!(ada.delete(&format!("/api/posts/{id}")).await.status(), StatusCode::NO_CONTENT);
         assert_eq!(ada.put(&vote, &json!({})).await.status(), StatusCode::NOT_FOUND);
         assert_eq!(ada.delete(&vote).await.status(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+/// The homepage's total is a number the database keeps (`post_totals`, by triggers): it follows
+/// every way a post comes and goes, and always equals a count of the shown posts.
+#[tokio::test]
+async fn the_total_follows_every_create_delete_removal_restore_and_account_deletion() {
+    each_backend(|app| async move {
+        let (ada, _) = app.signed_up("ada").await;
+        let (grace, _) = app.signed_up("grace").await;
+        let (moderator, _) = app.signed_up_as("mod", "moderator").await;
+        let anonymous = app.client();
+        let total = || async {
+            let shown = app.scalar("SELECT COUNT(*) FROM posts WHERE removed_at IS NULL").await;
+            let page: Value = anonymous.get("/api/posts?page=1").await.json().await.unwrap();
+            let hot: Value = anonymous.get("/api/posts?sort=hot").await.json().await.unwrap();
+            assert_eq!(page["total"], hot["total"]);
+            assert_eq!(page["total"], shown, "the kept total is the count");
+            shown
+        };
+        assert_eq!(total().await, 0);
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(post(&ada, &format!("ada {n}")).await["id"].clone());
+            ids.push(post(&grace, &format!("grace {n}")).await["id"].clone());
+        }
+        assert_eq!(total().await, 6);
+        assert_eq!(
+            grace.put(&format!("/api/posts/{}/vote", ids[0]), &json!({})).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(total().await, 6, "a vote changes no total");
+
+        let removal = json!({"reason": "spam"});
+        let remove = |id: &Value| format!("/api/moderation/posts/{id}/remove");
+        assert_eq!(moderator.post(&remove(&ids[0]), &removal).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(total().await, 5);
+        assert_eq!(moderator.post(&remove(&ids[0]), &removal).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(total().await, 5, "removing twice counts once");
+        let restore = format!("/api/moderation/posts/{}/restore", ids[0]);
+        assert_eq!(moderator.post(&restore, &json!({})).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(total().await, 6);
+
+        assert_eq!(ada.delete(&format!("/api/posts/{}", ids[2])).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(total().await, 5);
+        // Grace goes with her three posts, one of them removed (so already not counted).
+        assert_eq!(moderator.post(&remove(&ids[1]), &removal).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(total().await, 4);
+        let resp = grace.delete_json("/api/users/me", &json!({"password": PASSWORD})).await;
+        assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+        assert_eq!(total().await, 2);
     })
     .await;
 }

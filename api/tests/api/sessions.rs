@@ -266,7 +266,7 @@ async fn an_unreachable_database_is_a_503_never_logged_out() {
     each_backend(|app| async move {
         let (browser, _) = app.signed_up("ada").await;
         let token = issued_token(&browser.log_in("ada@example.com", PASSWORD).await).unwrap();
-        app.state.db.close_by_ref().await.unwrap();
+        app.state.close_database().await.unwrap();
 
         let browser = app.client_with_cookie(&token);
         for path in ["/api/session", "/api/health"] {
