@@ -219,6 +219,13 @@ class SqliteDb:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         con.close()
 
+    def settle(self):
+        """After the server's start: what it derived for the bulk rows (hotness, links, comment
+        HTML) written out of the WAL, so no measurement pays for the load's aftermath."""
+        con = sqlite3.connect(self.path)
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        con.close()
+
     def explain(self, sql):
         return self.rows("EXPLAIN QUERY PLAN " + sql)
 
@@ -260,7 +267,17 @@ class PostgresDb:
     def finish_load(self):
         for t in ("users", "posts", "comments"):
             self.psql(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))")
+        # What autovacuum would have done by itself soon after a load this size; and the
+        # checkpoint writes the load's pages out now, not during the next measurement.
         self.psql("VACUUM ANALYZE")
+        self.psql("CHECKPOINT")
+
+    def settle(self):
+        """After the server's start: the server derives what the bulk rows lack (the HTML of
+        every bulk comment: 450,000 updates at 100k posts), and autovacuum would then vacuum
+        and the checkpointer write those pages during the next measurement. Done now instead."""
+        self.psql("VACUUM ANALYZE")
+        self.psql("CHECKPOINT")
 
     def explain(self, sql):
         return self.rows("EXPLAIN ANALYZE " + sql)
@@ -582,8 +599,11 @@ def run(db, results, info):
     loader.load_posts(1000, minutes_apart=60)
     log(f"phase 1: loaded 1,000 users / 1,000 posts in {time.perf_counter() - t:.1f} s")
     srv = Server(db.url, "1k posts").start()
+    db.settle()
     results["g1k"] = wrk("(g) posts page 1 @ 1k posts", lua_static(headers={"Cookie": cookies[0]}),
                          path="/api/posts?page=1")
+    results["g1k_hot"] = wrk("(g) hot page 1 @ 1k posts", lua_static(headers={"Cookie": cookies[0]}),
+                             path="/api/posts?sort=hot&page=1")
     srv.stop()
 
     # -- phase 2: the 10,000-post dataset: scenarios (a)-(f) -----------------------------
@@ -613,6 +633,7 @@ def run(db, results, info):
     info["ready_10k_ms"] = statistics.median(readies)
     info["idle_rss_kib"] = srv.idle_rss_kib
     srv.label = "10k: scenarios (a)-(f)"
+    db.settle()
     log(f"start-to-ready on 10k posts: {readies} ms; idle RSS {srv.idle_rss_kib} KiB")
 
     # (a) and (b) are the yardsticks of every ratio and the cheapest requests, so the most
@@ -732,25 +753,28 @@ def run(db, results, info):
     info["load_100k_s"] = time.perf_counter() - t
     log(f"phase 3: loaded to 100,000 posts in {info['load_100k_s']:.1f} s")
     srv = Server(db.url, "100k posts").start()
+    db.settle()
     results["g100k"] = wrk("(g) posts page 1 @ 100k posts", lua_static(headers={"Cookie": cookies[0]}),
                            path="/api/posts?page=1")
+    results["g100k_hot"] = wrk("(g) hot page 1 @ 100k posts", lua_static(headers={"Cookie": cookies[0]}),
+                               path="/api/posts?sort=hot&page=1")
     srv.stop()
     info["peak_rss_kib"] = Server.peak_kib
 
 
 LIST_SQL = ("SELECT posts.id, posts.title, posts.post_url, posts.created_at, posts.updated_at, "
-            "posts.user_id, users.username, "
-            "(SELECT COUNT(*) FROM votes WHERE votes.post_id = posts.id) AS vote_count, "
-            "(SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id) AS comment_count, "
+            "posts.user_id, posts.vote_count, posts.hotness, users.username, "
+            "(SELECT COUNT(*) FROM comments WHERE comments.post_id = posts.id AND comments.deleted = false "
+            "AND comments.removed_at IS NULL) AS comment_count, "
             "(SELECT COUNT(*) FROM votes WHERE votes.post_id = posts.id AND votes.user_id = 1) AS viewer_votes "
-            "FROM posts INNER JOIN users ON posts.user_id = users.id "
+            "FROM posts INNER JOIN users ON posts.user_id = users.id WHERE posts.removed_at IS NULL "
             "ORDER BY posts.created_at DESC, posts.id DESC LIMIT 20 OFFSET 0")
 
 
 def explain_list(db):
     """Query plans of the page-1 listing (the statement news/posts.rs builds) and its total."""
     out = {}
-    for name, sql in (("list", LIST_SQL), ("total", "SELECT COUNT(*) FROM posts")):
+    for name, sql in (("list", LIST_SQL), ("total", "SELECT shown FROM post_totals WHERE id = 1")):
         try:
             out[name] = db.explain(sql)
         except Exception as e:  # noqa: BLE001 - diagnostic only
@@ -766,20 +790,30 @@ def report(R, info):
     def check(label, ok, detail):
         checks.append((label, "PASS" if ok else "FAIL", detail))
 
-    check("(b) ≥ 0.8×(a)", R["b"]["rps"] >= 0.8 * a, f"{R['b']['rps'] / a:.2f}×")
-    for k in ("c", "d"):
-        r = R[k]
-        check(f"({k}) ≥ 0.5×(a), p99 < 10 ms, 0 errors",
-              r["rps"] >= 0.5 * a and r["p99_ms"] < 10 and r["errors"] == 0,
-              f"{r['rps'] / a:.2f}×, p99 {r['p99_ms']:.1f} ms, {r['errors']} errors")
-    e = R["e"]
+    b = R["b"]["rps"]
     if BACKEND == "sqlite":
+        check("(b) ≥ 0.8×(a)", b >= 0.8 * a, f"{b / a:.2f}×")
+        for k in ("c", "d"):
+            r = R[k]
+            check(f"({k}) ≥ 0.5×(a), p99 < 10 ms, 0 errors",
+                  r["rps"] >= 0.5 * a and r["p99_ms"] < 10 and r["errors"] == 0,
+                  f"{r['rps'] / a:.2f}×, p99 {r['p99_ms']:.1f} ms, {r['errors']} errors")
+        e = R["e"]
         check("(e) ≥ 0.25×(a), 0 errors, no `database is locked`",
               e["rps"] >= 0.25 * a and e["errors"] == 0 and info["locked"] == 0,
               f"{e['rps'] / a:.2f}×, {e['errors']} errors, {info['locked']} `database is locked` in the server log")
     else:
-        check("(e) 0 errors (ratio target is SQLite-only)", e["errors"] == 0,
-              f"{e['rps'] / a:.2f}×, {e['errors']} errors")
+        # Issue 16: one indexed round trip is the floor of every request that has a session, so
+        # the database server's targets are against (b).
+        check("(b) ≥ 0.25×(a), p99 < 20 ms, 0 errors",
+              b >= 0.25 * a and R["b"]["p99_ms"] < 20 and R["b"]["errors"] == 0,
+              f"{b / a:.3f}×, p99 {R['b']['p99_ms']:.1f} ms, {R['b']['errors']} errors")
+        for k, least, what in (("c", 0.5, "new page 1, logged in"), ("h", 0.5, "hot page 1, logged in"),
+                               ("d", 0.5, "post by id"), ("e", 0.25, "votes")):
+            r = R[k]
+            check(f"({k}) {what} ≥ {least}×(b), p99 < 20 ms, 0 errors",
+                  r["rps"] >= least * b and r["p99_ms"] < 20 and r["errors"] == 0,
+                  f"{r['rps'] / b:.2f}×, p99 {r['p99_ms']:.1f} ms, {r['errors']} errors")
     # Can both (f) targets hold while (b) runs flat out? Logins at 90 % of 2/hash keep 1.8 cores
     # hashing and leave 0.2 for (b): what one (b) request costs during the storm (the server's and
     # wrk's CPU) bounds (b)'s rate, and with 64 connections always waiting Little's law bounds its
@@ -839,12 +873,14 @@ def report(R, info):
           f"{R['i5']['rps'] / i['rps']:.2f}× the cost")
     check("(g) 100k ≥ 0.7 × 1k", R["g100k"]["rps"] >= 0.7 * R["g1k"]["rps"],
           f"{R['g100k']['rps'] / R['g1k']['rps']:.2f}×")
+    check("(g) hot: 100k ≥ 0.7 × 1k", R["g100k_hot"]["rps"] >= 0.7 * R["g1k_hot"]["rps"],
+          f"{R['g100k_hot']['rps'] / R['g1k_hot']['rps']:.2f}×")
     check("peak RSS ≤ 64 MiB", info["peak_rss_kib"] <= 64 * 1024, f"{info['peak_rss_kib'] / 1024:.1f} MiB")
     check("idle RSS ≤ 25 MiB", info["idle_rss_kib"] <= 25 * 1024, f"{info['idle_rss_kib'] / 1024:.1f} MiB")
     check("start-to-ready ≤ 300 ms (10k posts)", info["ready_10k_ms"] <= 300,
           f"{info['ready_10k_ms']:.0f} ms (runs: {', '.join(f'{x:.0f}' for x in info['ready_10k_all'])})")
 
-    order = ["a", "b", "c", "h", "d", "i5", "i", "j", "j_cold", "j_w", "j_w_writes", "k", "e", "c_w", "c_w_writes", "g1k", "g10k", "g100k", "f_alone", "f", "f_b",
+    order = ["a", "b", "c", "h", "d", "i5", "i", "j", "j_cold", "j_w", "j_w_writes", "k", "e", "c_w", "c_w_writes", "g1k", "g10k", "g100k", "g1k_hot", "g100k_hot", "f_alone", "f", "f_b",
              "b_after", "bp", "fp", "f_bp"]
     out = []
     out.append(f"Just Tech News benchmark — {BACKEND}, load average at the end {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "

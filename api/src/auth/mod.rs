@@ -41,7 +41,8 @@ pub async fn resolve(
 ) -> Result<(Option<LiveSession>, Option<i64>), DbErr> {
     let mut changes = None;
     let read = async {
-        let found = state.sessions.find(token_hash).await?;
+        // Boxed, so that this future stays small on the hit path, where it is moved but never run.
+        let found = Box::pin(state.sessions.find(token_hash)).await?;
         Ok::<_, DbErr>(found.map(|(session, counter)| {
             changes = counter;
             session
