@@ -12,6 +12,7 @@ mod m20261206_000002_community;
 mod m20261206_000003_search;
 mod m20261206_000004_changes;
 mod m20261206_000005_post_totals;
+mod m20261206_000006_varchar_hashes;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_search::Migration),
             Box::new(m20261206_000004_changes::Migration),
             Box::new(m20261206_000005_post_totals::Migration),
+            Box::new(m20261206_000006_varchar_hashes::Migration),
         ]
     }
 }

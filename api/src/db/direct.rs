@@ -30,7 +30,8 @@ const CONNECTIONS: usize = 8;
 /// How long a statement waits for a connection, or for one to open, before failing (as the pool).
 const WAIT: Duration = Duration::from_secs(3);
 
-const SESSION: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, \
+/// The session with the token hash `$1` (bound as `text`), and the change counter.
+pub const SESSION: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, \
                        u.username, u.role, u.banned_at, u.banned_until, \
                        (SELECT last_value FROM changes) AS changes \
                        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";

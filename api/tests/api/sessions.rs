@@ -3,10 +3,12 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use sha2::{Digest, Sha256};
 
-use crate::harness::{PASSWORD, assert_error, each_backend, each_backend_with, issued_token, set_cookie};
+use crate::harness::{
+    Backend, PASSWORD, assert_error, each_backend, each_backend_with, issued_token, set_cookie,
+};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -290,6 +292,37 @@ async fn the_sweep_deletes_expired_sessions() {
         let (_, _) = app.signed_up("fresh").await;
         assert_eq!(app.state.sessions.sweep().await.unwrap(), 2);
         assert_eq!(app.count("sessions").await, 1);
+    })
+    .await;
+}
+
+/// On PostgreSQL the session is read by a statement whose token hash is bound as `text`: the
+/// plan must find the row by the token's unique index (with `CHAR(64)` the column was cast to
+/// `text`, no index could serve, and every request read the whole sessions table).
+#[tokio::test]
+async fn the_session_lookup_uses_the_token_index_on_postgresql() {
+    each_backend(|app| async move {
+        if app.test_database().backend != Backend::Postgres {
+            return;
+        }
+        for n in 0..5 {
+            app.signed_up(&format!("user{n}")).await;
+        }
+        // One connection, a generic plan (what a driver's reused prepared statement gets), and
+        // a table scan priced out, so the plan scans the table only if no index can serve.
+        let txn = app.db.begin().await.unwrap();
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan").await.unwrap();
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+        let sql = just_tech_news::db::direct::SESSION;
+        txn.execute_unprepared(&format!("PREPARE session_lookup(text) AS {sql}")).await.unwrap();
+        let explain =
+            Statement::from_string(txn.get_database_backend(), "EXPLAIN EXECUTE session_lookup('x')");
+        let rows = txn.query_all_raw(explain).await.unwrap();
+        let plan: Vec<String> = rows.iter().map(|row| row.try_get_by_index(0).unwrap()).collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains("Index Scan using sessions_token_hash_key"), "{plan}");
+        assert!(!plan.contains("Seq Scan on sessions"), "{plan}");
+        txn.rollback().await.unwrap();
     })
     .await;
 }
