@@ -220,8 +220,8 @@ class SqliteDb:
         con.close()
 
     def settle(self):
-        """After the server's start: what it derived for the bulk rows (hotness, links, comment
-        HTML) written out of the WAL, so no measurement pays for the load's aftermath."""
+        """After each start: the WAL written back, so every phase's measurement begins with the
+        database at rest."""
         con = sqlite3.connect(self.path)
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
         con.close()
@@ -273,9 +273,9 @@ class PostgresDb:
         self.psql("CHECKPOINT")
 
     def settle(self):
-        """After the server's start: the server derives what the bulk rows lack (the HTML of
-        every bulk comment: 450,000 updates at 100k posts), and autovacuum would then vacuum
-        and the checkpointer write those pages during the next measurement. Done now instead."""
+        """After each start (which may migrate, and derive what bulk rows lack): vacuumed,
+        analysed and checkpointed, so every phase's measurement begins with the database at
+        rest rather than beside autovacuum or a checkpoint."""
         self.psql("VACUUM ANALYZE")
         self.psql("CHECKPOINT")
 

@@ -25,7 +25,7 @@ use crate::{
         moderation::{Flagging, Target},
         posts::{self, Filter, Order, PageQuery, Removed, Summary},
         search,
-        votes::{self, Cast},
+        votes::{self, Cast, Seen},
     },
 };
 
@@ -519,11 +519,12 @@ impl PostsApi {
         &self,
         state: Data<&AppState>,
         user: CurrentUser,
-        current: Current,
         id: Path<i32>,
     ) -> Result<VoteResponse, Failure<Limited<Action>>> {
-        if votes::has_voted(&state.db, user.id, id.0).await? {
-            return Ok(vote_state(&state, &current, id.0, true).await?);
+        match votes::seen(&state.db, user.id, id.0).await? {
+            None => return Ok(VoteResponse::NotFound(not_found())),
+            Some(Seen { voted: true, votes }) => return Ok(voted(id.0, votes, true)),
+            Some(Seen { voted: false, .. }) => {}
         }
         let now = state.config.clock.now();
         let limit = state.config.vote_rate.map(|rate| rate.limit("vote"));
@@ -538,9 +539,9 @@ impl PostsApi {
             Cast::NoSuchPost => Ok(VoteResponse::NotFound(not_found())),
             Cast::Added(vote_count) => {
                 state.caches.after_commit([Change::Voted { post: id.0 }]).await?;
-                Ok(VoteResponse::Ok(Json(VoteState { post_id: id.0, vote_count, voted: true })))
+                Ok(voted(id.0, vote_count, true))
             }
-            Cast::AlreadyThere => Ok(vote_state(&state, &current, id.0, true).await?),
+            Cast::AlreadyThere => Ok(vote_state(&state, id.0, true).await?),
         }
     }
 
@@ -552,15 +553,19 @@ impl PostsApi {
         &self,
         state: Data<&AppState>,
         user: CurrentUser,
-        current: Current,
         id: Path<i32>,
     ) -> Result<VoteResponse, Failure<Action>> {
+        match votes::seen(&state.db, user.id, id.0).await? {
+            None => return Ok(VoteResponse::NotFound(not_found())),
+            Some(Seen { voted: false, votes }) => return Ok(voted(id.0, votes, false)),
+            Some(Seen { voted: true, .. }) => {}
+        }
         match votes::withdraw(&state.db, user.id, id.0).await? {
             Some(vote_count) => {
                 state.caches.after_commit([Change::Voted { post: id.0 }]).await?;
-                Ok(VoteResponse::Ok(Json(VoteState { post_id: id.0, vote_count, voted: false })))
+                Ok(voted(id.0, vote_count, false))
             }
-            None => Ok(vote_state(&state, &current, id.0, false).await?),
+            None => Ok(vote_state(&state, id.0, false).await?),
         }
     }
 
@@ -594,17 +599,16 @@ impl PostsApi {
     }
 }
 
-/// The answer to a vote or unvote: the post's count now, or 404 if there is no such post.
-async fn vote_state(
-    state: &AppState,
-    current: &Current,
-    post_id: i32,
-    voted: bool,
-) -> Result<VoteResponse, AppError> {
-    let count = votes::count(&state.db, post_id);
-    let count = state.caches.counts(current).get_or_read(Count::PostVotes(post_id), count);
-    Ok(match count.await? {
-        Some(vote_count) => VoteResponse::Ok(Json(VoteState { post_id, vote_count, voted })),
+/// The answer to a vote or unvote.
+fn voted(post_id: i32, vote_count: i64, voted: bool) -> VoteResponse {
+    VoteResponse::Ok(Json(VoteState { post_id, vote_count, voted }))
+}
+
+/// The answer to a vote or unvote that raced another change of the same vote: the post's count
+/// now, or 404 if there is no such post any more.
+async fn vote_state(state: &AppState, post_id: i32, voted: bool) -> Result<VoteResponse, AppError> {
+    Ok(match votes::count(&state.db, post_id).await? {
+        Some(vote_count) => self::voted(post_id, vote_count, voted),
         None => VoteResponse::NotFound(not_found()),
     })
 }

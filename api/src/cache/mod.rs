@@ -1,7 +1,7 @@
 //! Everything the server keeps in memory to go faster, and the one way it learns of writes.
 //!
 //! Three [`Memo`]s: live sessions by token hash, rendered answers of the read endpoints per
-//! viewer, and counts (the number of all posts, each post's votes).
+//! viewer, and counts (the number of all posts).
 //!
 //! Every write that changes what a memo may hold ends with [`Caches::after_commit`], called once
 //! with what it changed, **after** its transaction has committed and before its answer is sent.
@@ -81,8 +81,6 @@ pub enum Ranking {
 pub enum Count {
     /// How many posts there are (the homepage's `total`).
     AllPosts,
-    /// How many upvotes this post has (what a vote or unvote answers).
-    PostVotes(i32),
 }
 
 /// What a committed write changed, as far as anything kept in memory is concerned.
@@ -238,15 +236,11 @@ impl Caches {
                 self.answers.forget_all();
             }
             Change::PostEdited | Change::CommentsChanged => self.answers.forget_all(),
-            Change::PostDeleted { post } => {
+            Change::PostDeleted { .. } => {
                 self.counts.forget(&Count::AllPosts);
-                self.counts.forget(&Count::PostVotes(post));
                 self.answers.forget_all();
             }
-            Change::Voted { post } => {
-                self.counts.forget(&Count::PostVotes(post));
-                self.answers.forget_all();
-            }
+            Change::Voted { .. } => self.answers.forget_all(),
             Change::RoleChanged { user_id } => {
                 self.sessions.forget_where(|_, s| s.user_id == user_id);
                 self.answers.forget_all();

@@ -2,8 +2,10 @@
 //! Each vote and unvote moves the post's `vote_count` and `hotness` in the same transaction.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, SqlErr, TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr,
+    TransactionTrait,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Query},
 };
 
 use super::ranking;
@@ -20,17 +22,39 @@ pub enum Cast {
     NoSuchPost,
 }
 
-/// Whether `user` has upvoted `post`: one primary-key read. A vote or unvote that would change
-/// nothing is answered from it without a write transaction (on SQLite the one writer's lock):
-/// casting the vote already there, or taking back one that is not. A vote's rate limit is
-/// counted only once this has said the vote would be new.
-pub async fn has_voted(db: &DatabaseConnection, user: i32, post: i32) -> Result<bool, DbErr> {
-    let found = vote::Entity::find_by_id((user, post)).select_only().column(vote::Column::PostId);
-    Ok(found.into_tuple::<i32>().one(db).await?.is_some())
+/// What a vote or unvote finds before it writes: whether `user` has upvoted `post`, and the
+/// post's count.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub voted: bool,
+    pub votes: i64,
 }
 
-/// Records `user`'s upvote of `post` (one shown, not removed), after [`has_voted`] said it is
-/// new; casting twice is the same as once.
+/// Whether `user` has upvoted `post`, and its count; `None` if there is no such post (or it was
+/// removed). One statement: the post by its key, the vote by its key. A vote or unvote that would
+/// change nothing is answered from it without a write transaction (on SQLite the one writer's
+/// lock): casting the vote already there, or taking back one that is not. A vote's rate limit is
+/// counted only once this has said the vote would be new.
+pub async fn seen(db: &DatabaseConnection, user: i32, post: i32) -> Result<Option<Seen>, DbErr> {
+    let mine = Query::select()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(vote::Entity)
+        .and_where(Expr::col((vote::Entity, vote::Column::UserId)).eq(user))
+        .and_where(Expr::col((vote::Entity, vote::Column::PostId)).equals((post::Entity, post::Column::Id)))
+        .to_owned();
+    let found: Option<(i32, i64)> = post::Entity::find_by_id(post)
+        .select_only()
+        .column(post::Column::VoteCount)
+        .column_as(Expr::from(mine), "voted")
+        .filter(post::Column::RemovedAt.is_null())
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(found.map(|(votes, voted)| Seen { voted: voted > 0, votes: votes.into() }))
+}
+
+/// Records `user`'s upvote of `post` (one shown, not removed), after [`seen`] said it is new;
+/// casting twice is the same as once.
 pub async fn cast(
     db: &DatabaseConnection,
     user: i32,
@@ -54,11 +78,9 @@ pub async fn cast(
     Ok(Cast::Added(votes))
 }
 
-/// Takes back `user`'s upvote of `post`; answers the post's vote count now if there was one.
+/// Takes back `user`'s upvote of `post`, after [`seen`] said there is one; answers the post's
+/// vote count now if there still was one.
 pub async fn withdraw(db: &DatabaseConnection, user: i32, post: i32) -> Result<Option<i64>, DbErr> {
-    if !has_voted(db, user, post).await? {
-        return Ok(None);
-    }
     let txn = db.begin().await?;
     let Some(votes) = ranking::bump(&txn, post, -1, true).await? else {
         return Ok(None);
