@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
     sea_query::{Expr, JoinType},
 };
 
@@ -39,12 +39,48 @@ pub struct LiveSession {
     pub banned_until: Option<DateTime<Utc>>,
 }
 
-/// A session's row with the change counter beside it.
+/// A session's row with the change counter beside it: what [`lookup`] reads.
 #[derive(FromQueryResult)]
-struct Found {
+pub struct Found {
     #[sea_orm(nested)]
     session: LiveSession,
     changes: Option<i64>,
+}
+
+impl Found {
+    pub fn split(self) -> (LiveSession, Option<i64>) {
+        (self.session, self.changes)
+    }
+}
+
+/// The session whose token hashes to `token_hash`, joined to its user for the role and ban, with
+/// the database's change counter (`NULL` where there is none) in the same statement.
+fn lookup(backend: DatabaseBackend, token_hash: &str) -> Select<session::Entity> {
+    session::Entity::find()
+        .select_only()
+        .columns([
+            session::Column::Id,
+            session::Column::UserId,
+            session::Column::CreatedAt,
+            session::Column::LastSeenAt,
+        ])
+        .columns([
+            user::Column::Username,
+            user::Column::Role,
+            user::Column::BannedAt,
+            user::Column::BannedUntil,
+        ])
+        .column_as(Expr::cust(Counter::value_sql(backend).unwrap_or("NULL")), "changes")
+        .join(JoinType::InnerJoin, session::Relation::User.def())
+        .filter(session::Column::TokenHash.eq(token_hash))
+}
+
+/// [`lookup`] on PostgreSQL, with the token hash as `$1`: the statement `db::direct` prepares.
+pub fn postgres_lookup() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        lookup(DatabaseBackend::Postgres, "").build(DatabaseBackend::Postgres).sql
+    });
+    &SQL
 }
 
 /// What a session's timestamps say about it now.
@@ -128,28 +164,9 @@ impl Sessions {
         if let Some(direct) = &self.direct {
             return direct.session(token_hash).await;
         }
-        let counter = Counter::value_sql(self.db.get_database_backend()).unwrap_or("NULL");
-        let found = session::Entity::find()
-            .select_only()
-            .columns([
-                session::Column::Id,
-                session::Column::UserId,
-                session::Column::CreatedAt,
-                session::Column::LastSeenAt,
-            ])
-            .columns([
-                user::Column::Username,
-                user::Column::Role,
-                user::Column::BannedAt,
-                user::Column::BannedUntil,
-            ])
-            .column_as(Expr::cust(counter), "changes")
-            .join(JoinType::InnerJoin, session::Relation::User.def())
-            .filter(session::Column::TokenHash.eq(token_hash))
-            .into_model::<Found>()
-            .one(&self.db)
-            .await?;
-        Ok(found.map(|found| (found.session, found.changes)))
+        let found =
+            lookup(self.db.get_database_backend(), token_hash).into_model::<Found>().one(&self.db).await?;
+        Ok(found.map(Found::split))
     }
 
     /// Whether `session` is alive now, and whether its `last_seen_at` is due to be refreshed

@@ -13,29 +13,25 @@
 
 use std::{pin::Pin, str::FromStr, sync::Mutex, time::Duration};
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
-    DbErr, RuntimeErr,
+    DbErr, FromQueryResult, QueryResult, RuntimeErr,
     sqlx::{
         self, Connection, Row,
-        postgres::{PgConnectOptions, PgConnection, PgRow},
+        postgres::{PgConnectOptions, PgConnection},
     },
 };
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::auth::sessions::LiveSession;
+use crate::{
+    auth::sessions::{self, Found, LiveSession},
+    cache::Counter,
+};
 
 /// Connections open at most (the pool has 16 of its own beside them).
 const CONNECTIONS: usize = 8;
 /// How long a statement waits for a connection, or for one to open, before failing (as the pool).
 const WAIT: Duration = Duration::from_secs(3);
 
-/// The session with the token hash `$1` (bound as `text`), and the change counter.
-pub const SESSION: &str = "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, \
-                       u.username, u.role, u.banned_at, u.banned_until, \
-                       (SELECT last_value FROM changes) AS changes \
-                       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";
-const COUNTER: &str = "SELECT last_value FROM changes";
 const ADVANCE: &str = "SELECT nextval('changes')";
 
 /// The connections, for one PostgreSQL database.
@@ -70,14 +66,14 @@ impl Direct {
 
     /// The session whose token hashes to `token_hash`, with the change counter.
     pub async fn session(&self, token_hash: &str) -> Result<Option<(LiveSession, Option<i64>)>, DbErr> {
-        let row =
-            self.run(|conn| Box::pin(sqlx::query(SESSION).bind(token_hash).fetch_optional(conn))).await?;
-        row.map(|row| session(&row).map_err(query_error)).transpose()
+        let sql = sessions::postgres_lookup();
+        let row = self.run(|conn| Box::pin(sqlx::query(sql).bind(token_hash).fetch_optional(conn))).await?;
+        row.map(|row| Ok(Found::from_query_result(&QueryResult::from(row), "")?.split())).transpose()
     }
 
     /// The change counter now.
     pub async fn counter(&self) -> Result<i64, DbErr> {
-        let row = self.run(|conn| Box::pin(sqlx::query(COUNTER).fetch_one(conn))).await?;
+        let row = self.run(|conn| Box::pin(sqlx::query(counter_sql()).fetch_one(conn))).await?;
         row.try_get(0).map_err(query_error)
     }
 
@@ -142,16 +138,10 @@ fn query_error(err: sqlx::Error) -> DbErr {
     DbErr::Query(RuntimeErr::SqlxError(err.into()))
 }
 
-fn session(row: &PgRow) -> Result<(LiveSession, Option<i64>), sqlx::Error> {
-    let session = LiveSession {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        created_at: row.try_get::<DateTime<Utc>, _>("created_at")?,
-        last_seen_at: row.try_get::<DateTime<Utc>, _>("last_seen_at")?,
-        username: row.try_get("username")?,
-        role: row.try_get("role")?,
-        banned_at: row.try_get("banned_at")?,
-        banned_until: row.try_get("banned_until")?,
-    };
-    Ok((session, row.try_get("changes")?))
+/// The counter alone, as `cache::counter` reads it beside a session.
+fn counter_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT {}", Counter::value_sql(sea_orm::DatabaseBackend::Postgres).unwrap_or("0"))
+    });
+    &SQL
 }
