@@ -14,6 +14,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
     DbErr, IsolationLevel, TransactionTrait,
+    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
 /// Connects with settings fit for serving: for SQLite a small pool over WAL with a busy timeout
@@ -28,13 +29,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {
         create_parent_dir(url);
         // An embedded file never drops a connection: no ping before handing one out.
-        options.test_before_acquire(false).max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
-            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-        });
+        options
+            .test_before_acquire(false)
+            .max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(sqlite_options);
     } else {
         // Ping only connections idle long enough to have been dropped by the server or a proxy;
         // pinging on every checkout doubled the round trips of every query.
@@ -44,6 +43,17 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             .test_before_acquire_if_idle_for(Duration::from_secs(30));
     }
     Database::connect(options).await
+}
+
+/// How every connection to an embedded file is set up: WAL, so reads never wait for the writer;
+/// `synchronous=NORMAL`, durable at each checkpoint and never corrupt; a busy timeout, so a
+/// second writer waits for the first instead of failing; and foreign keys enforced.
+pub fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
 }
 
 /// Whether this process is the database's only writer (embedded SQLite), so what it caches of

@@ -48,7 +48,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// What `/metrics` shows.
     pub metrics: Arc<metrics::Metrics>,
-    /// PostgreSQL's connections for one-statement requests (`db::direct`), beside `db`'s pool.
+    /// Connections for one-statement requests (`db::direct`), beside `db`'s pool, where the
+    /// database has them (PostgreSQL and an embedded file).
     direct: Option<Arc<db::direct::Direct>>,
 }
 
@@ -74,6 +75,11 @@ impl AppState {
 }
 
 impl AppState {
+    /// The connections for one-statement requests, where the database has them.
+    pub fn direct(&self) -> Option<&db::direct::Direct> {
+        self.direct.as_deref()
+    }
+
     /// Closes every connection to the database; every statement fails from now on.
     pub async fn close_database(&self) -> Result<(), sea_orm::DbErr> {
         if let Some(direct) = &self.direct {

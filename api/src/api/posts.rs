@@ -521,7 +521,7 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
     ) -> Result<VoteResponse, Failure<Limited<Action>>> {
-        match votes::seen(&state.db, user.id, id.0).await? {
+        match votes::seen(&state.db, state.direct(), user.id, id.0).await? {
             None => return Ok(VoteResponse::NotFound(not_found())),
             Some(Seen { voted: true, votes }) => return Ok(voted(id.0, votes, true)),
             Some(Seen { voted: false, .. }) => {}
@@ -555,7 +555,7 @@ impl PostsApi {
         user: CurrentUser,
         id: Path<i32>,
     ) -> Result<VoteResponse, Failure<Action>> {
-        match votes::seen(&state.db, user.id, id.0).await? {
+        match votes::seen(&state.db, state.direct(), user.id, id.0).await? {
             None => return Ok(VoteResponse::NotFound(not_found())),
             Some(Seen { voted: false, votes }) => return Ok(voted(id.0, votes, false)),
             Some(Seen { voted: true, .. }) => {}

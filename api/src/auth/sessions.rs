@@ -1,11 +1,11 @@
 //! The sessions table: issuing, resolving, refreshing and revoking logins (DESIGN.md section 4).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Statement,
     sea_query::{Expr, JoinType},
 };
 
@@ -14,7 +14,7 @@ use crate::{
     cache::Counter,
     clock::Clock,
     config::Config,
-    db::direct::Direct,
+    db::direct::{self, Direct},
     entities::{session, user},
 };
 
@@ -41,46 +41,53 @@ pub struct LiveSession {
 
 /// A session's row with the change counter beside it: what [`lookup`] reads.
 #[derive(FromQueryResult)]
-pub struct Found {
+struct Found {
     #[sea_orm(nested)]
     session: LiveSession,
     changes: Option<i64>,
 }
 
 impl Found {
-    pub fn split(self) -> (LiveSession, Option<i64>) {
+    fn split(self) -> (LiveSession, Option<i64>) {
         (self.session, self.changes)
     }
 }
 
 /// The session whose token hashes to `token_hash`, joined to its user for the role and ban, with
 /// the database's change counter (`NULL` where there is none) in the same statement.
-fn lookup(backend: DatabaseBackend, token_hash: &str) -> Select<session::Entity> {
-    session::Entity::find()
-        .select_only()
-        .columns([
-            session::Column::Id,
-            session::Column::UserId,
-            session::Column::CreatedAt,
-            session::Column::LastSeenAt,
-        ])
-        .columns([
-            user::Column::Username,
-            user::Column::Role,
-            user::Column::BannedAt,
-            user::Column::BannedUntil,
-        ])
-        .column_as(Expr::cust(Counter::value_sql(backend).unwrap_or("NULL")), "changes")
-        .join(JoinType::InnerJoin, session::Relation::User.def())
-        .filter(session::Column::TokenHash.eq(token_hash))
+fn lookup(backend: DatabaseBackend, token_hash: &str) -> Statement {
+    Statement::from_sql_and_values(backend, lookup_sql(backend), [token_hash.into()])
 }
 
-/// [`lookup`] on PostgreSQL, with the token hash as `$1`: the statement `db::direct` prepares.
-pub fn postgres_lookup() -> &'static str {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        lookup(DatabaseBackend::Postgres, "").build(DatabaseBackend::Postgres).sql
-    });
-    &SQL
+/// The SQL of [`lookup`] on `backend`, built once; the token hash is its one value.
+pub fn lookup_sql(backend: DatabaseBackend) -> &'static str {
+    static SQL: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match backend {
+        DatabaseBackend::Postgres => 0,
+        DatabaseBackend::MySql => 1,
+        _ => 2,
+    };
+    SQL[slot].get_or_init(|| {
+        session::Entity::find()
+            .select_only()
+            .columns([
+                session::Column::Id,
+                session::Column::UserId,
+                session::Column::CreatedAt,
+                session::Column::LastSeenAt,
+            ])
+            .columns([
+                user::Column::Username,
+                user::Column::Role,
+                user::Column::BannedAt,
+                user::Column::BannedUntil,
+            ])
+            .column_as(Expr::cust(Counter::value_sql(backend).unwrap_or("NULL")), "changes")
+            .join(JoinType::InnerJoin, session::Relation::User.def())
+            .filter(session::Column::TokenHash.eq(""))
+            .build(backend)
+            .sql
+    })
 }
 
 /// What a session's timestamps say about it now.
@@ -100,7 +107,8 @@ pub enum Liveness {
 #[derive(Clone)]
 pub struct Sessions {
     db: DatabaseConnection,
-    /// PostgreSQL's connections for one-statement requests, which [`Sessions::find`] reads on.
+    /// The connections for one-statement requests (`db::direct`), which [`Sessions::find`] reads
+    /// on where the database has them.
     direct: Option<Arc<Direct>>,
     clock: Clock,
     idle: chrono::Duration,
@@ -161,11 +169,8 @@ impl Sessions {
     /// [`Sessions::judge`]), with the database's change counter read in the same statement
     /// (`None` where there is none: see [`Counter`]).
     pub async fn find(&self, token_hash: &str) -> Result<Option<(LiveSession, Option<i64>)>, DbErr> {
-        if let Some(direct) = &self.direct {
-            return direct.session(token_hash).await;
-        }
-        let found =
-            lookup(self.db.get_database_backend(), token_hash).into_model::<Found>().one(&self.db).await?;
+        let statement = lookup(self.db.get_database_backend(), token_hash);
+        let found: Option<Found> = direct::one(self.direct.as_deref(), &self.db, statement).await?;
         Ok(found.map(Found::split))
     }
 

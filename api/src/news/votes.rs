@@ -3,13 +3,16 @@
 
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, QueryTrait, SqlErr, TransactionTrait,
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query},
 };
 
 use super::ranking;
-use crate::entities::{post, vote};
+use crate::{
+    db::direct::{self, Direct},
+    entities::{post, vote},
+};
 
 /// What casting a vote found.
 #[derive(Debug, PartialEq, Eq)]
@@ -34,23 +37,35 @@ pub struct Seen {
 /// removed). One statement: the post by its key, the vote by its key. A vote or unvote that would
 /// change nothing is answered from it without a write transaction (on SQLite the one writer's
 /// lock): casting the vote already there, or taking back one that is not. A vote's rate limit is
-/// counted only once this has said the vote would be new.
-pub async fn seen(db: &DatabaseConnection, user: i32, post: i32) -> Result<Option<Seen>, DbErr> {
+/// counted only once this has said the vote would be new. Read on `direct`'s connections where
+/// the database has them.
+pub async fn seen(
+    db: &DatabaseConnection,
+    direct: Option<&Direct>,
+    user: i32,
+    post: i32,
+) -> Result<Option<Seen>, DbErr> {
     let mine = Query::select()
         .expr(Func::count(Expr::col(Asterisk)))
         .from(vote::Entity)
         .and_where(Expr::col((vote::Entity, vote::Column::UserId)).eq(user))
         .and_where(Expr::col((vote::Entity, vote::Column::PostId)).equals((post::Entity, post::Column::Id)))
         .to_owned();
-    let found: Option<(i32, i64)> = post::Entity::find_by_id(post)
+    let statement = post::Entity::find_by_id(post)
         .select_only()
         .column(post::Column::VoteCount)
         .column_as(Expr::from(mine), "voted")
         .filter(post::Column::RemovedAt.is_null())
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(found.map(|(votes, voted)| Seen { voted: voted > 0, votes: votes.into() }))
+        .build(db.get_database_backend());
+    let found: Option<SeenRow> = direct::one(direct, db, statement).await?;
+    Ok(found.map(|row| Seen { voted: row.voted > 0, votes: row.vote_count.into() }))
+}
+
+/// The row [`seen`] reads.
+#[derive(FromQueryResult)]
+struct SeenRow {
+    vote_count: i32,
+    voted: i64,
 }
 
 /// Records `user`'s upvote of `post` (one shown, not removed), after [`seen`] said it is new;
