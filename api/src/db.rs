@@ -7,6 +7,7 @@ use std::{
     fs::{File, OpenOptions},
     io::{Read, Seek, Write},
     path::{Path, PathBuf},
+    sync::Arc,
     time::Duration,
 };
 
@@ -60,6 +61,30 @@ pub fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
 /// the database can be kept exact by forgetting on its own writes.
 pub fn single_writer(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite
+}
+
+/// On an embedded file, where the writers of one process would otherwise meet in SQLite's busy
+/// handler (which sleeps 1, 2, 5, 10… ms between tries however soon the writer ahead finishes,
+/// so under load most of a write's time was sleep), write transactions that take it wait for
+/// their turn here instead, first come first served, and each starts the moment the one ahead
+/// commits. A transaction takes its turn once it has its connection, so a writer never waits
+/// for the pool while others wait for it. A database server locks rows, and nothing waits here.
+/// A write that does not take a turn is still correct: it waits in the busy handler as before.
+#[derive(Clone)]
+pub struct WriteQueue(Option<Arc<tokio::sync::Mutex<()>>>);
+
+impl WriteQueue {
+    pub fn of(db: &DatabaseConnection) -> Self {
+        Self(single_writer(db).then(|| Arc::new(tokio::sync::Mutex::new(()))))
+    }
+
+    /// Waits for this write's turn; it lasts until the guard is dropped, after the commit.
+    pub async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.0 {
+            Some(queue) => Some(queue.lock().await),
+            None => None,
+        }
+    }
 }
 
 /// Runs pending migrations, then fills what they left for the server to derive (the hotness of
@@ -208,4 +233,35 @@ pub fn violates(err: &DbErr, constraint: &Constraint) -> bool {
         return key.rsplit('.').next() == Some(constraint.mysql);
     }
     message.strip_prefix("UNIQUE constraint failed: ") == Some(constraint.sqlite)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn on_an_embedded_file_one_write_has_its_turn_at_a_time_first_come_first_served() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let queue = WriteQueue::of(&db);
+        let first = queue.turn().await;
+        assert!(first.is_some());
+        // Two more writers queue up behind it, in the order they came.
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut waiting = Vec::new();
+        for n in [2, 3] {
+            let (queue, order) = (queue.clone(), order.clone());
+            waiting.push(tokio::spawn(async move {
+                let _turn = queue.turn().await;
+                order.lock().unwrap().push(n);
+            }));
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(order.lock().unwrap().is_empty(), "no turn while the first lasts");
+        drop(first);
+        for writer in waiting {
+            writer.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), [2, 3]);
+    }
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// What `/metrics` shows.
     pub metrics: Arc<metrics::Metrics>,
+    /// Where write transactions on an embedded file wait their turn (`db::WriteQueue`).
+    pub writes: db::WriteQueue,
     /// Connections for one-statement requests (`db::direct`), beside `db`'s pool, where the
     /// database has them (PostgreSQL and an embedded file).
     direct: Option<Arc<db::direct::Direct>>,
@@ -62,6 +64,7 @@ impl AppState {
             origin: config.public_url.origin().ascii_serialization(),
             sessions: Sessions::new(db.clone(), &config, direct.clone()),
             direct,
+            writes: db::WriteQueue::of(&db),
             cookie: SessionCookie::new(&config),
             metrics: Arc::new(metrics::Metrics::new(db.clone(), caches.clone(), hasher.clone())),
             hasher,

@@ -531,7 +531,7 @@ impl PostsApi {
         let ticket = rate::take(limit, &state.db, &user.id.to_string(), now)
             .await?
             .map_err(|retry_after| AppError::RateLimited { retry_after })?;
-        let cast = votes::cast(&state.db, user.id, id.0, now).await?;
+        let cast = votes::cast(&state.db, &state.writes, user.id, id.0, now).await?;
         if let (Cast::NoSuchPost | Cast::AlreadyThere, Some(ticket)) = (&cast, ticket) {
             ticket.refund(&state.db).await?;
         }
@@ -560,7 +560,7 @@ impl PostsApi {
             Some(Seen { voted: false, votes }) => return Ok(voted(id.0, votes, false)),
             Some(Seen { voted: true, .. }) => {}
         }
-        match votes::withdraw(&state.db, user.id, id.0).await? {
+        match votes::withdraw(&state.db, &state.writes, user.id, id.0).await? {
             Some(vote_count) => {
                 state.caches.after_commit([Change::Voted { post: id.0 }]).await?;
                 Ok(voted(id.0, vote_count, false))

@@ -10,7 +10,10 @@ use sea_orm::{
 
 use super::ranking;
 use crate::{
-    db::direct::{self, Direct},
+    db::{
+        WriteQueue,
+        direct::{self, Direct},
+    },
     entities::{post, vote},
 };
 
@@ -69,14 +72,18 @@ struct SeenRow {
 }
 
 /// Records `user`'s upvote of `post` (one shown, not removed), after [`seen`] said it is new;
-/// casting twice is the same as once.
+/// casting twice is the same as once. On an embedded file the transaction waits for its turn in
+/// `writes` once it has its connection (so a vote waiting its turn holds no lock, and one that
+/// has it never waits for the pool), and keeps it through the commit.
 pub async fn cast(
     db: &DatabaseConnection,
+    writes: &WriteQueue,
     user: i32,
     post: i32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Cast, DbErr> {
     let txn = db.begin().await?;
+    let _turn = writes.turn().await;
     let Some(votes) = ranking::bump(&txn, post, 1, true).await? else {
         return Ok(Cast::NoSuchPost);
     };
@@ -94,9 +101,15 @@ pub async fn cast(
 }
 
 /// Takes back `user`'s upvote of `post`, after [`seen`] said there is one; answers the post's
-/// vote count now if there still was one.
-pub async fn withdraw(db: &DatabaseConnection, user: i32, post: i32) -> Result<Option<i64>, DbErr> {
+/// vote count now if there still was one. Waits for its turn in `writes` as [`cast`] does.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    writes: &WriteQueue,
+    user: i32,
+    post: i32,
+) -> Result<Option<i64>, DbErr> {
     let txn = db.begin().await?;
+    let _turn = writes.turn().await;
     let Some(votes) = ranking::bump(&txn, post, -1, true).await? else {
         return Ok(None);
     };
