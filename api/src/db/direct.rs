@@ -21,7 +21,7 @@ use std::{pin::Pin, str::FromStr, sync::Mutex, time::Duration};
 use sea_orm::{
     DatabaseConnection, DbErr, FromQueryResult, QueryResult, RuntimeErr, Statement,
     sqlx::{
-        self, Connection, Row,
+        self, Connection, Database, Row,
         postgres::{PgConnectOptions, PgConnection},
         sqlite::{SqliteConnectOptions, SqliteConnection},
     },
@@ -81,21 +81,9 @@ impl Direct {
     pub async fn one<M: FromQueryResult>(&self, statement: &Statement) -> Result<Option<M>, DbErr> {
         let sql = statement.sql.as_str();
         let values = SqlxValues(statement.values.clone().unwrap_or(sea_orm::Values(Vec::new())));
-        let row: Option<QueryResult> = match self {
-            Self::Postgres(conns) => conns
-                .run(|conn| {
-                    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), values.clone());
-                    Box::pin(query.fetch_optional(conn))
-                })
-                .await?
-                .map(QueryResult::from),
-            Self::Sqlite(conns) => conns
-                .run(|conn| {
-                    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), values.clone());
-                    Box::pin(query.fetch_optional(conn))
-                })
-                .await?
-                .map(QueryResult::from),
+        let row = match self {
+            Self::Postgres(conns) => conns.first_row(sql, &values).await?,
+            Self::Sqlite(conns) => conns.first_row(sql, &values).await?,
         };
         row.map(|row| M::from_query_result(&row, "")).transpose()
     }
@@ -172,6 +160,22 @@ impl<C: Connection> Connections<C> {
         let answer = answer.map_err(query_error)?;
         self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(conn);
         Ok(answer)
+    }
+
+    /// The first row `sql` reads with `values` bound.
+    async fn first_row(&self, sql: &str, values: &SqlxValues) -> Result<Option<QueryResult>, DbErr>
+    where
+        C: Connection<Database: Database<Row: Into<QueryResult>>>,
+        SqlxValues: sqlx::IntoArguments<C::Database>,
+        for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    {
+        let row = self
+            .run(|conn| {
+                let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), values.clone());
+                Box::pin(query.fetch_optional(conn))
+            })
+            .await?;
+        Ok(row.map(Into::into))
     }
 
     async fn permit(&self) -> Result<SemaphorePermit<'_>, DbErr> {
