@@ -1,6 +1,8 @@
 //! [`Memo`]: a bounded map of values read from the database, kept exact by forgetting after
 //! writes, whose reads never keep a value that a write may have made stale.
 
+use tokio::sync::watch;
+
 use std::{
     collections::HashMap,
     future::Future,
@@ -17,6 +19,13 @@ use std::{
 /// forgotten or updated while it was reading: a read in flight leaves a `Reading` mark, and every
 /// invalidation removes the marks it may concern. So a read that overlapped a write (began before
 /// the write's commit, finished after its invalidation) is handed to its caller but never kept.
+///
+/// A lookup that finds a read of its key in flight waits for that read's answer instead of
+/// reading too, so a write forgetting a page read by many at once costs one read, not one per
+/// request. That answer is exact for the waiter: the mark it found means nothing about the key
+/// was invalidated since that read began, so the read began after every write reported before
+/// the waiter came (each removed the marks of its time). A write reported while it waits did not
+/// answer before its request began. If that read fails or is cancelled, the waiter reads itself.
 pub struct Memo<K, V> {
     /// Total weight kept at most; 0 keeps nothing (every read goes to the database).
     budget: usize,
@@ -35,8 +44,9 @@ struct Inner<K, V> {
 
 enum Slot<V> {
     Known(V),
-    /// Being read from the database by the read with this number.
-    Reading(u64),
+    /// Being read from the database by the read with this number, which sends its answer to
+    /// whoever waits for it (`Some` once read: the value, or `None` for "no such thing").
+    Reading(u64, watch::Receiver<Option<Option<V>>>),
 }
 
 impl<K: Clone + Eq + Hash, V: Clone> Memo<K, V> {
@@ -72,26 +82,37 @@ impl<K: Clone + Eq + Hash, V: Clone> Memo<K, V> {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return read.await;
         }
-        let claim = {
+        let (claim, answer) = {
             let mut inner = self.lock();
             match inner.slots.get(&key) {
                 Some(Slot::Known(value)) => {
                     self.hits.fetch_add(1, Ordering::Relaxed);
                     return Ok(Some(value.clone()));
                 }
-                Some(Slot::Reading(_)) => None,
+                Some(Slot::Reading(_, answer)) => (None, Some(answer.clone())),
                 None => {
                     inner.next_read += 1;
                     let read = inner.next_read;
-                    inner.slots.insert(key.clone(), Slot::Reading(read));
-                    Some(Claim { memo: self, key, read })
+                    let (answer, waiting) = watch::channel(None);
+                    inner.slots.insert(key.clone(), Slot::Reading(read, waiting));
+                    (Some(Claim { memo: self, key, read, answer }), None)
                 }
             }
         };
+        // If that read fails or is cancelled, read without it.
+        if let Some(mut answer) = answer
+            && let Ok(answered) = answer.wait_for(Option::is_some).await
+        {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(answered.clone().flatten());
+        }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let value = read.await?;
-        if let (Some(claim), Some(value)) = (claim, &value) {
-            claim.keep(value.clone());
+        if let Some(claim) = claim {
+            claim.answer.send_replace(Some(value.clone()));
+            if let Some(value) = &value {
+                claim.keep(value.clone());
+            }
         }
         Ok(value)
     }
@@ -115,7 +136,7 @@ impl<K: Clone + Eq + Hash, V: Clone> Memo<K, V> {
                 false
             }
             Slot::Known(_) => true,
-            Slot::Reading(_) => false,
+            Slot::Reading(..) => false,
         });
         inner.weight -= freed;
     }
@@ -141,7 +162,7 @@ impl<K: Clone + Eq + Hash, V: Clone> Memo<K, V> {
                 change(value);
                 inner.weight = inner.weight - before + (self.weigh)(value);
             }
-            Some(Slot::Reading(_)) => {
+            Some(Slot::Reading(..)) => {
                 inner.slots.remove(key);
             }
             None => {}
@@ -161,6 +182,9 @@ struct Claim<'a, K: Clone + Eq + Hash, V: Clone> {
     memo: &'a Memo<K, V>,
     key: K,
     read: u64,
+    /// Where the answer goes to the lookups waiting for it; dropped unsent, it tells them to
+    /// read themselves.
+    answer: watch::Sender<Option<Option<V>>>,
 }
 
 impl<K: Clone + Eq + Hash, V: Clone> Claim<'_, K, V> {
@@ -169,7 +193,7 @@ impl<K: Clone + Eq + Hash, V: Clone> Claim<'_, K, V> {
     fn keep(self, value: V) {
         let memo = self.memo;
         let mut inner = memo.lock();
-        if !matches!(inner.slots.get(&self.key), Some(Slot::Reading(read)) if *read == self.read) {
+        if !matches!(inner.slots.get(&self.key), Some(Slot::Reading(read, _)) if *read == self.read) {
             return;
         }
         let weight = (memo.weigh)(&value);
@@ -188,7 +212,7 @@ impl<K: Clone + Eq + Hash, V: Clone> Claim<'_, K, V> {
 impl<K: Clone + Eq + Hash, V: Clone> Drop for Claim<'_, K, V> {
     fn drop(&mut self) {
         let mut inner = self.memo.lock();
-        if matches!(inner.slots.get(&self.key), Some(Slot::Reading(read)) if *read == self.read) {
+        if matches!(inner.slots.get(&self.key), Some(Slot::Reading(read, _)) if *read == self.read) {
             inner.slots.remove(&self.key);
         }
     }
@@ -207,13 +231,15 @@ fn evict_half<K, V>(inner: &mut Inner<K, V>, weigh: fn(&V) -> usize) {
             }
             !drop_this
         }
-        Slot::Reading(_) => true,
+        Slot::Reading(..) => true,
     });
     inner.weight -= freed;
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn memo() -> Memo<u32, String> {
@@ -272,16 +298,153 @@ mod tests {
         assert_eq!(read(&memo, 1, "other").await, "kept");
     }
 
-    #[tokio::test]
-    async fn of_overlapping_reads_only_the_first_keeps() {
-        let memo = memo();
-        memo.get_or_read(1, async {
-            assert_eq!(read(&memo, 1, "second").await, "second");
-            Ok::<_, ()>(Some("first".to_owned()))
+    /// A read of key 1 in flight on its own task, answering `value` once `go` is sent (or failing
+    /// if `go` is dropped), and counting itself in `reads`.
+    fn read_in_flight(
+        memo: &Arc<Memo<u32, String>>,
+        reads: &Arc<AtomicU64>,
+        value: &'static str,
+    ) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<Result<Option<String>, ()>>) {
+        let (go, gate) = tokio::sync::oneshot::channel::<()>();
+        let (memo, reads) = (memo.clone(), reads.clone());
+        let task = tokio::spawn(async move {
+            memo.get_or_read(1, async move {
+                reads.fetch_add(1, Ordering::SeqCst);
+                gate.await.map_err(|_| ())?;
+                Ok(Some(value.to_owned()))
+            })
+            .await
+        });
+        (go, task)
+    }
+
+    /// A lookup of key 1 on its own task whose own read would answer `value`, counted in `reads`.
+    fn lookup(
+        memo: &Arc<Memo<u32, String>>,
+        reads: &Arc<AtomicU64>,
+        value: &'static str,
+    ) -> tokio::task::JoinHandle<Result<Option<String>, ()>> {
+        let (memo, reads) = (memo.clone(), reads.clone());
+        tokio::spawn(async move {
+            memo.get_or_read(1, async move {
+                reads.fetch_add(1, Ordering::SeqCst);
+                Ok(Some(value.to_owned()))
+            })
+            .await
         })
-        .await
-        .unwrap();
-        assert_eq!(read(&memo, 1, "third").await, "first");
+    }
+
+    /// Lets every spawned task run until it waits (the runtime of these tests is one thread).
+    async fn settle() {
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn lookups_that_find_a_read_in_flight_wait_for_its_answer_and_read_nothing() {
+        let (memo, reads) = (Arc::new(memo()), Arc::new(AtomicU64::new(0)));
+        let (go, first) = read_in_flight(&memo, &reads, "first");
+        settle().await;
+        let waiting: Vec<_> = (0..10).map(|_| lookup(&memo, &reads, "second")).collect();
+        settle().await;
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for eleven lookups");
+        go.send(()).unwrap();
+        assert_eq!(first.await.unwrap(), Ok(Some("first".to_owned())));
+        for lookup in waiting {
+            assert_eq!(lookup.await.unwrap(), Ok(Some("first".to_owned())));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        assert_eq!(read(&memo, 1, "third").await, "first", "and the first read kept its answer");
+    }
+
+    #[tokio::test]
+    async fn a_lookup_after_an_invalidation_reads_for_itself_not_the_read_before_it() {
+        let invalidations: [fn(&Memo<u32, String>); 4] = [
+            |memo| memo.forget(&1),
+            |memo| memo.forget_all(),
+            |memo| memo.forget_where(|_, _| false),
+            |memo| memo.update(&1, |value| value.clear()),
+        ];
+        for invalidate in invalidations {
+            let (memo, reads) = (Arc::new(memo()), Arc::new(AtomicU64::new(0)));
+            let (go, stale) = read_in_flight(&memo, &reads, "stale");
+            settle().await;
+            invalidate(&memo); // a write commits and is reported while that read runs
+            // Answered at once, from a read of its own, while the read before is still running.
+            let fresh = memo.get_or_read(1, async { Ok::<_, ()>(Some("fresh".to_owned())) });
+            assert_eq!(futures_now(fresh), Some(Ok(Some("fresh".to_owned()))));
+            go.send(()).unwrap();
+            assert_eq!(stale.await.unwrap(), Ok(Some("stale".to_owned())), "its caller still gets it");
+            assert_eq!(read(&memo, 1, "later").await, "fresh", "and only the fresh one is kept");
+        }
+    }
+
+    #[tokio::test]
+    async fn lookups_waiting_for_a_read_that_fails_or_is_cancelled_read_themselves() {
+        for cancel in [false, true] {
+            let (memo, reads) = (Arc::new(memo()), Arc::new(AtomicU64::new(0)));
+            let (go, first) = read_in_flight(&memo, &reads, "first");
+            settle().await;
+            let waiting = lookup(&memo, &reads, "own");
+            settle().await;
+            if cancel {
+                first.abort();
+                drop(go);
+            } else {
+                drop(go); // the read fails
+                assert_eq!(first.await.unwrap(), Err(()));
+            }
+            assert_eq!(waiting.await.unwrap(), Ok(Some("own".to_owned())));
+            assert_eq!(reads.load(Ordering::SeqCst), 2);
+        }
+    }
+
+    /// Many lookups, reads and writes at once on several threads: every lookup answers a value at
+    /// least as new as the last write reported before it began, whether it read, waited for a
+    /// read in flight, or found a kept value.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn under_concurrent_writes_no_lookup_answers_what_a_write_reported_before_it_made_untrue() {
+        let memo: Arc<Memo<u32, u64>> = Arc::new(Memo::new(100, |_| 1));
+        // What the database holds, and the newest write that has answered.
+        let (database, answered) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let (memo, database, answered) = (memo.clone(), database.clone(), answered.clone());
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..500 {
+                    let committed = database.fetch_add(1, Ordering::SeqCst) + 1; // the commit
+                    tokio::task::yield_now().await;
+                    memo.forget_all(); // its report
+                    answered.fetch_max(committed, Ordering::SeqCst); // its answer
+                    tokio::task::yield_now().await;
+                }
+            }));
+        }
+        for _ in 0..16 {
+            let (memo, database, answered) = (memo.clone(), database.clone(), answered.clone());
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..500 {
+                    let answered_before = answered.load(Ordering::SeqCst);
+                    let seen = memo
+                        .get_or_read(1, async {
+                            let now = database.load(Ordering::SeqCst);
+                            tokio::task::yield_now().await; // the statement takes a while
+                            Ok::<_, ()>(Some(now))
+                        })
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    assert!(
+                        seen >= answered_before,
+                        "answered {seen}, a write had made it {answered_before}"
+                    );
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
     }
 
     #[tokio::test]
