@@ -264,15 +264,17 @@ mod tests {
         assert_eq!(read(&memo, 1, "fifth").await, "fifth");
     }
 
+    /// Every way a write's report can concern key 1.
+    const INVALIDATIONS: [fn(&Memo<u32, String>); 4] = [
+        |memo| memo.forget(&1),
+        |memo| memo.forget_all(),
+        |memo| memo.forget_where(|_, _| false),
+        |memo| memo.update(&1, |value| value.clear()),
+    ];
+
     #[tokio::test]
     async fn a_read_that_overlapped_an_invalidation_is_not_kept() {
-        let invalidations: [fn(&Memo<u32, String>); 4] = [
-            |memo| memo.forget(&1),
-            |memo| memo.forget_all(),
-            |memo| memo.forget_where(|_, _| false),
-            |memo| memo.update(&1, |value| value.clear()),
-        ];
-        for invalidate in invalidations {
+        for invalidate in INVALIDATIONS {
             let memo = memo();
             let raced = memo
                 .get_or_read(1, async {
@@ -360,13 +362,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lookup_after_an_invalidation_reads_for_itself_not_the_read_before_it() {
-        let invalidations: [fn(&Memo<u32, String>); 4] = [
-            |memo| memo.forget(&1),
-            |memo| memo.forget_all(),
-            |memo| memo.forget_where(|_, _| false),
-            |memo| memo.update(&1, |value| value.clear()),
-        ];
-        for invalidate in invalidations {
+        for invalidate in INVALIDATIONS {
             let (memo, reads) = (Arc::new(memo()), Arc::new(AtomicU64::new(0)));
             let (go, stale) = read_in_flight(&memo, &reads, "stale");
             settle().await;
