@@ -78,9 +78,9 @@ impl Direct {
     }
 
     /// The first row `statement` reads, as an `M`.
-    pub async fn one<M: FromQueryResult>(&self, statement: &Statement) -> Result<Option<M>, DbErr> {
+    pub async fn one<M: FromQueryResult>(&self, statement: Statement) -> Result<Option<M>, DbErr> {
         let sql = statement.sql.as_str();
-        let values = SqlxValues(statement.values.clone().unwrap_or(sea_orm::Values(Vec::new())));
+        let values = SqlxValues(statement.values.unwrap_or(sea_orm::Values(Vec::new())));
         let row = match self {
             Self::Postgres(conns) => conns.first_row(sql, &values).await?,
             Self::Sqlite(conns) => conns.first_row(sql, &values).await?,
@@ -111,7 +111,7 @@ pub async fn one<M: FromQueryResult>(
     statement: Statement,
 ) -> Result<Option<M>, DbErr> {
     match direct {
-        Some(direct) => direct.one(&statement).await,
+        Some(direct) => direct.one(statement).await,
         None => M::find_by_statement(statement).one(db).await,
     }
 }
