@@ -5,10 +5,11 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 
 use just_tech_news::{
-    AppState, Application,
-    auth::roles::Role,
+    Application, budgets,
     config::{Config, LogFormat},
-    db, seed,
+    db::{self, Db},
+    domain::Role,
+    services::{App, moderation, seed},
 };
 use tracing_subscriber::EnvFilter;
 
@@ -82,9 +83,9 @@ fn main() -> std::process::ExitCode {
 
 /// Caps glibc's malloc at two arenas, before any other thread exists. By default each thread that
 /// allocates may get an arena of its own (up to eight per core) that keeps what it freed: with
-/// each embedded SQLite connection working on a thread of its own, that was 8–10 MiB of peak
-/// memory for no measurable speed (`bench/README.md`). `MALLOC_ARENA_MAX` in the environment
-/// still decides when it is set.
+/// each embedded SQLite connection working on a thread of its own, that added megabytes of peak
+/// memory for no measurable speed (the figures are in `bench/README.md`). `MALLOC_ARENA_MAX` in
+/// the environment still decides when it is set.
 fn cap_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
@@ -97,7 +98,7 @@ fn cap_malloc_arenas() {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(Command::Openapi) = cli.command {
-        println!("{}", just_tech_news::api::service().spec());
+        println!("{}", just_tech_news::http::api::service().spec());
         return Ok(());
     }
     let config = Config::from_env()?;
@@ -106,32 +107,26 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config, !cli.no_demo).await?,
         Command::Migrate => {
-            let _lock = db::lock_embedded(&config.database_url)?;
-            let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
+            let _lock = db::embedded::lock(&config.database_url)?;
+            Db::connect(&config.database_url, budgets(&config), None).await?.migrate().await?;
             tracing::info!("migrations are up to date");
         }
         Command::Seed => {
-            let _lock = db::lock_embedded(&config.database_url)?;
-            let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
-            match seed::seed(&AppState::new(db, config)).await? {
+            let (_lock, app) = offline(config).await?;
+            match seed::seed(&app).await? {
                 Some(login) => print_demo_login(&login),
                 None => println!("The demo content is already there; nothing was added."),
             }
         }
         Command::Admin { command: AdminCommand::Grant { username, role } } => {
-            let _lock = db::lock_embedded(&config.database_url)?;
-            let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
-            let now = config.clock.now();
-            match just_tech_news::admin::grant(&db, &username, role, now).await? {
+            let (_lock, app) = offline(config).await?;
+            match moderation::grant(&app, &username, role).await? {
                 Some(before) => println!("{username} was {} and is {} now.", before.as_str(), role.as_str()),
                 None => return Err(format!("there is no user named {username:?}").into()),
             }
         }
         Command::Backup { path } => {
-            let bytes = just_tech_news::backup::backup(&config.database_url, &path).await?;
+            let bytes = db::backup::backup(&config.database_url, &path).await?;
             println!(
                 "Backed up to {} ({bytes} bytes). To restore: stop the server, replace the database file with this copy (and delete the old file's -wal and -shm files), start the server.",
                 path.display()
@@ -140,6 +135,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Openapi => unreachable!("handled above"),
     }
     Ok(())
+}
+
+/// The site for a command run beside (or instead of) the server: the embedded file held, the
+/// schema up to date.
+async fn offline(config: Config) -> Result<(Option<db::EmbeddedLock>, App), Box<dyn std::error::Error>> {
+    let lock = db::embedded::lock(&config.database_url)?;
+    let db = Db::connect(&config.database_url, budgets(&config), None).await?;
+    db.migrate().await?;
+    Ok((lock, App::new(db, config)))
 }
 
 async fn serve(config: Config, demo: bool) -> Result<(), Box<dyn std::error::Error>> {

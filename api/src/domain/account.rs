@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::{
     EMAIL_PATTERN, Refusal, Rule, TOTP_CODE_PATTERN, USERNAME_PATTERN,
-    schema::{self, Text},
+    text::{self, Text},
 };
 use crate::error::AppError;
 
@@ -14,7 +14,7 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        schema::parse(Self::FIELD, raw.to_owned())
+        text::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -55,7 +55,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        schema::parse(Self::FIELD, raw.to_owned())
+        text::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -87,12 +87,12 @@ pub struct Password(String);
 impl Password {
     /// Checks a new password (sign-up, change of password): 8–128 characters, not a common one.
     pub fn parse_new(field: &'static str, raw: String) -> Result<Self, AppError> {
-        schema::parse::<NewPassword>(field, raw)?.unless_common(field)
+        text::parse::<NewPassword>(field, raw)?.unless_common(field)
     }
 
     /// Wraps a password given to be checked against a stored hash (login, re-authentication).
     pub fn parse_existing(field: &'static str, raw: String) -> Result<Self, AppError> {
-        schema::parse(field, raw)
+        text::parse(field, raw)
     }
 
     pub fn expose(&self) -> &str {

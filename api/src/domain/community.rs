@@ -4,7 +4,7 @@ use poem_openapi::Enum;
 
 use super::{
     NOT_BLANK_PATTERN, Rule,
-    schema::{self, Text},
+    text::{self, Text},
 };
 use crate::error::AppError;
 
@@ -15,7 +15,7 @@ pub struct ModerationReason(String);
 
 impl ModerationReason {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        schema::parse(Self::FIELD, raw.to_owned())
+        text::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,21 +1,35 @@
-//! Parsed, validated input. A value of these types has passed every rule in DESIGN.md section 3,
-//! so the code behind the HTTP edge never re-checks it.
+//! The site's values and rules, apart from storage and HTTP.
 //!
-//! Each type states its rule once, as a [`Rule`]: the spec's schema for the field (through the
-//! type's poem-openapi [`Type`](poem_openapi::types::Type) impl), the check, and the message all
-//! come from it.
+//! - Parsed, validated input: a value of these types has passed every rule in DESIGN.md
+//!   section 3, so the code behind the HTTP edge never re-checks it. Each type states its rule
+//!   once, as a [`Rule`]: the check and the message come from it here, the spec's schema for the
+//!   field from it at the edge (`http::openapi::text`).
+//! - Rules that need no database: when two links are one story ([`links`]), the hot ranking's
+//!   formula ([`ranking`]), Markdown made safe ([`markdown`]), tokens ([`token`]), two-factor
+//!   codes ([`two_factor`]), roles, bans and a readable device name.
 
 mod account;
+pub mod bans;
 mod community;
+pub mod device;
+pub mod links;
+pub mod markdown;
 mod news;
+pub mod ranking;
+mod roles;
 mod rule;
-mod schema;
+pub mod text;
+mod token;
+mod two_factor;
 
 pub use account::{Email, NewPassword, OneTimeCode, Password, TotpCode, Username};
+pub use bans::Ban;
 pub use community::{CommentFlagReason, InviteCode, ModerationReason, PostFlagReason};
 pub use news::{CommentText, PostTitle, PostUrl};
+pub use roles::Role;
 pub use rule::{Refusal, Rule, Shape};
-pub use schema::{Refused, with_refusal};
+pub use token::SessionToken;
+pub use two_factor::{Factor, ISSUER, RECOVERY_CODES, TotpSecret, new_recovery_codes, qr_svg, recovery_hash};
 
 /// A TOTP code: six digits.
 pub const TOTP_CODE_PATTERN: &str = r"^[0-9]{6}$";

@@ -2,7 +2,7 @@
 
 use super::{
     NOT_BLANK_PATTERN, POST_URL_PATTERN, Refusal, Rule,
-    schema::{self, Text},
+    text::{self, Text},
 };
 use crate::error::AppError;
 
@@ -12,7 +12,7 @@ pub struct PostTitle(String);
 
 impl PostTitle {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        schema::parse(Self::FIELD, raw.to_owned())
+        text::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn into_inner(self) -> String {
@@ -44,7 +44,7 @@ pub struct PostUrl(String);
 
 impl PostUrl {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        schema::parse(Self::FIELD, raw.to_owned())
+        text::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn into_inner(self) -> String {
@@ -84,7 +84,7 @@ pub struct CommentText(String);
 
 impl CommentText {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        schema::parse(Self::FIELD, raw.to_owned())
+        text::parse(Self::FIELD, raw.to_owned())
     }
 
     pub fn as_str(&self) -> &str {

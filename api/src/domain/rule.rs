@@ -1,7 +1,5 @@
 //! [`Rule`]: what a text field must be, stated once for the spec, the check and the message.
 
-use poem_openapi::registry::MetaSchema;
-
 use crate::error::AppError;
 
 /// The rule for a text value: its length in characters (not bytes) as sent, and perhaps a shape.
@@ -43,16 +41,6 @@ impl Rule {
         match self.shape {
             Some(shape) if !matches(shape.pattern, text) => Err(Refusal::Shape(shape.requirement)),
             _ => Ok(()),
-        }
-    }
-
-    /// The rule as an OpenAPI string schema.
-    pub fn schema(&self) -> MetaSchema {
-        MetaSchema {
-            min_length: (self.min_chars > 0).then_some(self.min_chars),
-            max_length: Some(self.max_chars),
-            pattern: self.shape.map(|shape| shape.pattern.to_owned()),
-            ..MetaSchema::new("string")
         }
     }
 }
@@ -118,14 +106,5 @@ mod tests {
         assert_eq!(Refusal::Length { min: 2, max: 3 }.message("code"), "code must be 2 to 3 characters");
         assert_eq!(Refusal::Length { min: 0, max: 3 }.message("code"), "code must be at most 3 characters");
         assert_eq!(Refusal::Shape("must be letters").message("code"), "code must be letters");
-    }
-
-    #[test]
-    fn the_schema_states_the_rule() {
-        let schema = RULE.schema();
-        assert_eq!((schema.ty, schema.min_length, schema.max_length), ("string", Some(2), Some(3)));
-        assert_eq!(schema.pattern.as_deref(), Some("^[a-z]+$"));
-        let no_minimum = Rule::chars(0, 3).schema();
-        assert_eq!((no_minimum.min_length, no_minimum.pattern), (None, None));
     }
 }

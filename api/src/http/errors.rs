@@ -1,15 +1,123 @@
-//! Every error under `/api` leaves as the one JSON shape, whichever layer raised it.
+//! Every error under `/api` leaves as the one JSON shape, whichever layer raised it: an
+//! [`AppError`]'s status, body and headers, and poem's and poem-openapi's own errors in our words.
+//! Unexpected errors are logged once, here, and the client sees a generic message.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use poem::{
     Endpoint, IntoResponse, Request, Response,
     error::{MethodNotAllowedError, NotFoundError, ReadBodyError},
     http::{HeaderValue, StatusCode, header},
 };
-use poem_openapi::error::{ContentTypeError, ParseParamError, ParsePathError};
+use poem_openapi::{
+    error::{ContentTypeError, ParseParamError, ParsePathError},
+    payload::Json,
+};
 
-use crate::error::{AppError, ErrorBody, ErrorCode};
+use super::error_body::{ErrorBody, ErrorCode};
+use crate::error::{AppError, chain};
+
+/// How long a client should wait before retrying after a 503.
+pub const RETRY_AFTER_UNAVAILABLE: Duration = Duration::from_secs(5);
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::LoginRequired => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::CrossSite | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The JSON body this error answers with, for an operation whose own enum answers its
+    /// status (and so documents it).
+    pub fn body(&self) -> Json<ErrorBody> {
+        Json(self.error_body())
+    }
+
+    fn error_body(&self) -> ErrorBody {
+        let (code, message) = match self {
+            Self::BadRequest { message } => (ErrorCode::BadRequest, message.clone()),
+            Self::Validation { field, message } => {
+                return ErrorBody {
+                    code: ErrorCode::ValidationFailed,
+                    message: message.clone(),
+                    field: Some(field.clone()),
+                    post_id: None,
+                };
+            }
+            Self::LoginRequired => (ErrorCode::LoginRequired, "you need to log in first".into()),
+            Self::NotFound => (ErrorCode::NotFound, "there is nothing here".into()),
+            Self::CrossSite => {
+                (ErrorCode::CrossSiteRequest, "requests that change things must come from this site".into())
+            }
+            Self::Forbidden => (ErrorCode::Forbidden, "your role does not allow this".into()),
+            Self::RateLimited { retry_after } => (
+                ErrorCode::RateLimited,
+                format!("you are doing that too often; try again in {}", wait_in_words(*retry_after)),
+            ),
+            Self::PayloadTooLarge { limit } => {
+                (ErrorCode::PayloadTooLarge, format!("the request body must be at most {} KiB", limit / 1024))
+            }
+            Self::UnsupportedMediaType => (
+                ErrorCode::UnsupportedMediaType,
+                "the request body must be JSON (Content-Type: application/json)".into(),
+            ),
+            Self::Unavailable(_) => {
+                (ErrorCode::Unavailable, "the service is briefly unavailable; try again shortly".into())
+            }
+            Self::Internal(_) => (ErrorCode::Internal, "something went wrong on our side".into()),
+        };
+        ErrorBody { code, message, field: None, post_id: None }
+    }
+}
+
+/// "40 seconds", "3 minutes", "2 hours": how long to wait, for people.
+fn wait_in_words(wait: Duration) -> String {
+    let seconds = wait.as_secs().max(1);
+    let (n, unit) = match seconds {
+        0..120 => (seconds, "second"),
+        120..7200 => (seconds.div_ceil(60), "minute"),
+        _ => (seconds.div_ceil(3600), "hour"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+impl poem::error::ResponseError for AppError {
+    fn status(&self) -> StatusCode {
+        AppError::status(self)
+    }
+
+    fn as_response(&self) -> Response {
+        match self {
+            Self::Internal(source) => {
+                tracing::error!(error = %chain(source.as_ref()), "request failed")
+            }
+            Self::Unavailable(source) => {
+                tracing::warn!(error = %chain(source), "database unavailable")
+            }
+            _ => {}
+        }
+        let mut resp = self.body().into_response();
+        resp.set_status(self.status());
+        let retry_after = match self {
+            Self::Unavailable(_) => Some(RETRY_AFTER_UNAVAILABLE),
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        };
+        if let Some(wait) = retry_after {
+            resp.headers_mut().insert(poem::http::header::RETRY_AFTER, wait.as_secs().max(1).into());
+        }
+        resp
+    }
+}
 
 /// Middleware: turns any error from the endpoints inside into a JSON error response, and marks
 /// every `/api` response `Cache-Control: no-store` (most depend on who is asking).
@@ -32,7 +140,7 @@ pub async fn json_errors<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<
 fn allowed_methods(path: &str) -> Option<HeaderValue> {
     static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, String)>> = std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| {
-        let spec: serde_json::Value = serde_json::from_str(&crate::api::service().spec()).unwrap_or_default();
+        let spec: serde_json::Value = serde_json::from_str(&super::api::service().spec()).unwrap_or_default();
         let paths = spec["paths"].as_object().cloned().unwrap_or_default();
         paths
             .into_iter()
@@ -74,7 +182,7 @@ pub fn json_error_response(err: poem::Error) -> Response {
     } else if err.is::<ContentTypeError>() {
         return AppError::UnsupportedMediaType.into_response_now();
     } else if let Some(ReadBodyError::PayloadTooLarge) = err.downcast_ref::<ReadBodyError>() {
-        return AppError::PayloadTooLarge { limit: super::BODY_LIMIT }.into_response_now();
+        return AppError::PayloadTooLarge { limit: super::openapi::BODY_LIMIT }.into_response_now();
     } else if err.is::<NotFoundError>() {
         (StatusCode::NOT_FOUND, ErrorCode::NotFound, "there is nothing here".into(), None)
     } else if err.is::<MethodNotAllowedError>() {

@@ -1,11 +1,11 @@
 //! Atom 1.0 feeds (DESIGN.md section 17), outside `/api`: the hot and new listings and each
-//! person's posts, 30 entries each, written by `atom_syndication`. A feed is kept like a page of
-//! the API (`cache::Answer::Feed`), so it is forgotten by the same writes, and carries an `ETag`
+//! person's posts, 30 entries each, written by `atom_syndication`. A feed is cached like a page
+//! of the API (`services::feeds`), so it is invalidated by the same writes, and carries an `ETag`
 //! so a feed reader polling an unchanged feed gets a `304` and no body.
 
 use std::hash::{Hash, Hasher};
 
-use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+use atom_syndication::{Content, Entry, FixedDateTime, Link, Person, Text};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use poem::{
@@ -14,18 +14,15 @@ use poem::{
     web::{Data, Path},
 };
 
+use super::AppState;
 use crate::{
-    AppState,
-    cache::{Answer, AnswerKey, FeedOf},
+    domain::links,
     error::AppError,
-    news::{
-        links, people,
-        posts::{self, Filter, Order, PageQuery, Summary},
+    services::{
+        feeds::{self, Feed, FeedOf},
+        posts::Summary,
     },
 };
-
-/// How many entries a feed holds.
-pub const ENTRIES: u64 = 30;
 
 const CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 
@@ -55,12 +52,9 @@ async fn person(state: Data<&AppState>, req: &Request, Path(username): Path<Stri
 
 /// The feed (404 for an unknown person), or `304` when the reader already has this version.
 async fn answer(state: &AppState, req: &Request, of: FeedOf) -> Response {
-    let key = AnswerKey { viewer: None, answer: Answer::Feed(of.clone()) };
-    let found = async {
-        let current = state.caches.current(None).await?;
-        state.caches.answers(&current).get_or_read(key, read(state, &of)).await
-    };
-    let xml = match found.await {
+    let base = state.config.public_url.as_str().trim_end_matches('/');
+    let found = feeds::feed(state, of.clone(), |feed| render(base, &of, feed)).await;
+    let xml = match found {
         Ok(Some(xml)) => xml,
         Ok(None) => return super::json_error_response(AppError::NotFound.into()),
         Err(err) => return super::json_error_response(err.into()),
@@ -86,38 +80,28 @@ fn etag(xml: &Bytes) -> String {
     format!("\"{:016x}\"", hasher.finish())
 }
 
-/// The feed's XML; `None` for a person who does not exist.
-async fn read(state: &AppState, of: &FeedOf) -> Result<Option<Bytes>, AppError> {
-    let (order, author) = match of {
-        FeedOf::Hot => (Order::Hottest, None),
-        FeedOf::New => (Order::Newest, None),
-        FeedOf::Author(username) => match people::name_and_id(&state.db, username).await? {
-            Some(found) => (Order::Newest, Some(found)),
-            None => return Ok(None),
-        },
-    };
-    let filter = Filter { order, author: author.as_ref().map(|(id, _)| *id), url_key: None };
-    let rows = posts::page(&state.db, &PageQuery { page: 1, per_page: ENTRIES, filter }, None).await?;
-    let base = state.config.public_url.as_str().trim_end_matches('/');
+/// The feed's XML.
+fn render(base: &str, of: &FeedOf, feed: Feed) -> Bytes {
+    let Feed { posts: rows, author } = feed;
     let (title, page, path) = match (of, author) {
         (FeedOf::Hot, _) => ("Just Tech News".to_owned(), "/".to_owned(), "/feeds/hot.atom".to_owned()),
         (FeedOf::New, _) => {
             ("Just Tech News: new".to_owned(), "/new".to_owned(), "/feeds/new.atom".to_owned())
         }
         (_, author) => {
-            let name = author.map(|(_, name)| name).unwrap_or_default();
+            let name = author.unwrap_or_default();
             let page = format!("/user/{}", links::component(&name));
             (format!("Just Tech News: posts by {name}"), page.clone(), format!("{page}/feed.atom"))
         }
     };
     let updated = rows.iter().map(|row| row.updated_at).max().unwrap_or(DateTime::UNIX_EPOCH);
-    let mut feed = Feed::default();
+    let mut feed = atom_syndication::Feed::default();
     feed.set_title(Text::plain(title));
     feed.set_id(format!("{base}{path}"));
     feed.set_updated(fixed(updated));
     feed.set_links([link(format!("{base}{path}"), "self"), link(format!("{base}{page}"), "alternate")]);
     feed.set_entries(rows.iter().map(|row| entry(base, row)).collect::<Vec<_>>());
-    Ok(Some(Bytes::from(feed.to_string())))
+    Bytes::from(feed.to_string())
 }
 
 fn entry(base: &str, row: &Summary) -> Entry {

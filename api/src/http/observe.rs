@@ -11,7 +11,7 @@ use poem::{Endpoint, IntoResponse, Request, Response, http::HeaderValue};
 use poem_openapi::OperationId;
 use tracing::Instrument;
 
-use crate::AppState;
+use super::AppState;
 
 /// The header carrying the request id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";

@@ -8,7 +8,8 @@ use poem::{
     http::{HeaderValue, Method, header},
 };
 
-use crate::{AppState, error::AppError};
+use super::AppState;
+use crate::error::AppError;
 
 /// Middleware: a state-changing request from another site is refused with 403
 /// `cross_site_request` before any handler runs. Requests without `Sec-Fetch-Site` and `Origin`

@@ -48,18 +48,7 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 
-/// How long clients may take, and how many may be connected at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// `HEADER_TIMEOUT`: a request's headers, from its first byte.
-    pub header_timeout: Duration,
-    /// `BODY_TIMEOUT`: a request's body, from its headers.
-    pub body_timeout: Duration,
-    /// `IDLE_TIMEOUT`: a keep-alive connection between requests.
-    pub idle_timeout: Duration,
-    /// `MAX_CONNECTIONS`: connections served at once.
-    pub max_connections: usize,
-}
+use crate::config::Limits;
 
 /// What happens on the connections, for the metrics.
 pub trait Observer: Send + Sync + 'static {

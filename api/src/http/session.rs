@@ -4,12 +4,22 @@ use std::sync::Arc;
 
 use poem::{Endpoint, IntoResponse, Request, Response, http::header};
 
-use super::json_error_response;
+use super::{AppState, cookie::Presented, errors::json_error_response};
 use crate::{
-    AppState,
-    auth::{self, SessionContext, cookie::Presented},
     error::AppError,
+    services::{User, sessions},
 };
+
+/// What the session middleware learned about the request's session cookie.
+#[derive(Clone, Debug, Default)]
+pub struct SessionContext {
+    /// The hash of the token the browser presented, live or not: what logout and login end.
+    pub presented_hash: Option<String>,
+    /// Whose the live session is, when there is one.
+    pub user: Option<User>,
+    /// The database's change counter, when it was read with the session (`db::counter`).
+    pub changes: Option<i64>,
+}
 
 /// Middleware: resolves the session cookie into a [`SessionContext`] for the extractors. A store
 /// failure fails closed (503, never "logged out"); a dead or malformed cookie makes the request
@@ -21,13 +31,16 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
         Presented::Malformed => (SessionContext::default(), true),
         Presented::Token(token) => {
             let hash = token.hash();
-            let (live, changes) = auth::resolve(&state, &hash).await.map_err(|err| {
+            let resolved = sessions::resolve(&state, &hash).await.map_err(|err| {
                 state.metrics.session("failed");
                 AppError::from(err)
             })?;
-            let dead = live.is_none();
+            let dead = resolved.user.is_none();
             state.metrics.session(if dead { "dead" } else { "live" });
-            (SessionContext { presented_hash: Some(hash), live, changes }, dead)
+            (
+                SessionContext { presented_hash: Some(hash), user: resolved.user, changes: resolved.changes },
+                dead,
+            )
         }
     };
     req.set_data(context);

@@ -94,13 +94,13 @@ pub fn test_config(database_url: &str) -> Config {
         registration: just_tech_news::config::Registration::Open,
         invite_min_age: std::time::Duration::ZERO,
         trust_proxy: false,
-        mail: just_tech_news::mail::MailConfig {
+        mail: just_tech_news::config::MailConfig {
             smtp: None,
             from: "Just Tech News <no-reply@127.0.0.1>".parse().unwrap(),
             // Tests that read mail set a folder of their own.
             dir: std::env::temp_dir().join("jtn-test-outbox"),
         },
-        connections: just_tech_news::http::server::Limits {
+        connections: just_tech_news::config::Limits {
             header_timeout: std::time::Duration::from_secs(10),
             body_timeout: std::time::Duration::from_secs(20),
             idle_timeout: std::time::Duration::from_secs(60),
@@ -108,6 +108,8 @@ pub fn test_config(database_url: &str) -> Config {
         },
         metrics_bind: None,
         log_format: just_tech_news::config::LogFormat::Text,
+        session_cache: 100_000,
+        answer_cache_kib: 6144,
         clock: Clock::system(),
     }
 }
@@ -172,22 +174,49 @@ impl Drop for TestDatabase {
         let Some((admin_url, name)) = self.admin.take() else {
             return;
         };
-        let drop = if self.backend == Backend::MySql {
+        let backend = self.backend;
+        let drop = if backend == Backend::MySql {
             format!("DROP DATABASE IF EXISTS `{name}`")
         } else {
             format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")
         };
-        // Drop runs outside any runtime we may block: use a thread with its own.
+        // Drop runs outside any runtime we may block: use a thread with its own. The server may
+        // still hold a connection in a transaction (its background sweep) that the blocked
+        // runtime cannot finish, so the database's connections are cut first: MariaDB's DROP
+        // DATABASE would wait for that transaction's locks for ever.
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
                 if let Ok(admin) = Database::connect(&admin_url).await {
+                    cut_connections(&admin, backend, &name).await;
                     let _ = admin.execute_unprepared(&drop).await;
                     let _ = admin.close().await;
                 }
             });
         })
         .join();
+    }
+}
+
+/// Cuts every connection to the database `name`, as a restart or a failover of the database
+/// server would, through `admin` (a connection to another database of the same server).
+pub async fn cut_connections(admin: &DatabaseConnection, backend: Backend, name: &str) {
+    let listed = match backend {
+        Backend::Sqlite => return,
+        Backend::Postgres => {
+            let sql = format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            );
+            let _ = admin.execute_unprepared(&sql).await;
+            return;
+        }
+        Backend::MySql => format!("SELECT id FROM information_schema.processlist WHERE db = '{name}'"),
+    };
+    let rows = admin.query_all_raw(Statement::from_string(admin.get_database_backend(), listed)).await;
+    for row in rows.expect("the connections to the database are listed") {
+        let id: i64 = row.try_get_by_index(0).expect("a connection id");
+        // A connection that ended meanwhile is no longer there to kill.
+        let _ = admin.execute_unprepared(&format!("KILL {id}")).await;
     }
 }
 
@@ -210,10 +239,10 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn(config: Config, database: Option<TestDatabase>) -> Self {
         let statements = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let mut server_db = just_tech_news::db::connect(&config.database_url).await.unwrap();
         let log = statements.clone();
-        server_db.set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
-        let app = Application::build_on(config.clone(), server_db).await.expect("the application starts");
+        let log: just_tech_news::db::StatementLog =
+            std::sync::Arc::new(move |sql| log.lock().unwrap().push(sql.to_owned()));
+        let app = Application::build_logged(config.clone(), Some(log)).await.expect("the application starts");
         let address = app.local_addr();
         let state = app.state().clone();
         let server = tokio::spawn(async move {
@@ -225,13 +254,17 @@ impl TestApp {
 
     /// The SQL statements the server ran while `work` ran, but for the change counter's: read
     /// by every request that may be answered from memory and advanced by every write, on a
-    /// database server (`cache::counter`; on PostgreSQL through connections this log does not
-    /// see), and never part of what a test counts.
+    /// database server (`db::counter`), and never part of what a test counts.
     pub async fn statements_during<F: Future>(&self, work: F) -> (F::Output, Vec<String>) {
         self.statements.lock().unwrap().clear();
         let output = work.await;
         let mut statements = std::mem::take(&mut *self.statements.lock().unwrap());
-        let counter = ["SELECT (SELECT n FROM changes", "UPDATE changes ", "SELECT nextval('changes')"];
+        let counter = [
+            "SELECT (SELECT n FROM changes",
+            "SELECT (SELECT last_value FROM changes)",
+            "UPDATE changes ",
+            "SELECT nextval('changes')",
+        ];
         statements.retain(|sql| !counter.iter().any(|start| sql.starts_with(start)));
         (output, statements)
     }
@@ -287,11 +320,11 @@ impl TestApp {
     }
 
     /// A new browser, signed up as `username` and given `role` the way the command line does it
-    /// (before the session is first used, so nothing kept in memory knows the old role).
+    /// (before the session is first used, so nothing cached knows the old role).
     pub async fn signed_up_as(&self, username: &str, role: &str) -> (Client, i64) {
         let (client, id) = self.signed_up(username).await;
         let role = role.parse().unwrap();
-        let granted = just_tech_news::admin::grant(&self.db, username, role, self.clock.now()).await.unwrap();
+        let granted = just_tech_news::services::moderation::grant(&self.state, username, role).await.unwrap();
         assert!(granted.is_some(), "{username} exists");
         (client, id)
     }

@@ -26,13 +26,16 @@ fn sign_up_body(name: &str, code: Option<&str>) -> Value {
 /// operator's import would: nobody can sign up without a code), then logged in.
 async fn first_member(app: &crate::harness::TestApp) -> crate::harness::Client {
     use just_tech_news::{
-        auth::{accounts, password::PasswordHasher},
         domain::{Email, Password, Username},
+        services::passwords::PasswordHasher,
+        storage::accounts,
     };
     let password = Password::parse_existing("password", PASSWORD.into()).unwrap();
     let hash = PasswordHasher::new(4).hash(&password).await.unwrap();
     let (name, email) = (Username::parse("ada").unwrap(), Email::parse("ada@example.com").unwrap());
-    accounts::create(&app.db, &name, &email, hash, app.clock.now()).await.unwrap().unwrap();
+    let now = app.clock.now();
+    let created = app.state.db.write(async |tx| accounts::create(tx, &name, &email, hash, now).await).await;
+    created.unwrap().unwrap();
     let ada = app.client();
     assert_eq!(ada.log_in("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
     ada

@@ -17,10 +17,10 @@ use just_tech_news::config::Config;
 fn limits(post: &str, comment: &str, vote: &str, signup: &str) -> impl Fn(&mut Config) + Clone {
     let [post, comment, vote, signup] = [post, comment, vote, signup].map(str::to_owned);
     move |config: &mut Config| {
-        config.post_rate = just_tech_news::auth::rate::Rate::setting(&post).unwrap();
-        config.comment_rate = just_tech_news::auth::rate::Rate::setting(&comment).unwrap();
-        config.vote_rate = just_tech_news::auth::rate::Rate::setting(&vote).unwrap();
-        config.signup_rate = just_tech_news::auth::rate::Rate::setting(&signup).unwrap();
+        config.post_rate = just_tech_news::config::Rate::setting(&post).unwrap();
+        config.comment_rate = just_tech_news::config::Rate::setting(&comment).unwrap();
+        config.vote_rate = just_tech_news::config::Rate::setting(&vote).unwrap();
+        config.signup_rate = just_tech_news::config::Rate::setting(&signup).unwrap();
     }
 }
 

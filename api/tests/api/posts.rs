@@ -390,9 +390,12 @@ async fn the_list_counts_votes_and_comments_and_knows_who_voted() {
 #[tokio::test]
 async fn the_demo_content_shows_through_the_api() {
     each_backend(|app| async move {
-        let demo = just_tech_news::seed::seed(&app.state).await.unwrap().expect("a first seed adds content");
+        let demo = just_tech_news::services::seed::seed(&app.state)
+            .await
+            .unwrap()
+            .expect("a first seed adds content");
         assert!(
-            just_tech_news::seed::seed(&app.state).await.unwrap().is_none(),
+            just_tech_news::services::seed::seed(&app.state).await.unwrap().is_none(),
             "seeding twice adds nothing"
         );
         let page = page(&app.client(), "").await;

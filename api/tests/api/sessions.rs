@@ -290,7 +290,7 @@ async fn the_sweep_deletes_expired_sessions() {
         app.signed_up("grace").await;
         app.clock.advance(8 * DAY);
         let (_, _) = app.signed_up("fresh").await;
-        assert_eq!(app.state.sessions.sweep().await.unwrap(), 2);
+        assert_eq!(just_tech_news::services::sessions::sweep(&app.state).await.unwrap(), 2);
         assert_eq!(app.count("sessions").await, 1);
     })
     .await;
@@ -313,7 +313,7 @@ async fn the_session_lookup_uses_the_token_index_on_postgresql() {
         let txn = app.db.begin().await.unwrap();
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan").await.unwrap();
         txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
-        let sql = just_tech_news::auth::sessions::lookup_sql(sea_orm::DatabaseBackend::Postgres);
+        let sql = just_tech_news::storage::sessions::lookup_sql(sea_orm::DatabaseBackend::Postgres);
         txn.execute_unprepared(&format!("PREPARE session_lookup(text) AS {sql}")).await.unwrap();
         let explain =
             Statement::from_string(txn.get_database_backend(), "EXPLAIN EXECUTE session_lookup('x')");

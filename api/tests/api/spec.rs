@@ -5,14 +5,14 @@ use serde_json::Value;
 const REGENERATE: &str = "cargo run -q -- openapi > openapi.json";
 
 fn generated() -> Value {
-    serde_json::from_str(&just_tech_news::api::service().spec()).unwrap()
+    serde_json::from_str(&just_tech_news::http::api::service().spec()).unwrap()
 }
 
 #[test]
 fn the_committed_spec_is_what_the_code_generates() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    let fresh = just_tech_news::api::service().spec();
+    let fresh = just_tech_news::http::api::service().spec();
     assert!(
         committed.trim_end() == fresh.trim_end(),
         "openapi.json is stale: regenerate it with `{REGENERATE}` at the repository root and commit it"

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use just_tech_news::auth::two_factor::TotpSecret;
+use just_tech_news::domain::TotpSecret;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

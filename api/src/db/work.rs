@@ -1,0 +1,166 @@
+//! The one unit of work: [`Db::write`].
+
+use std::sync::Arc;
+
+use sea_orm::{DatabaseTransaction, DbBackend, DbErr, IsolationLevel, TransactionTrait};
+use tokio::sync::OwnedMutexGuard;
+
+use super::{Db, connect::POOL_MAX, errors::is_broken_connection};
+use crate::storage::Tx;
+
+impl Db {
+    /// Runs `work` as one transaction, and returns what it returns.
+    ///
+    /// 1. **Begins** a transaction on a pooled connection. A connection found broken before any
+    ///    of the work ran (the database restarted, failed over, or cut an idle connection) is
+    ///    dropped and another taken, so the first write after an outage succeeds; the work itself
+    ///    never runs twice.
+    /// 2. **Takes the write turn** on an embedded file: its writers wait here, first come first
+    ///    served, and each starts the moment the one ahead commits, instead of sleeping in
+    ///    SQLite's busy handler (1, 2, 5, 10… ms between tries, however soon the writer ahead
+    ///    finishes). The turn is taken once the transaction has its connection, so a writer never
+    ///    waits for the pool while others wait for it. A database server locks rows instead.
+    /// 3. **Runs the work**. An `Err` abandons the transaction (it is rolled back) and is
+    ///    answered as it is: nothing was written, nothing is reported.
+    /// 4. **Commits, then reports** what the work's writes said they changed to the caches, and
+    ///    on a database server advances the change counter, before answering. These two run to
+    ///    their end in a task of their own, so a request dropped meanwhile (its client went away)
+    ///    cannot leave a commit unreported. If the counter cannot be advanced the answer is an
+    ///    error, though the write stands.
+    ///
+    /// On a database server the transaction reads what has committed before each statement
+    /// (`READ COMMITTED`; MariaDB's default would read from a snapshot taken at its first read,
+    /// so a reply committed while a comment waited for its row lock could go unseen).
+    pub async fn write<T, E>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbErr>,
+    {
+        let txn = self.begin().await?;
+        let turn = self.turn().await;
+        let tx = Tx::new(txn);
+        let answer = work(&tx).await?;
+        self.commit(tx, turn).await?;
+        Ok(answer)
+    }
+
+    /// A transaction on a connection that answers.
+    async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        // Each broken connection fails once and leaves the pool, so after an outage the pool's
+        // every idle connection may fail in turn before a new one is opened.
+        let mut broken = 0;
+        loop {
+            let begun = match self.0.pool.get_database_backend() {
+                DbBackend::Sqlite => self.0.pool.begin().await,
+                _ => self.0.pool.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await,
+            };
+            match begun {
+                Err(err) if is_broken_connection(&err) && broken < POOL_MAX => {
+                    broken += 1;
+                    tracing::info!("a pooled connection was gone when a write began; trying another");
+                }
+                begun => return begun,
+            }
+        }
+    }
+
+    /// The embedded file's write turn, held until the commit; nothing on a database server.
+    async fn turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.0.turn {
+            Some(turn) => Some(Arc::clone(turn).lock_owned().await),
+            None => None,
+        }
+    }
+
+    /// Commits `tx` and reports its changes, in a task of its own (see [`Db::write`]).
+    pub(super) async fn commit(&self, tx: Tx, turn: Option<OwnedMutexGuard<()>>) -> Result<(), DbErr> {
+        let (txn, changes) = tx.finish();
+        let db = self.clone();
+        let finishing = tokio::spawn(async move {
+            txn.commit().await?;
+            drop(turn);
+            db.0.caches.report(&changes).await
+        });
+        match finishing.await {
+            Ok(finished) => finished,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => Err(DbErr::Custom("the server stopped before a write finished".into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::db::Budgets;
+
+    async fn embedded() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        (Db::connect(&url, Budgets { sessions: 10, answer_bytes: 1024 }, None).await.unwrap(), dir)
+    }
+
+    #[tokio::test]
+    async fn on_an_embedded_file_one_write_has_its_turn_at_a_time_first_come_first_served() {
+        let (db, _dir) = embedded().await;
+        let first = db.turn().await;
+        assert!(first.is_some());
+        // Two more writers queue up behind it, in the order they came.
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut waiting = Vec::new();
+        for n in [2, 3] {
+            let (db, order) = (db.clone(), order.clone());
+            waiting.push(tokio::spawn(async move {
+                let _turn = db.turn().await;
+                order.lock().unwrap().push(n);
+            }));
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(order.lock().unwrap().is_empty(), "no turn while the first lasts");
+        drop(first);
+        for writer in waiting {
+            writer.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), [2, 3]);
+    }
+
+    #[tokio::test]
+    async fn reads_refuse_to_write() {
+        use sea_orm::ConnectionTrait;
+        let (db, _dir) = embedded().await;
+        db.ping().await.unwrap();
+        let backend = db.get_database_backend();
+        for sql in ["CREATE TABLE t (x INTEGER)", "INSERT INTO t VALUES (1)", "  delete from t"] {
+            assert!(db.execute_unprepared(sql).await.is_err(), "{sql}");
+            let statement = sea_orm::Statement::from_string(backend, sql);
+            assert!(db.query_one_raw(statement.clone()).await.is_err(), "{sql}");
+            assert!(db.query_all_raw(statement).await.is_err(), "{sql}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_that_fails_writes_nothing_and_one_that_succeeds_commits() {
+        use sea_orm::ConnectionTrait;
+        let (db, _dir) = embedded().await;
+        db.write(async |tx| tx.execute_unprepared("CREATE TABLE t (x INTEGER)").await.map(|_| ()))
+            .await
+            .unwrap();
+        let failed: Result<(), DbErr> = db
+            .write(async |tx| {
+                tx.execute_unprepared("INSERT INTO t VALUES (1)").await?;
+                Err(DbErr::Custom("the work changed its mind".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        db.write(async |tx| tx.execute_unprepared("INSERT INTO t VALUES (2)").await.map(|_| ()))
+            .await
+            .unwrap();
+        let backend = db.get_database_backend();
+        let rows =
+            db.query_all_raw(sea_orm::Statement::from_string(backend, "SELECT x FROM t")).await.unwrap();
+        let values: Vec<i32> = rows.iter().map(|row| row.try_get("", "x").unwrap()).collect();
+        assert_eq!(values, [2]);
+    }
+}

@@ -1,0 +1,380 @@
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use super::{ApiTags, Removal, UserRef, comments::Comment, default_page, default_per_page};
+use crate::{
+    domain::{PostTitle, PostUrl},
+    http::{
+        AppState, CurrentUser,
+        error_body::{ErrorBody, ErrorCode},
+        openapi::{
+            Failure, JsonBody, Nullable, RenderedJson,
+            kind::{Action, Limited, Listing, OwnForbidden, Read, Submission},
+        },
+    },
+    services::{
+        Denied, Page, Viewer,
+        posts::{self, AlreadyPosted, Sort as Order, Summary, Thread},
+    },
+};
+
+/// `/posts`: listing posts and posting one.
+pub struct PostsApi;
+
+/// `/posts/{id}`: one post with its thread, retitling and deleting it.
+pub struct PostApi;
+
+/// A post as lists show it.
+#[derive(Object, Clone, Debug)]
+pub struct PostSummary {
+    /// The post's id.
+    id: i32,
+    /// The title, 1–200 characters.
+    title: String,
+    /// The link: an absolute http or https URL.
+    post_url: String,
+    /// When it was posted.
+    created_at: DateTime<Utc>,
+    /// When its title was last edited (equal to `created_at` if never).
+    updated_at: DateTime<Utc>,
+    // Who posted it. No doc comment on a field whose type is a named schema: poem-openapi would
+    // wrap the `$ref` in `allOf` to carry it, which generated clients mishandle.
+    author: UserRef,
+    /// How many users have upvoted it.
+    vote_count: i64,
+    /// How many comments it has.
+    comment_count: i64,
+    /// Whether the caller has upvoted it (`false` when not logged in).
+    voted: bool,
+    /// What the hot listing orders by: `log10(max(1, vote_count + 1)) + created_at / 45000`,
+    /// with `created_at` in Unix seconds. Clients may ignore it.
+    hotness: f64,
+    // Set only for moderators and admins looking at a post a moderator removed; `null`
+    // otherwise. (No doc comment on a named schema's field: see `author`.)
+    removed: Nullable<Removal>,
+}
+
+impl From<Summary> for PostSummary {
+    fn from(row: Summary) -> Self {
+        Self {
+            id: row.id,
+            title: row.title,
+            post_url: row.post_url,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            author: UserRef { id: row.user_id, username: row.username },
+            vote_count: row.vote_count.into(),
+            comment_count: row.comment_count,
+            voted: row.viewer_votes > 0,
+            hotness: row.hotness.unwrap_or_default(),
+            removed: Nullable(Removal::from_columns(row.removed_at, row.removed_reason)),
+        }
+    }
+}
+
+/// A post with its comments.
+#[derive(Object)]
+struct PostDetail {
+    #[oai(flatten)]
+    post: PostSummary,
+    /// The whole thread in display order: depth-first, each comment followed by its replies,
+    /// siblings oldest first.
+    comments: Vec<Comment>,
+}
+
+/// How a listing is ordered.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+enum Sort {
+    /// Newest first.
+    #[default]
+    New,
+    /// Highest `hotness` first: votes weighed against age.
+    Hot,
+    /// Most votes first, within `period`.
+    Top,
+}
+
+/// Which posts `sort=top` ranks, by when they were posted.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+enum Period {
+    /// The last 24 hours.
+    Day,
+    /// The last 7 days.
+    #[default]
+    Week,
+    /// The last 30 days.
+    Month,
+    /// The last 365 days.
+    Year,
+    /// All time.
+    All,
+}
+
+impl Period {
+    pub(super) fn length(self) -> Option<chrono::Duration> {
+        match self {
+            Self::Day => Some(chrono::Duration::days(1)),
+            Self::Week => Some(chrono::Duration::days(7)),
+            Self::Month => Some(chrono::Duration::days(30)),
+            Self::Year => Some(chrono::Duration::days(365)),
+            Self::All => None,
+        }
+    }
+}
+
+/// One page of posts.
+#[derive(Object)]
+pub(super) struct PostPage {
+    /// The posts on this page.
+    posts: Vec<PostSummary>,
+    /// This page's number, from 1.
+    page: u32,
+    /// The page size asked for.
+    per_page: u32,
+    /// How many posts there are in all (with the same filter).
+    total: u64,
+}
+
+impl PostPage {
+    /// A page of summaries, rendered as the answer is sent.
+    pub(super) fn render(page: Page<Summary>) -> bytes::Bytes {
+        let Page { items, page, per_page, total } = page;
+        let posts = items.into_iter().map(PostSummary::from).collect();
+        RenderedJson::render(&Self { posts, page, per_page, total }).bytes()
+    }
+}
+
+/// A new post.
+#[derive(Object)]
+struct NewPost {
+    /// 1–200 characters after trimming.
+    title: PostTitle,
+    /// An absolute `http://` or `https://` URL, at most 2048 characters.
+    post_url: PostUrl,
+}
+
+/// A post's new title.
+#[derive(Object)]
+struct PostEdit {
+    /// 1–200 characters after trimming.
+    title: PostTitle,
+}
+
+#[derive(ApiResponse)]
+pub(super) enum ListResponse {
+    /// A page of posts.
+    #[oai(status = 200)]
+    Ok(RenderedJson<PostPage>),
+}
+
+#[derive(ApiResponse)]
+enum GetResponse {
+    /// The post and its comments.
+    #[oai(status = 200)]
+    Ok(RenderedJson<PostDetail>),
+    /// There is no such post (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum CreateResponse {
+    /// The new post.
+    #[oai(status = 201)]
+    Created(Json<PostSummary>),
+    /// The link (normalised: scheme, `www.`, default port, fragment, trailing `/` and `utm_*`
+    /// parameters aside) was posted in the last 30 days (`already_posted`, with `post_id`).
+    #[oai(status = 409)]
+    AlreadyPosted(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum UpdateResponse {
+    /// The post as it is now.
+    #[oai(status = 200)]
+    Ok(Json<PostSummary>),
+    /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// There is no such post (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+enum DeleteResponse {
+    /// The post, its comments and its votes are gone.
+    #[oai(status = 204)]
+    Deleted,
+    /// Not the author (`not_author`), or a cross-site request (`cross_site_request`).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// There is no such post (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+}
+
+pub(super) fn not_found() -> Json<ErrorBody> {
+    ErrorBody::new(ErrorCode::NotFound, "there is no such post")
+}
+
+fn not_author() -> Json<ErrorBody> {
+    ErrorBody::new(ErrorCode::NotAuthor, "only the author can change this post")
+}
+
+impl From<Denied> for UpdateResponse {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NotFound => Self::NotFound(not_found()),
+            Denied::NotAuthor => Self::Forbidden(not_author()),
+        }
+    }
+}
+
+impl From<Denied> for DeleteResponse {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NotFound => Self::NotFound(not_found()),
+            Denied::NotAuthor => Self::Forbidden(not_author()),
+        }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Posts")]
+impl PostsApi {
+    /// List posts
+    ///
+    /// A page of posts: the newest first (`sort=new`, the default), the hottest first
+    /// (`sort=hot`), or the most voted first among those posted within `period` (`sort=top`).
+    /// Ties go to the newer post. `user_id` narrows the list to one author, `url` to the posts
+    /// of one link (compared normalised, of any age). Posts a moderator removed are never listed.
+    #[oai(path = "/posts", method = "get", operation_id = "list_posts")]
+    // poem-openapi takes each query parameter as an argument of its own.
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        viewer: Viewer,
+        /// The page, from 1.
+        #[oai(default = "default_page", validator(minimum(value = "1"), maximum(value = "1000000")))]
+        page: Query<u32>,
+        /// Posts per page, 1–100.
+        #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "100")))]
+        per_page: Query<u32>,
+        /// Only this author's posts.
+        user_id: Query<Option<i32>>,
+        /// The order: `new` (default), `hot` or `top`. (Optional rather than defaulted: a
+        /// default on an enum wraps its `$ref` in `allOf`, which generated clients refuse.)
+        sort: Query<Option<Sort>>,
+        /// For `sort=top` only: `day`, `week` (default), `month`, `year` or `all`.
+        period: Query<Option<Period>>,
+        /// Only posts of this link, compared normalised (`http`/`https`, `www.`, a default port,
+        /// the fragment, a trailing `/` and `utm_*` parameters make no difference).
+        #[oai(validator(max_length = 2048))]
+        url: Query<Option<String>>,
+    ) -> Result<ListResponse, Failure<Listing>> {
+        let sort = match sort.0.unwrap_or_default() {
+            Sort::New => Order::New,
+            Sort::Hot => Order::Hot,
+            Sort::Top => Order::Top { period: period.0.unwrap_or_default().length() },
+        };
+        let listing =
+            posts::Listing { page: page.0, per_page: per_page.0, sort, author: user_id.0, url: url.0 };
+        let page = posts::list(&state, &viewer, listing, PostPage::render).await?;
+        Ok(ListResponse::Ok(RenderedJson::from_bytes(page)))
+    }
+
+    /// Create a post
+    ///
+    /// Counted by the posts limit (`POST_RATE`, 10 an hour by default). A link posted in the
+    /// last 30 days (and not removed) is refused with the existing post's id: compared
+    /// normalised, so `http`/`https`, `www.`, a trailing `/` or `utm_*` parameters make no new
+    /// link.
+    #[oai(path = "/posts", method = "post", operation_id = "create_post")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        body: JsonBody<NewPost>,
+    ) -> Result<CreateResponse, Failure<Limited<Submission>>> {
+        let NewPost { title, post_url } = body.parse()?;
+        Ok(match posts::create(&state, &user, title, post_url).await? {
+            Ok(created) => CreateResponse::Created(Json(created.into())),
+            Err(AlreadyPosted(post_id)) => CreateResponse::AlreadyPosted(Json(ErrorBody {
+                code: ErrorCode::AlreadyPosted,
+                message: "this link was posted in the last 30 days".into(),
+                field: Some("post_url".into()),
+                post_id: Some(post_id),
+            })),
+        })
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Posts")]
+impl PostApi {
+    /// Get a post
+    ///
+    /// One post with its whole thread of comments, in display order. A post a moderator removed
+    /// is not found, except by moderators and admins, who see it with `removed`; they also see
+    /// the text of removed comments, which everyone else sees as deleted.
+    #[oai(path = "/posts/:id", method = "get", operation_id = "get_post")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        viewer: Viewer,
+        id: Path<i32>,
+    ) -> Result<GetResponse, Failure<Read>> {
+        Ok(match posts::get(&state, &viewer, id.0, render_thread).await? {
+            Some(post) => GetResponse::Ok(RenderedJson::from_bytes(post)),
+            None => GetResponse::NotFound(not_found()),
+        })
+    }
+
+    /// Edit a post's title
+    ///
+    /// Only the author may; the link cannot be changed.
+    #[oai(path = "/posts/:id", method = "put", operation_id = "update_post")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+        body: JsonBody<PostEdit>,
+    ) -> Result<UpdateResponse, Failure<OwnForbidden<Submission>>> {
+        let title = body.parse().map(|PostEdit { title }| title);
+        Ok(match posts::update(&state, &user, id.0, title).await? {
+            Ok(post) => UpdateResponse::Ok(Json(post.into())),
+            Err(denied) => denied.into(),
+        })
+    }
+
+    /// Delete a post
+    ///
+    /// Only the author may. Its comments and votes go with it.
+    #[oai(path = "/posts/:id", method = "delete", operation_id = "delete_post")]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        user: CurrentUser,
+        id: Path<i32>,
+    ) -> Result<DeleteResponse, Failure<OwnForbidden<Action>>> {
+        Ok(match posts::delete(&state, &user, id.0).await? {
+            Ok(()) => DeleteResponse::Deleted,
+            Err(denied) => denied.into(),
+        })
+    }
+}
+
+/// A post and its thread, rendered for the viewer it was read for.
+fn render_thread(thread: Thread) -> bytes::Bytes {
+    let Thread { post, comments, staff } = thread;
+    let comments = comments.into_iter().map(|row| Comment::seen_by(row, staff)).collect();
+    RenderedJson::render(&PostDetail { post: post.into(), comments }).bytes()
+}

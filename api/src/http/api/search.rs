@@ -1,0 +1,48 @@
+use poem::web::Data;
+use poem_openapi::{OpenApi, param::Query};
+
+use super::{
+    ApiTags, default_page, default_per_page,
+    posts::{ListResponse, PostPage},
+};
+use crate::{
+    http::{
+        AppState,
+        openapi::{Failure, RenderedJson, kind::Listing},
+    },
+    services::{Viewer, search},
+};
+
+/// `/search`: posts by the words of their titles and sites.
+pub struct SearchApi;
+
+#[OpenApi(tag = "ApiTags::Posts")]
+impl SearchApi {
+    /// Search posts
+    ///
+    /// The posts whose title or link's site has every word of `q` as a word prefix, in any case,
+    /// best match first, then newest. `domain:example.com` keeps only the posts on that site
+    /// (exactly that host, in any case, with or without `www.`). Words are runs of letters and
+    /// digits in any script: quotes and operators only separate them, so any query is answered.
+    /// Posts a moderator removed are never found.
+    #[oai(path = "/search", method = "get", operation_id = "search_posts")]
+    async fn search(
+        &self,
+        state: Data<&AppState>,
+        viewer: Viewer,
+        /// What to look for: 1–200 characters of words and `domain:` terms, not all blank.
+        // No `pattern` for "not all blank": poem-openapi compiles it anew for every request
+        // (a Unicode `\S` costs more than the whole search); the handler says 422 instead.
+        #[oai(validator(min_length = 1, max_length = 200))]
+        q: Query<String>,
+        /// The page, from 1.
+        #[oai(default = "default_page", validator(minimum(value = "1"), maximum(value = "1000000")))]
+        page: Query<u32>,
+        /// Posts per page, 1–100.
+        #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "100")))]
+        per_page: Query<u32>,
+    ) -> Result<ListResponse, Failure<Listing>> {
+        let found = search::search(&state, &viewer, &q.0, page.0, per_page.0, PostPage::render).await?;
+        Ok(ListResponse::Ok(RenderedJson::from_bytes(found)))
+    }
+}

@@ -1,0 +1,121 @@
+//! Demo content: a handful of users, posts, comments, votes and a flag, so a fresh site has
+//! something to show. Written through the same storage functions the API's writes use, in one
+//! unit of work. The demo login is an admin, so the moderation pages can be tried too.
+
+use chrono::Duration;
+
+use super::App;
+use crate::{
+    domain::{CommentText, Email, Password, PostTitle, PostUrl, Role, Username},
+    error::AppError,
+    storage::{
+        accounts, comments,
+        comments::Created,
+        flags::{self, Target},
+        moderation_log::{self, Action},
+        posts, votes,
+    },
+};
+
+/// Every demo user's password. It passes the password rules.
+pub const DEMO_PASSWORD: &str = "demo-news-reader";
+
+const USERS: &[&str] = &["alesia", "jwilloughway", "iboddam", "dstanmer", "djiri"];
+
+const POSTS: &[(&str, &str)] = &[
+    ("Rust 2024 edition is out", "https://blog.rust-lang.org/"),
+    ("SQLite is not a toy database", "https://www.sqlite.org/whentouse.html"),
+    ("How HTTP cookies really work", "https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies"),
+    ("PostgreSQL: the world's most advanced open source database", "https://www.postgresql.org/"),
+    (
+        "OWASP Session Management Cheat Sheet",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html",
+    ),
+];
+
+const COMMENTS: &[&str] = &[
+    "Great read, thanks for sharing.",
+    "I had no idea about this. Bookmarked.",
+    "The section on trade-offs is the best part.",
+    "We switched to this at work last year and never looked back.",
+    "Does anyone have benchmarks for this?",
+];
+
+/// Replies: the index of the comment (in `COMMENTS`, then in this list) each one answers.
+const REPLIES: &[(usize, &str)] = &[
+    (4, "Yes: the `bench/` folder of this very site has a few, with *p99* figures."),
+    (5, "> with p99 figures\n\nThat is the part **most** write-ups leave out."),
+    (0, "Agreed. See also <https://www.sqlite.org/np1queryprob.html>."),
+];
+
+/// The accounts and the password a person can log in with.
+pub struct DemoLogin {
+    pub email: String,
+    pub password: &'static str,
+}
+
+/// Fills the database with demo content; `None` (and nothing written) when the demo users are
+/// already there.
+pub async fn seed(app: &App) -> Result<Option<DemoLogin>, AppError> {
+    let first = Email::parse(&format!("{}@example.com", USERS[0]))?;
+    if accounts::by_email(&app.db, &first).await?.is_some() {
+        return Ok(None);
+    }
+    let password = Password::parse_new("password", DEMO_PASSWORD.into())?;
+    let password_hash = app.passwords.hash(&password).await?;
+    let now = app.now();
+    app.db
+        .write(async |tx| {
+            let mut user_ids = Vec::new();
+            for (i, name) in USERS.iter().enumerate() {
+                let username = Username::parse(name)?;
+                let email = Email::parse(&format!("{name}@example.com"))?;
+                let joined = now - Duration::days(30 - i as i64);
+                let created = accounts::create(tx, &username, &email, password_hash.clone(), joined).await?;
+                user_ids
+                    .push(created.ok_or_else(|| AppError::internal(format!("demo user {name} is taken")))?);
+            }
+
+            // Later posts are more popular: post i gets i + 1 votes, one per user.
+            let mut post_ids = Vec::new();
+            for (i, (title, url)) in POSTS.iter().enumerate() {
+                let at = now - Duration::hours(24 * (POSTS.len() - i) as i64);
+                let author = user_ids[i % user_ids.len()];
+                let id =
+                    posts::create(tx, author, PostTitle::parse(title)?, PostUrl::parse(url)?, at).await?;
+                for &voter in user_ids.iter().take(i + 1) {
+                    votes::cast(tx, voter, id, now).await?;
+                }
+                post_ids.push(id);
+            }
+
+            // (id, post) of each comment written, in `COMMENTS` then `REPLIES` order.
+            let mut written: Vec<(i32, i32)> = Vec::new();
+            let tops =
+                COMMENTS.iter().enumerate().map(|(i, text)| (None, post_ids[i % post_ids.len()], *text));
+            let replies = REPLIES.iter().map(|&(parent, text)| (Some(parent), 0, text));
+            for (i, (parent, post, text)) in tops.chain(replies).enumerate() {
+                let parent = parent.map(|index| written[index]);
+                let post = parent.map_or(post, |(_, post)| post);
+                let author = user_ids[(i + 1) % user_ids.len()];
+                let at = now - Duration::hours((COMMENTS.len() + REPLIES.len() - i) as i64);
+                let text = CommentText::parse(text)?;
+                let Created::Added { id, .. } =
+                    comments::create(tx, author, post, parent.map(|(id, _)| id), &text, at).await?
+                else {
+                    return Err(AppError::internal("a demo comment was refused"));
+                };
+                written.push((id, post));
+            }
+
+            // The demo login runs the place; the last user has flagged the second post.
+            accounts::set_role(tx, user_ids[0], Role::Admin).await?;
+            let granted = ("user", user_ids[0], USERS[0]);
+            moderation_log::record(tx, None, Action::ChangeRole, granted, Some("user → admin"), now).await?;
+            let flagger = user_ids[user_ids.len() - 1];
+            flags::flag(tx, flagger, Target::Post(post_ids[1]), "duplicate", now).await?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(Some(DemoLogin { email: first.as_str().to_owned(), password: DEMO_PASSWORD }))
+}

@@ -1,0 +1,70 @@
+//! The login throttle (DESIGN.md section 5): failed logins counted per account and per client
+//! address in the database, so every instance and every restart sees the same counts. The check
+//! comes before any password is hashed.
+
+use std::{net::IpAddr, time::Duration};
+
+use sea_orm::DbErr;
+use sha2::{Digest, Sha256};
+
+use super::App;
+use crate::{
+    domain::Email,
+    storage::{Tx, login_failures},
+};
+
+/// The two keys one login attempt counts under, hashed, so the table never holds an e-mail
+/// address or an IP address in the clear.
+pub struct Attempt {
+    account: String,
+    address: String,
+}
+
+impl Attempt {
+    pub fn new(email: &Email, address: IpAddr) -> Self {
+        Self { account: key("account", email.as_str()), address: key("address", &address.to_string()) }
+    }
+}
+
+fn key(kind: &str, value: &str) -> String {
+    hex::encode(Sha256::digest(format!("{kind}:{value}")))
+}
+
+/// The window failures are counted over.
+fn window(app: &App) -> chrono::Duration {
+    chrono::Duration::from_std(app.config.login_window).unwrap_or(chrono::Duration::MAX)
+}
+
+/// `Some(wait)` when this attempt must be refused before any password is checked.
+pub async fn check(app: &App, attempt: &Attempt) -> Result<Option<Duration>, DbErr> {
+    let (now, length) = (app.now(), window(app));
+    let config = &app.config;
+    let mut wait = None;
+    for (key, max) in [
+        (&attempt.account, config.login_max_failures_per_account),
+        (&attempt.address, config.login_max_failures_per_address),
+    ] {
+        let failures = login_failures::window(&app.db, key, now - length).await?;
+        wait = wait.max(failures.wait(max, length, now));
+    }
+    Ok(wait)
+}
+
+/// Counts a failed attempt against both its account and its address.
+pub async fn record_failure(app: &App, attempt: &Attempt) -> Result<(), DbErr> {
+    let now = app.now();
+    let keys = [attempt.account.as_str(), attempt.address.as_str()];
+    app.db.write(async |tx| login_failures::record(tx, &keys, now).await).await
+}
+
+/// A successful login clears its account's count (not its address's), in the login's unit of
+/// work.
+pub async fn clear_account(tx: &Tx, attempt: &Attempt) -> Result<(), DbErr> {
+    login_failures::clear(tx, &attempt.account).await
+}
+
+/// Deletes failures older than the window; returns how many.
+pub async fn sweep(app: &App) -> Result<u64, DbErr> {
+    let failed_by = app.now() - window(app);
+    app.db.write(async |tx| login_failures::sweep(tx, failed_by).await).await
+}

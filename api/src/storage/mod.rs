@@ -1,0 +1,118 @@
+//! The tables, read and written by small functions named for what they do.
+//!
+//! A read takes any connection: the database's own readers (`db::Db`) or a transaction. A write
+//! takes a [`Tx`], the transaction of the one unit of work (`db::Db::write`), and states on it
+//! what it changed ([`Change`]): that is how whatever is cached of it is invalidated once the
+//! transaction has committed. Nothing here chooses a connection, begins or commits, or touches
+//! a cache.
+
+pub mod accounts;
+pub mod changes;
+pub mod comments;
+pub mod flags;
+pub mod invites;
+pub mod limits;
+pub mod login_failures;
+pub mod moderation_log;
+pub mod posts;
+pub mod ranking;
+pub mod removals;
+pub mod resets;
+pub mod search;
+pub mod sessions;
+pub mod two_factor;
+pub mod votes;
+
+use std::sync::{Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, SqlErr, Statement,
+};
+
+/// What a committed write changed, as far as anything cached is concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Something an answer may show: a post, a comment, a vote, a removal, an account, a role.
+    Content,
+    /// What is known of these sessions is no longer true: they ended, or their user's role or
+    /// ban (which a session is read with) changed.
+    Sessions(Sessions),
+    /// A session was seen at `at`: its `last_seen_at` was written.
+    SessionSeen { token_hash: String, at: DateTime<Utc> },
+}
+
+/// Which sessions a [`Change::Sessions`] is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sessions {
+    /// The one whose token hashes to this.
+    Token(String),
+    /// The one with this public id.
+    Id(i32),
+    /// Every one of this user's, but `except`.
+    OfUser { user: i32, except: Option<i32> },
+    /// All of them.
+    All,
+}
+
+/// A transaction of the unit of work, and what its writes changed. Only `db::Db::write` makes
+/// one, and it commits it and reports the changes; the storage functions that write take it,
+/// so no write can happen outside a unit of work, nor be left unreported.
+pub struct Tx {
+    txn: DatabaseTransaction,
+    changes: Mutex<Vec<Change>>,
+}
+
+impl Tx {
+    /// A unit of work's transaction, begun by `db::Db::write`.
+    pub(crate) fn new(txn: DatabaseTransaction) -> Self {
+        Self { txn, changes: Mutex::new(Vec::new()) }
+    }
+
+    /// The transaction to commit, and what it changed.
+    pub(crate) fn finish(self) -> (DatabaseTransaction, Vec<Change>) {
+        let changes = self.changes.into_inner().unwrap_or_else(PoisonError::into_inner);
+        (self.txn, changes)
+    }
+
+    /// Notes what a write in this transaction changed (once per kind is enough).
+    fn changed(&self, change: Change) {
+        let mut changes = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        if !changes.contains(&change) {
+            changes.push(change);
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Tx {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+}
+
+/// Whether `err` is a unique key's refusal (by the error's code, on every database).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Whether `err` is a foreign key's refusal: the row referred to is not there (any more).
+pub fn is_missing_reference(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+}

@@ -1,0 +1,339 @@
+//! Posts, listed with their author and counts in one query per page, newest, hottest or most
+//! voted first. A post a moderator removed is in no listing, and is found by id only for those
+//! who may see it.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Select,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
+};
+
+use super::{Change, Tx};
+use crate::{
+    domain::{PostTitle, PostUrl, links, ranking::hotness},
+    entities::{comment, post, user, vote},
+};
+
+/// A post as lists show it: the row, its author's name, and its counts for one viewer.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Summary {
+    pub id: i32,
+    pub title: String,
+    pub post_url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub user_id: i32,
+    pub username: String,
+    pub vote_count: i32,
+    /// `None` only for a row not ranked yet, which the server never serves (see `ranking`).
+    pub hotness: Option<f64>,
+    pub comment_count: i64,
+    /// 1 when the viewer has upvoted the post (a count, so it decodes alike on every database).
+    pub viewer_votes: i64,
+    /// When a moderator removed it, if one did.
+    pub removed_at: Option<DateTime<Utc>>,
+    pub removed_reason: Option<String>,
+}
+
+/// The order of a listing. Ties are broken by id, highest first, so pages never overlap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Order {
+    /// Newest first.
+    Newest,
+    /// Highest stored `hotness` first.
+    Hottest,
+    /// Most votes first, among the posts created at or after `since` (all of them if `None`).
+    MostVoted { since: Option<DateTime<Utc>> },
+}
+
+/// Which posts, in which order. Removed posts are never among them.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub order: Order,
+    pub author: Option<i32>,
+    /// Only posts of this link (`links::key`).
+    pub url_key: Option<String>,
+}
+
+impl Filter {
+    fn apply(&self, mut select: Select<post::Entity>) -> Select<post::Entity> {
+        select = select.filter(post::Column::RemovedAt.is_null());
+        if let Some(author) = self.author {
+            select = select.filter(post::Column::UserId.eq(author));
+        }
+        if let Some(key) = &self.url_key {
+            select = select.filter(post::Column::UrlKey.eq(key.as_str()));
+        }
+        if let Order::MostVoted { since: Some(since) } = self.order {
+            select = select.filter(post::Column::CreatedAt.gte(since));
+        }
+        select
+    }
+}
+
+/// Which page of which posts.
+pub struct PageQuery {
+    pub page: u64,
+    pub per_page: u64,
+    pub filter: Filter,
+}
+
+/// A page of summaries in the filter's order, each ordering served by its index (`created_at`,
+/// `hotness` or `vote_count`, each with `id`), with the comment count and the viewer's vote by
+/// correlated subqueries on indexed columns: one statement for the whole page.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    query: &PageQuery,
+    viewer: Option<i32>,
+) -> Result<Vec<Summary>, DbErr> {
+    let select = query.filter.apply(summaries(viewer));
+    let select = match query.filter.order {
+        Order::Newest => select.order_by_desc(post::Column::CreatedAt),
+        Order::Hottest => select.order_by_desc(post::Column::Hotness),
+        Order::MostVoted { .. } => select.order_by_desc(post::Column::VoteCount),
+    };
+    select
+        .order_by_desc(post::Column::Id)
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page)
+        .into_model::<Summary>()
+        .all(db)
+        .await
+}
+
+/// How many posts the filter lets through: what [`page`] pages through.
+pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, DbErr> {
+    filter.apply(post::Entity::find()).count(db).await
+}
+
+/// How many posts are shown (not removed): one row, which the database's triggers keep exact
+/// with every insert, delete, removal and restore (migration `m20261206_000005_post_totals`).
+pub async fn shown(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT shown FROM post_totals WHERE id = 1";
+    let row = db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await?;
+    let shown: i64 = match row {
+        Some(row) => row.try_get("", "shown")?,
+        None => 0,
+    };
+    Ok(u64::try_from(shown).unwrap_or_default())
+}
+
+/// Whether a post a moderator removed is found by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removed {
+    /// Only by moderators and admins.
+    Shown,
+    /// For everyone else it is not there.
+    Hidden,
+}
+
+/// One post's summary, if it exists (and, removed, may be shown).
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    id: i32,
+    viewer: Option<i32>,
+    removed: Removed,
+) -> Result<Option<Summary>, DbErr> {
+    let mut select = summaries(viewer).filter(post::Column::Id.eq(id));
+    if removed == Removed::Hidden {
+        select = select.filter(post::Column::RemovedAt.is_null());
+    }
+    select.into_model::<Summary>().one(db).await
+}
+
+/// The summaries of these posts, in the order given; a post removed or deleted meanwhile is
+/// left out. One statement.
+pub async fn summaries_of(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+    viewer: Option<i32>,
+) -> Result<Vec<Summary>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = summaries(viewer)
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .filter(post::Column::RemovedAt.is_null())
+        .into_model::<Summary>()
+        .all(db)
+        .await?;
+    rows.sort_by_key(|row| ids.iter().position(|&id| id == row.id));
+    Ok(rows)
+}
+
+/// The newest post of this link (`links::key`) created at or after `since` and not removed.
+pub async fn recent_with_link(
+    db: &impl ConnectionTrait,
+    url_key: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<i32>, DbErr> {
+    post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(post::Column::UrlKey.eq(url_key))
+        .filter(post::Column::CreatedAt.gte(since))
+        .filter(post::Column::RemovedAt.is_null())
+        .order_by_desc(post::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await
+}
+
+fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
+    // With no viewer, compare against an id no row has, keeping one shape of statement.
+    let viewer = viewer.unwrap_or(0);
+    post::Entity::find()
+        .select_only()
+        .columns([
+            post::Column::Id,
+            post::Column::Title,
+            post::Column::PostUrl,
+            post::Column::CreatedAt,
+            post::Column::UpdatedAt,
+            post::Column::UserId,
+            post::Column::VoteCount,
+            post::Column::Hotness,
+            post::Column::RemovedAt,
+            post::Column::RemovedReason,
+        ])
+        .column(user::Column::Username)
+        .join(JoinType::InnerJoin, post::Relation::User.def())
+        .column_as(
+            count_for_post(
+                comment::Entity,
+                comment::Column::PostId,
+                comment::Column::Deleted.eq(false).and(comment::Column::RemovedAt.is_null()),
+            ),
+            "comment_count",
+        )
+        .column_as(
+            count_for_post(vote::Entity, vote::Column::PostId, vote::Column::UserId.eq(viewer)),
+            "viewer_votes",
+        )
+}
+
+/// `(SELECT COUNT(*) FROM entity WHERE entity.post_id = posts.id AND condition)`: a correlated
+/// subquery that an index on `post_id` answers without touching other posts.
+fn count_for_post<E: EntityTrait>(entity: E, post_id: E::Column, condition: Expr) -> Expr {
+    let mut query = Query::select();
+    query
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(entity)
+        .and_where(Expr::col((entity, post_id)).equals((post::Entity, post::Column::Id)))
+        .and_where(condition);
+    Expr::from(query)
+}
+
+/// Who wrote a post, if it exists and was not removed.
+pub async fn author_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<i32>, DbErr> {
+    post::Entity::find_by_id(id)
+        .select_only()
+        .column(post::Column::UserId)
+        .filter(post::Column::RemovedAt.is_null())
+        .into_tuple::<i32>()
+        .one(db)
+        .await
+}
+
+/// Adds a post; returns its id.
+pub async fn create(
+    tx: &Tx,
+    author: i32,
+    title: PostTitle,
+    url: PostUrl,
+    now: DateTime<Utc>,
+) -> Result<i32, DbErr> {
+    let row = post::ActiveModel {
+        title: Set(title.into_inner()),
+        url_key: Set(Some(links::key(url.as_str()))),
+        site: Set(Some(links::site(url.as_str()))),
+        post_url: Set(url.into_inner()),
+        user_id: Set(author),
+        created_at: Set(now),
+        updated_at: Set(now),
+        vote_count: Set(0),
+        hotness: Set(Some(hotness(0, now))),
+        ..Default::default()
+    };
+    tx.changed(Change::Content);
+    Ok(post::Entity::insert(row).exec(tx).await?.last_insert_id)
+}
+
+/// Retitles a post, only if `author` wrote it; returns whether a row changed hands.
+pub async fn retitle(
+    tx: &Tx,
+    id: i32,
+    author: i32,
+    title: PostTitle,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = post::Entity::update_many()
+        .col_expr(post::Column::Title, Expr::value(title.into_inner()))
+        .col_expr(post::Column::UpdatedAt, Expr::value(now))
+        .filter(post::Column::Id.eq(id))
+        .filter(post::Column::UserId.eq(author))
+        .filter(post::Column::RemovedAt.is_null())
+        .exec(tx)
+        .await?;
+    tx.changed(Change::Content);
+    Ok(result.rows_affected == 1)
+}
+
+/// Deletes a post written by `author` with its votes and comments (the foreign keys cascade too;
+/// deleting explicitly keeps it true on any engine configuration). Returns whether the post was
+/// deleted.
+pub async fn delete(tx: &Tx, id: i32, author: i32) -> Result<bool, DbErr> {
+    let deleted = post::Entity::delete_many()
+        .filter(post::Column::Id.eq(id))
+        .filter(post::Column::UserId.eq(author))
+        .exec(tx)
+        .await?
+        .rows_affected;
+    if deleted == 0 {
+        return Ok(false);
+    }
+    tx.changed(Change::Content);
+    vote::Entity::delete_many().filter(vote::Column::PostId.eq(id)).exec(tx).await?;
+    comment::Entity::delete_many().filter(comment::Column::PostId.eq(id)).exec(tx).await?;
+    Ok(true)
+}
+
+/// Derives the link key and site of every post that lacks one (rows a migration kept or a bulk
+/// load added), a thousand at a time. The server runs this after migrating and before serving.
+pub async fn key_unkeyed(tx: &Tx) -> Result<(), DbErr> {
+    loop {
+        let rows: Vec<(i32, String)> = post::Entity::find()
+            .select_only()
+            .columns([post::Column::Id, post::Column::PostUrl])
+            .filter(post::Column::UrlKey.is_null().or(post::Column::Site.is_null()))
+            .limit(1000)
+            .into_tuple()
+            .all(tx)
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        tx.changed(Change::Content);
+        for (id, url) in rows {
+            post::Entity::update_many()
+                .col_expr(post::Column::UrlKey, Expr::value(links::key(&url)))
+                .col_expr(post::Column::Site, Expr::value(links::site(&url)))
+                .filter(post::Column::Id.eq(id))
+                .exec(tx)
+                .await?;
+        }
+    }
+}
+
+/// `SELECT id FROM posts WHERE removed_at IS NOT NULL`: what no count of comments counts under.
+pub fn removed() -> SelectStatement {
+    Query::select()
+        .column(post::Column::Id)
+        .from(post::Entity)
+        .and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_not_null())
+        .to_owned()
+}
