@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 
 use crate::{
-    harness::{Backend, PASSWORD, assert_error, each_backend, issued_token},
+    harness::{Backend, PASSWORD, assert_error, cut_connections, each_backend, issued_token},
     posts::post,
 };
 
@@ -113,6 +113,54 @@ async fn many_concurrent_writers_never_see_the_database_locked() {
         assert_eq!(app.count("posts").await, 1 + 16 * 5);
         assert_eq!(app.count("comments").await, 16 * 5);
         assert_eq!(app.count("votes").await, 0);
+    })
+    .await;
+}
+
+/// A database server that cuts every connection (a restart, a failover, a proxy dropping idle
+/// connections) costs no request once it answers again: the pooled connections and the server's
+/// own connections found broken are replaced, so the very next read and the very next writes
+/// succeed — and no write is run twice.
+#[tokio::test]
+async fn the_first_read_and_writes_after_every_connection_was_cut_succeed() {
+    each_backend(|app| async move {
+        let Some((admin_url, name)) = app.test_database().admin.clone() else {
+            return; // An embedded file has no server to cut its connections.
+        };
+        let backend = app.test_database().backend;
+        let (ada, _) = app.signed_up("ada").await;
+        let (grace, _) = app.signed_up("grace").await;
+        let id = post(&ada, "before the cut").await["id"].clone();
+        // Writes and reads at once, so the pool and the readers each hold several connections.
+        let busy = (0..8).map(|n| {
+            let (ada, grace) = (ada.clone(), grace.clone());
+            async move {
+                let body = json!({"title": format!("busy {n}"), "post_url": format!("https://example.com/busy/{n}")});
+                assert_eq!(ada.post("/api/posts", &body).await.status(), StatusCode::CREATED);
+                assert_eq!(grace.get("/api/posts?per_page=3").await.status(), StatusCode::OK);
+            }
+        });
+        futures_util::future::join_all(busy).await;
+
+        let admin = Database::connect(&admin_url).await.unwrap();
+        cut_connections(&admin, backend, &name).await;
+        admin.close().await.unwrap();
+
+        let resp = grace.get(&format!("/api/posts/{id}")).await;
+        assert_eq!(resp.status(), StatusCode::OK, "the first read after the cut");
+        let resp = grace.put(&format!("/api/posts/{id}/vote"), &json!({})).await;
+        assert_eq!(resp.status(), StatusCode::OK, "the first write after the cut");
+        let body = json!({"title": "after the cut", "post_url": "https://example.com/after"});
+        let resp = ada.post("/api/posts", &body).await;
+        assert_eq!(resp.status(), StatusCode::CREATED, "the second write after the cut");
+        for n in 0..8 {
+            let body = json!({"title": format!("again {n}"), "post_url": format!("https://example.com/again/{n}")});
+            assert_eq!(ada.post("/api/posts", &body).await.status(), StatusCode::CREATED, "write {n} after the cut");
+        }
+        // Each write happened once.
+        assert_eq!(app.count("votes").await, 1);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM posts WHERE title = 'after the cut'").await, 1);
+        assert_eq!(app.count("posts").await, 1 + 8 + 1 + 8);
     })
     .await;
 }

@@ -199,24 +199,38 @@ impl Drop for TestDatabase {
 }
 
 /// Cuts every connection to the database `name`, as a restart or a failover of the database
-/// server would, through `admin` (a connection to another database of the same server).
+/// server would, through `admin` (a connection to another database of the same server), and
+/// waits (up to 5 s) until the server has let them all go.
 pub async fn cut_connections(admin: &DatabaseConnection, backend: Backend, name: &str) {
-    let listed = match backend {
+    let (list, cut): (String, fn(i64) -> String) = match backend {
         Backend::Sqlite => return,
-        Backend::Postgres => {
-            let sql = format!(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-            );
-            let _ = admin.execute_unprepared(&sql).await;
+        Backend::Postgres => (
+            format!(
+                "SELECT pid::bigint FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            ),
+            |pid| format!("SELECT pg_terminate_backend({pid})"),
+        ),
+        Backend::MySql => {
+            (format!("SELECT id FROM information_schema.processlist WHERE db = '{name}'"), |id| {
+                format!("KILL {id}")
+            })
+        }
+    };
+    let listed = || async {
+        let rows =
+            admin.query_all_raw(Statement::from_string(admin.get_database_backend(), list.clone())).await;
+        let rows = rows.expect("the connections to the database are listed");
+        rows.iter().map(|row| row.try_get_by_index::<i64>(0).expect("a connection id")).collect::<Vec<_>>()
+    };
+    for connection in listed().await {
+        // A connection that ended meanwhile is no longer there to cut.
+        let _ = admin.execute_unprepared(&cut(connection)).await;
+    }
+    for _ in 0..100 {
+        if listed().await.is_empty() {
             return;
         }
-        Backend::MySql => format!("SELECT id FROM information_schema.processlist WHERE db = '{name}'"),
-    };
-    let rows = admin.query_all_raw(Statement::from_string(admin.get_database_backend(), listed)).await;
-    for row in rows.expect("the connections to the database are listed") {
-        let id: i64 = row.try_get_by_index(0).expect("a connection id");
-        // A connection that ended meanwhile is no longer there to kill.
-        let _ = admin.execute_unprepared(&format!("KILL {id}")).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 

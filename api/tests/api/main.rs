@@ -33,3 +33,4 @@ mod spec;
 mod threads;
 mod two_factor;
 mod votes;
+mod writes;
