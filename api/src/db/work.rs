@@ -35,6 +35,16 @@ impl Db {
     where
         E: From<DbErr>,
     {
+        // Boxed: the whole transaction's state would otherwise sit inline in every caller's
+        // future, and a request's future is moved as a whole (reads that write nothing, most of
+        // them, would pay for copying it).
+        Box::pin(self.unit_of_work(work)).await
+    }
+
+    async fn unit_of_work<T, E>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbErr>,
+    {
         let txn = self.begin().await?;
         let turn = self.turn().await;
         let tx = Tx::new(txn);
