@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DbErr,
-    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+    sqlx::{
+        postgres::PgConnectOptions,
+        sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+    },
 };
 
 use super::{StatementLog, embedded};
@@ -38,13 +41,21 @@ pub async fn pool(url: &str, log: Option<StatementLog>) -> Result<DatabaseConnec
         options
             .max_connections(POOL_MAX)
             .min_connections(1)
-            .test_before_acquire_if_idle_for(Duration::from_secs(30));
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
+            .map_sqlx_postgres_opts(read_committed);
     }
     let mut pool = Database::connect(options).await?;
     if let Some(log) = log {
         pool.set_metric_callback(move |info| log(&info.statement.sql));
     }
     Ok(pool)
+}
+
+/// Every PostgreSQL connection's transactions read what has committed before each statement
+/// (`READ COMMITTED`, PostgreSQL's default, made sure of whatever the server's configuration), set
+/// once when the connection starts rather than by a statement in every transaction.
+pub fn read_committed(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("default_transaction_isolation", "read committed")])
 }
 
 /// How every connection to an embedded file is set up: WAL, so reads never wait for the writer;

@@ -29,8 +29,9 @@ impl Db {
     ///    error, though the write stands.
     ///
     /// On a database server the transaction reads what has committed before each statement
-    /// (`READ COMMITTED`; MariaDB's default would read from a snapshot taken at its first read,
-    /// so a reply committed while a comment waited for its row lock could go unseen).
+    /// (`READ COMMITTED`: PostgreSQL's connections start with it, MariaDB's transactions set it;
+    /// MariaDB's default would read from a snapshot taken at its first read, so a reply committed
+    /// while a comment waited for its row lock could go unseen).
     pub async fn write<T, E>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
     where
         E: From<DbErr>,
@@ -60,8 +61,10 @@ impl Db {
         let mut broken = 0;
         loop {
             let begun = match self.0.pool.get_database_backend() {
-                DbBackend::Sqlite => self.0.pool.begin().await,
-                _ => self.0.pool.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await,
+                DbBackend::MySql => {
+                    self.0.pool.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await
+                }
+                _ => self.0.pool.begin().await,
             };
             match begun {
                 Err(err) if is_broken_connection(&err) && broken < POOL_MAX => {

@@ -58,6 +58,13 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Whether it lets every shown post through (only orders them).
+    fn is_everything(&self) -> bool {
+        self.author.is_none()
+            && self.url_key.is_none()
+            && !matches!(self.order, Order::MostVoted { since: Some(_) })
+    }
+
     fn apply(&self, mut select: Select<post::Entity>) -> Select<post::Entity> {
         select = select.filter(post::Column::RemovedAt.is_null());
         if let Some(author) = self.author {
@@ -88,19 +95,50 @@ pub async fn page(
     query: &PageQuery,
     viewer: Option<i32>,
 ) -> Result<Vec<Summary>, DbErr> {
+    ordered(query, viewer).into_model::<Summary>().all(db).await
+}
+
+/// A page (as [`page`]) and how many posts the filter lets through. Without a filter that is the
+/// number the database keeps (`post_totals`, by triggers), read in the same statement as the page.
+pub async fn page_and_total(
+    db: &impl ConnectionTrait,
+    query: &PageQuery,
+    viewer: Option<i32>,
+) -> Result<(Vec<Summary>, u64), DbErr> {
+    if !query.filter.is_everything() {
+        let rows = page(db, query, viewer).await?;
+        return Ok((rows, count(db, &query.filter).await?));
+    }
+    let rows: Vec<Counted> =
+        ordered(query, viewer).column_as(Expr::cust(SHOWN), "shown").into_model::<Counted>().all(db).await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.shown).unwrap_or_default(),
+        // A page past the last: the count alone.
+        None => shown(db).await?,
+    };
+    Ok((rows.into_iter().map(|row| row.summary).collect(), total))
+}
+
+/// A summary with the number of shown posts beside it.
+#[derive(FromQueryResult)]
+struct Counted {
+    #[sea_orm(nested)]
+    summary: Summary,
+    shown: i64,
+}
+
+/// The number of shown posts, as an expression.
+const SHOWN: &str = "(SELECT shown FROM post_totals WHERE id = 1)";
+
+/// The page's statement, in its order.
+fn ordered(query: &PageQuery, viewer: Option<i32>) -> Select<post::Entity> {
     let select = query.filter.apply(summaries(viewer));
     let select = match query.filter.order {
         Order::Newest => select.order_by_desc(post::Column::CreatedAt),
         Order::Hottest => select.order_by_desc(post::Column::Hotness),
         Order::MostVoted { .. } => select.order_by_desc(post::Column::VoteCount),
     };
-    select
-        .order_by_desc(post::Column::Id)
-        .offset((query.page - 1) * query.per_page)
-        .limit(query.per_page)
-        .into_model::<Summary>()
-        .all(db)
-        .await
+    select.order_by_desc(post::Column::Id).offset((query.page - 1) * query.per_page).limit(query.per_page)
 }
 
 /// How many posts the filter lets through: what [`page`] pages through.
@@ -112,13 +150,13 @@ pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, Db
 /// with every insert, delete, removal and restore (migration `m20261206_000005_post_totals`).
 pub async fn shown(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
-    let sql = "SELECT shown FROM post_totals WHERE id = 1";
+    let sql = format!("SELECT {SHOWN} AS shown");
     let row = db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await?;
-    let shown: i64 = match row {
+    let shown: Option<i64> = match row {
         Some(row) => row.try_get("", "shown")?,
-        None => 0,
+        None => None,
     };
-    Ok(u64::try_from(shown).unwrap_or_default())
+    Ok(shown.and_then(|shown| u64::try_from(shown).ok()).unwrap_or_default())
 }
 
 /// Whether a post a moderator removed is found by id.

@@ -42,8 +42,8 @@ pub async fn seen(conn: &impl ConnectionTrait, user: i32, post: i32) -> Result<O
         .and_where(Expr::col((vote::Entity, vote::Column::PostId)).equals((post::Entity, post::Column::Id)))
         .to_owned();
     // A statement of its own rather than `Select::one`, which adds `LIMIT ?`: SQLite re-prepares a
-    // statement whose LIMIT is a bound parameter every time it runs (that was a sixth of a vote's
-    // cost), and a row by its key needs no limit.
+    // statement whose LIMIT is a bound parameter every time it runs (see the vote rows of
+    // `bench/README.md`), and a row by its key needs no limit.
     let statement = post::Entity::find_by_id(post)
         .select_only()
         .column(post::Column::VoteCount)
