@@ -8,6 +8,9 @@ use tokio::sync::OwnedMutexGuard;
 use super::{Db, connect::POOL_MAX, errors::is_broken_connection};
 use crate::storage::Tx;
 
+/// How many times a write that keeps losing deadlocks is run before it fails.
+const DEADLOCK_ATTEMPTS: u32 = 5;
+
 impl Db {
     /// Runs `work` as one transaction, and returns what it returns.
     ///
@@ -21,7 +24,12 @@ impl Db {
     ///    finishes). The turn is taken once the transaction has its connection, so a writer never
     ///    waits for the pool while others wait for it. A database server locks rows instead.
     /// 3. **Runs the work**. An `Err` abandons the transaction (it is rolled back) and is
-    ///    answered as it is: nothing was written, nothing is reported.
+    ///    answered as it is: nothing was written, nothing is reported. If the database chose
+    ///    the transaction as a deadlock's victim, it rolled it back whole and asks for it to be
+    ///    run again: the work runs again in a new transaction, a few times at most (nothing of
+    ///    a rolled-back attempt stays, so nothing is written twice). So the work does database
+    ///    work only (mail is posted after the write answered), and is `Clone`, one copy per
+    ///    attempt.
     /// 4. **Commits, then reports** what the work's writes said they changed to the caches, and
     ///    on a database server advances the change counter, before answering. These two run to
     ///    their end in a task of their own, so a request dropped meanwhile (its client went away)
@@ -32,7 +40,7 @@ impl Db {
     /// (`READ COMMITTED`: PostgreSQL's connections start with it, MariaDB's transactions set it;
     /// MariaDB's default would read from a snapshot taken at its first read, so a reply committed
     /// while a comment waited for its row lock could go unseen).
-    pub async fn write<T, E>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
+    pub async fn write<T, E>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T, E> + Clone) -> Result<T, E>
     where
         E: From<DbErr>,
     {
@@ -42,16 +50,30 @@ impl Db {
         Box::pin(self.unit_of_work(work)).await
     }
 
-    async fn unit_of_work<T, E>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
+    async fn unit_of_work<T, E>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T, E> + Clone) -> Result<T, E>
     where
         E: From<DbErr>,
     {
-        let txn = self.begin().await?;
-        let turn = self.turn().await;
-        let tx = Tx::new(txn);
-        let answer = work(&tx).await?;
-        self.commit(tx, turn).await?;
-        Ok(answer)
+        let mut attempts = 1;
+        loop {
+            let txn = self.begin().await?;
+            let turn = self.turn().await;
+            let tx = Tx::new(txn);
+            let outcome = work.clone()(&tx).await;
+            if tx.deadlocked() {
+                if attempts < DEADLOCK_ATTEMPTS {
+                    attempts += 1;
+                    tracing::info!("a write lost a deadlock and was rolled back; running it again");
+                    continue;
+                }
+                // Whatever the work made of the failed statement, it is not committed.
+                outcome?;
+                return Err(DbErr::Custom("a write lost a deadlock at each attempt".into()).into());
+            }
+            let answer = outcome?;
+            self.commit(tx, turn).await?;
+            return Ok(answer);
+        }
     }
 
     /// A transaction on a connection that answers.

@@ -110,6 +110,7 @@ pub fn recovery_hash(user_id: i32, code: &str) -> Option<String> {
 }
 
 /// The second factor offered with a login or a drastic change.
+#[derive(Clone, Copy)]
 pub enum Factor<'a> {
     Totp(&'a str),
     Recovery(&'a str),

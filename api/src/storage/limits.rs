@@ -52,24 +52,20 @@ pub async fn window(
     Ok(window.unwrap_or(Window { count: 0, oldest: None }))
 }
 
-/// Waits for the turn of `key_hash` and holds it until the transaction ends: makes its
-/// `rate_keys` row if it has none, then locks it by writing to it (on SQLite, the write takes
-/// the database's one write lock, which is a turn too). Take it before anything else the
-/// transaction locks, so two requests never wait for each other's locks.
+/// Waits for the turn of `key_hash` and holds it until the transaction ends: one upsert that
+/// makes its `rate_keys` row, or locks the one there by writing to it (on SQLite, the write
+/// takes the database's one write lock, which is a turn too). One statement, so a request only
+/// ever asks for the row's exclusive lock: an insert that found the row and then updated it
+/// would first hold a shared lock on it (MariaDB), and two such requests deadlock. Take it
+/// before anything else the transaction locks, so two requests never wait for each other's
+/// locks.
 pub async fn take_turn(tx: &Tx, key_hash: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
     let row = rate_key::ActiveModel { key_hash: Set(key_hash.to_owned()), last_at: Set(now) };
     rate_key::Entity::insert(row)
         .on_conflict(
-            OnConflict::column(rate_key::Column::KeyHash)
-                .do_nothing_on([rate_key::Column::KeyHash])
-                .to_owned(),
+            OnConflict::column(rate_key::Column::KeyHash).update_column(rate_key::Column::LastAt).to_owned(),
         )
         .exec_without_returning(tx)
-        .await?;
-    rate_key::Entity::update_many()
-        .col_expr(rate_key::Column::LastAt, Expr::value(now))
-        .filter(rate_key::Column::KeyHash.eq(key_hash))
-        .exec(tx)
         .await?;
     Ok(())
 }

@@ -23,11 +23,15 @@ pub mod sessions;
 pub mod two_factor;
 pub mod votes;
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{
+    Mutex, PoisonError,
+    atomic::{AtomicBool, Ordering},
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, SqlErr, Statement,
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, SqlErr,
+    Statement, sqlx,
 };
 
 /// What a committed write changed, as far as anything cached is concerned.
@@ -61,12 +65,30 @@ pub enum Sessions {
 pub struct Tx {
     txn: DatabaseTransaction,
     changes: Mutex<Vec<Change>>,
+    /// Whether a statement was chosen as a deadlock's victim: the database rolled the
+    /// transaction back, and the unit of work runs again.
+    deadlocked: AtomicBool,
 }
 
 impl Tx {
     /// A unit of work's transaction, begun by `db::Db::write`.
     pub(crate) fn new(txn: DatabaseTransaction) -> Self {
-        Self { txn, changes: Mutex::new(Vec::new()) }
+        Self { txn, changes: Mutex::new(Vec::new()), deadlocked: AtomicBool::new(false) }
+    }
+
+    /// Whether a statement of this transaction lost a deadlock (see [`is_deadlock`]).
+    pub(crate) fn deadlocked(&self) -> bool {
+        self.deadlocked.load(Ordering::Relaxed)
+    }
+
+    /// Passes a statement's outcome on, noting whether it lost a deadlock.
+    fn noted<T>(&self, outcome: Result<T, DbErr>) -> Result<T, DbErr> {
+        if let Err(err) = &outcome
+            && is_deadlock(err)
+        {
+            self.deadlocked.store(true, Ordering::Relaxed);
+        }
+        outcome
     }
 
     /// The transaction to commit, and what it changed.
@@ -91,19 +113,31 @@ impl ConnectionTrait for Tx {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        self.noted(self.txn.execute_raw(stmt).await)
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
+        self.noted(self.txn.execute_unprepared(sql).await)
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        self.noted(self.txn.query_one_raw(stmt).await)
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
+        self.noted(self.txn.query_all_raw(stmt).await)
+    }
+}
+
+/// Whether `err` says the database chose this transaction as a deadlock's victim and rolled it
+/// back, to be run again (by SQLSTATE: 40001, MariaDB's 1213 and PostgreSQL's serialization
+/// failure; 40P01, PostgreSQL's deadlock).
+pub fn is_deadlock(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            matches!(&**sqlx, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")))
+        }
+        _ => false,
     }
 }
 

@@ -126,7 +126,10 @@ async fn writers_racing_for_the_places_get_exactly_as_many_as_the_limit() {
         let statuses: Vec<StatusCode> =
             futures_util::future::join_all(attempts).await.into_iter().map(Result::unwrap).collect();
         let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
-        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::TOO_MANY_REQUESTS));
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::TOO_MANY_REQUESTS),
+            "{statuses:?}"
+        );
         // Never more than the limit, and no place lost to the race either.
         assert_eq!(created, 3, "{statuses:?}");
         assert_eq!(app.count("posts").await, 3);
