@@ -25,13 +25,15 @@ pub struct SessionContext {
 /// failure fails closed (503, never "logged out"); a dead or malformed cookie makes the request
 /// anonymous and is expired in the response, unless the handler set a cookie of its own.
 pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
-    let state = req.data::<AppState>().expect("AppState is attached to every request").clone();
-    let (context, dead) = match state.cookie.read(&req) {
+    // Borrowed, not cloned: after the handler only the cookie's settings are needed.
+    let state = req.data::<AppState>().expect("AppState is attached to every request");
+    let cookie = state.cookie.clone();
+    let (context, dead) = match cookie.read(&req) {
         Presented::Absent => (SessionContext::default(), false),
         Presented::Malformed => (SessionContext::default(), true),
         Presented::Token(token) => {
             let hash = token.hash();
-            let resolved = sessions::resolve(&state, &hash).await.map_err(|err| {
+            let resolved = sessions::resolve(state, &hash).await.map_err(|err| {
                 state.metrics.session("failed");
                 AppError::from(err)
             })?;
@@ -50,7 +52,7 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
     };
     if dead
         && !resp.headers().contains_key(header::SET_COOKIE)
-        && let Ok(value) = state.cookie.expire().parse()
+        && let Ok(value) = cookie.expire().parse()
     {
         resp.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -96,9 +96,5 @@ pub async fn delete(app: &App, user: &User, id: i32) -> Result<Result<(), Denied
 
 /// Whether comment `id` is there (neither a placeholder nor removed) and `user` wrote it.
 async fn authored(app: &App, user: &User, id: i32) -> Result<Result<(), Denied>, AppError> {
-    Ok(match comments::author_of(&app.db, id).await? {
-        None => Err(Denied::NotFound),
-        Some(author) if author != user.id => Err(Denied::NotAuthor),
-        Some(_) => Ok(()),
-    })
+    Ok(Denied::unless_author(comments::author_of(&app.db, id).await?, user))
 }

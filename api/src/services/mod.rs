@@ -102,6 +102,17 @@ pub enum Denied {
     NotAuthor,
 }
 
+impl Denied {
+    /// Whether `user` may change something written by `author` (`None`: it is not there).
+    fn unless_author(author: Option<i32>, user: &User) -> Result<(), Denied> {
+        match author {
+            None => Err(Denied::NotFound),
+            Some(author) if author != user.id => Err(Denied::NotAuthor),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
 /// A page of something listed.
 pub struct Page<T> {
     pub items: Vec<T>,

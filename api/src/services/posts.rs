@@ -63,20 +63,13 @@ pub async fn list(
     };
     // A link's posts are read afresh every time: nothing caches them.
     let ranking = ranking.filter(|_| url_key.is_none());
-    let everything = ranking.is_some() && author.is_none();
     let read = async {
         let query = PageQuery {
             page: page.into(),
             per_page: per_page.into(),
             filter: Filter { order, author, url_key },
         };
-        let items = posts::page(&app.db, &query, viewer.id()).await?;
-        // Every shown post, in any of the cached orders: the number the database keeps.
-        let total = if everything {
-            posts::shown(&app.db).await?
-        } else {
-            posts::count(&app.db, &query.filter).await?
-        };
+        let (items, total) = posts::page_and_total(&app.db, &query, viewer.id()).await?;
         Ok::<_, AppError>(Some(render(Page { items, page, per_page, total })))
     };
     let page = match ranking {
@@ -180,9 +173,5 @@ pub async fn delete(app: &App, user: &User, id: i32) -> Result<Result<(), Denied
 
 /// Whether post `id` is there and `user` wrote it.
 async fn authored(app: &App, user: &User, id: i32) -> Result<Result<(), Denied>, AppError> {
-    Ok(match posts::author_of(&app.db, id).await? {
-        None => Err(Denied::NotFound),
-        Some(author) if author != user.id => Err(Denied::NotAuthor),
-        Some(_) => Ok(()),
-    })
+    Ok(Denied::unless_author(posts::author_of(&app.db, id).await?, user))
 }

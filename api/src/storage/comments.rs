@@ -288,8 +288,11 @@ pub async fn edit(
         .filter(comment::Column::RemovedAt.is_null())
         .exec(tx)
         .await?;
-    tx.changed(Change::Content);
-    Ok(result.rows_affected == 1)
+    let edited = result.rows_affected == 1;
+    if edited {
+        tx.changed(Change::Content);
+    }
+    Ok(edited)
 }
 
 /// Deletes a comment `author` wrote, by the rule above; returns whether there was one.

@@ -142,13 +142,13 @@ fn ordered(query: &PageQuery, viewer: Option<i32>) -> Select<post::Entity> {
 }
 
 /// How many posts the filter lets through: what [`page`] pages through.
-pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, DbErr> {
+async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, DbErr> {
     filter.apply(post::Entity::find()).count(db).await
 }
 
 /// How many posts are shown (not removed): one row, which the database's triggers keep exact
 /// with every insert, delete, removal and restore (migration `m20261206_000005_post_totals`).
-pub async fn shown(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+async fn shown(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
     let sql = format!("SELECT {SHOWN} AS shown");
     let row = db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await?;
@@ -317,8 +317,11 @@ pub async fn retitle(
         .filter(post::Column::RemovedAt.is_null())
         .exec(tx)
         .await?;
-    tx.changed(Change::Content);
-    Ok(result.rows_affected == 1)
+    let edited = result.rows_affected == 1;
+    if edited {
+        tx.changed(Change::Content);
+    }
+    Ok(edited)
 }
 
 /// Deletes a post written by `author` with its votes and comments (the foreign keys cascade too;
