@@ -11,10 +11,7 @@ use crate::{
     db::{Answer, AnswerKey, Ranking},
     domain::{PostTitle, PostUrl, links},
     error::AppError,
-    storage::{
-        comments,
-        posts::{self, Filter, Order, PageQuery, Removed},
-    },
+    storage::posts::{self, Filter, Order, PageQuery, Removed},
 };
 
 pub use crate::storage::{comments::Row as CommentRow, posts::Summary};
@@ -103,8 +100,9 @@ pub async fn get(
     let staff = viewer.is_staff();
     let read = async {
         let removed = if staff { Removed::Shown } else { Removed::Hidden };
-        let Some(post) = posts::summary(&app.db, id, viewer.id(), removed).await? else { return Ok(None) };
-        let comments = comments::thread(&app.db, id).await?;
+        let Some((post, comments)) = posts::with_thread(&app.db, id, viewer.id(), removed).await? else {
+            return Ok(None);
+        };
         Ok::<_, AppError>(Some(render(Thread { post, comments, staff })))
     };
     app.db.cached(viewer.changes, AnswerKey { viewer: viewer.id(), answer: Answer::Post(id) }, read).await

@@ -76,18 +76,6 @@ fn rows() -> Select<comment::Entity> {
         .join(JoinType::LeftJoin, comment::Relation::User.def())
 }
 
-/// A post's whole thread in display order: one statement.
-pub async fn thread(db: &impl ConnectionTrait, post: i32) -> Result<Vec<Row>, DbErr> {
-    let rows = rows()
-        .filter(comment::Column::PostId.eq(post))
-        .order_by_asc(comment::Column::CreatedAt)
-        .order_by_asc(comment::Column::Id)
-        .into_model::<Row>()
-        .all(db)
-        .await?;
-    Ok(in_thread_order(rows))
-}
-
 /// Puts comments given oldest first in display order: depth-first, each comment followed by its
 /// replies, siblings oldest first. A comment whose parent is not among them (never the case in
 /// a whole thread) is placed as if it were at top level, so nothing is lost.

@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 
-use super::{Change, Tx};
+use super::{Change, Tx, comments};
 use crate::{
     domain::{PostTitle, PostUrl, links, ranking::hotness},
     entities::{comment, post, user, vote},
@@ -179,7 +179,148 @@ pub async fn summary(
     if removed == Removed::Hidden {
         select = select.filter(post::Column::RemovedAt.is_null());
     }
-    select.into_model::<Summary>().one(db).await
+    // All rows of a key rather than `one`, whose `LIMIT ?` SQLite would prepare afresh each time
+    // (see `votes::seen`).
+    Ok(select.into_model::<Summary>().all(db).await?.into_iter().next())
+}
+
+/// One post's summary with its whole thread in display order, if the post exists (and, removed,
+/// may be shown): one statement, whatever the thread's length. Each row is one comment beside
+/// the post's columns (one row of the post alone when it has none); the viewer's vote is joined
+/// by its key, and the comment count is counted from the thread itself, so neither is a
+/// subquery run per row.
+pub async fn with_thread(
+    db: &impl ConnectionTrait,
+    id: i32,
+    viewer: Option<i32>,
+    removed: Removed,
+) -> Result<Option<(Summary, Vec<comments::Row>)>, DbErr> {
+    let statement = db.get_database_backend().build(&thread_statement(id, viewer, removed));
+    let rows = db.query_all_raw(statement).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let post = ThreadPost::from_query_result(first, POST)?;
+    let mut thread = Vec::with_capacity(rows.len());
+    for row in &rows {
+        // A post without comments is one row whose comment columns are all NULL.
+        if row.try_get::<Option<i32>>("", "id")?.is_some() {
+            thread.push(comments::Row::from_query_result(row, "")?);
+        }
+    }
+    let comment_count = thread.iter().filter(|c| !c.deleted && c.removed_at.is_none()).count();
+    let summary = Summary {
+        id: post.id,
+        title: post.title,
+        post_url: post.post_url,
+        created_at: post.created_at,
+        updated_at: post.updated_at,
+        user_id: post.user_id,
+        username: post.username,
+        vote_count: post.vote_count,
+        hotness: post.hotness,
+        comment_count: i64::try_from(comment_count).unwrap_or(i64::MAX),
+        viewer_votes: i64::from(post.voter.is_some()),
+        removed_at: post.removed_at,
+        removed_reason: post.removed_reason,
+    };
+    Ok(Some((summary, comments::in_thread_order(thread))))
+}
+
+/// The prefix of the post's columns in [`with_thread`]'s rows (the comments' are unprefixed: they
+/// are decoded once a row, the post's once).
+const POST: &str = "p_";
+
+/// The post's columns of a [`with_thread`] row.
+#[derive(FromQueryResult)]
+struct ThreadPost {
+    id: i32,
+    title: String,
+    post_url: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    user_id: i32,
+    username: String,
+    vote_count: i32,
+    hotness: Option<f64>,
+    removed_at: Option<DateTime<Utc>>,
+    removed_reason: Option<String>,
+    /// The viewer's vote's `user_id`: there when the viewer upvoted the post.
+    voter: Option<i32>,
+}
+
+fn thread_statement(id: i32, viewer: Option<i32>, removed: Removed) -> SelectStatement {
+    // Tables under the names the statement gives them: the post's author, the viewer's vote,
+    // and each comment's author.
+    let (author, mine, commenter) = ("author", "mine", "commenter");
+    let mut query = Query::select();
+    for column in [
+        post::Column::Id,
+        post::Column::Title,
+        post::Column::PostUrl,
+        post::Column::CreatedAt,
+        post::Column::UpdatedAt,
+        post::Column::UserId,
+        post::Column::VoteCount,
+        post::Column::Hotness,
+        post::Column::RemovedAt,
+        post::Column::RemovedReason,
+    ] {
+        query.expr_as(Expr::col((post::Entity, column)), format!("{POST}{}", column.as_str()));
+    }
+    query
+        .expr_as(Expr::col((author, user::Column::Username)), format!("{POST}username"))
+        .expr_as(Expr::col((mine, vote::Column::UserId)), format!("{POST}voter"));
+    for column in [
+        comment::Column::Id,
+        comment::Column::PostId,
+        comment::Column::ParentId,
+        comment::Column::Depth,
+        comment::Column::CommentText,
+        comment::Column::CommentHtml,
+        comment::Column::CreatedAt,
+        comment::Column::UpdatedAt,
+        comment::Column::Deleted,
+        comment::Column::UserId,
+        comment::Column::RemovedAt,
+        comment::Column::RemovedReason,
+    ] {
+        query.column((comment::Entity, column));
+    }
+    query
+        .expr_as(Expr::col((commenter, user::Column::Username)), "username")
+        .from(post::Entity)
+        .join_as(
+            JoinType::InnerJoin,
+            user::Entity,
+            author,
+            Expr::col((author, user::Column::Id)).equals((post::Entity, post::Column::UserId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            vote::Entity,
+            mine,
+            Expr::col((mine, vote::Column::PostId))
+                .equals((post::Entity, post::Column::Id))
+                // With no viewer, an id no row has: one shape of statement.
+                .and(Expr::col((mine, vote::Column::UserId)).eq(viewer.unwrap_or(0))),
+        )
+        .left_join(
+            comment::Entity,
+            Expr::col((comment::Entity, comment::Column::PostId)).equals((post::Entity, post::Column::Id)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            user::Entity,
+            commenter,
+            Expr::col((commenter, user::Column::Id)).equals((comment::Entity, comment::Column::UserId)),
+        )
+        .and_where(Expr::col((post::Entity, post::Column::Id)).eq(id));
+    if removed == Removed::Hidden {
+        query.and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_null());
+    }
+    query
+        .order_by((comment::Entity, comment::Column::CreatedAt), sea_orm::sea_query::Order::Asc)
+        .order_by((comment::Entity, comment::Column::Id), sea_orm::sea_query::Order::Asc);
+    query
 }
 
 /// The summaries of these posts, in the order given; a post removed or deleted meanwhile is

@@ -348,6 +348,63 @@ async fn a_page_of_posts_is_one_statement_plus_one_for_the_total() {
     .await;
 }
 
+/// A post and its thread are one statement, whatever the thread's length (a logged-in viewer
+/// adds at most the session lookup), and the post's counts on its page are the list's.
+#[tokio::test]
+async fn a_post_page_is_one_statement_with_the_counts_the_list_shows() {
+    each_backend(|app| async move {
+        let (ada, _) = app.signed_up("ada").await;
+        let (grace, _) = app.signed_up("grace").await;
+        let (moderator, _) = app.signed_up_as("mod", "moderator").await;
+        let bare = post(&ada, "no comments").await["id"].clone();
+        let busy = post(&ada, "a thread").await["id"].clone();
+        grace.put(&format!("/api/posts/{busy}/vote"), &json!({})).await;
+        let mut ids = Vec::new();
+        for n in 0..6 {
+            let body = json!({"post_id": busy, "comment_text": format!("comment {n}")});
+            ids.push(grace.post("/api/comments", &body).await.json::<Value>().await.unwrap()["id"].clone());
+        }
+        // One with a reply, deleted (a placeholder stays), one deleted outright, one removed:
+        // three of the six are not counted.
+        let reply = json!({"post_id": busy, "parent_id": ids[0], "comment_text": "a reply"});
+        assert!(ada.post("/api/comments", &reply).await.status().is_success());
+        for id in [&ids[0], &ids[1]] {
+            assert!(grace.delete(&format!("/api/comments/{id}")).await.status().is_success());
+        }
+        let removal = json!({"reason": "spam"});
+        let removed = moderator.post(&format!("/api/moderation/comments/{}/remove", ids[2]), &removal).await;
+        assert!(removed.status().is_success(), "{}", removed.status());
+
+        let listed = page(&grace, "?per_page=100").await;
+        let listed =
+            |id: &Value| listed["posts"].as_array().unwrap().iter().find(|p| p["id"] == *id).unwrap().clone();
+        let thread_statements = |statements: &[String]| {
+            statements.iter().filter(|s| !s.contains("sessions")).cloned().collect::<Vec<_>>()
+        };
+        for (viewer, id, comments) in [(&grace, &busy, 6), (&app.client(), &busy, 6), (&grace, &bare, 0)] {
+            let (shown, statements) = app.statements_during(viewer.get(&format!("/api/posts/{id}"))).await;
+            let shown: Value = shown.json().await.unwrap();
+            assert_eq!(thread_statements(&statements).len(), 1, "{statements:#?}");
+            assert_eq!(shown["comments"].as_array().unwrap().len(), comments);
+            let listed = listed(id);
+            for field in
+                ["comment_count", "vote_count", "title", "author", "created_at", "hotness", "removed"]
+            {
+                assert_eq!(shown[field], listed[field], "{field}");
+            }
+            if std::ptr::eq(viewer, &grace) {
+                assert_eq!(shown["voted"], listed["voted"]);
+            }
+        }
+        let shown: Value = grace.get(&format!("/api/posts/{busy}")).await.json().await.unwrap();
+        assert_eq!(shown["comment_count"], 4, "the reply and three of the six");
+        assert_eq!(shown["voted"], true);
+        let anonymous: Value = app.client().get(&format!("/api/posts/{busy}")).await.json().await.unwrap();
+        assert_eq!(anonymous["voted"], false);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_list_counts_votes_and_comments_and_knows_who_voted() {
     each_backend(|app| async move {
