@@ -84,7 +84,9 @@ pub async fn seed(app: &App) -> Result<Option<DemoLogin>, AppError> {
                 let id =
                     posts::create(tx, author, PostTitle::parse(title)?, PostUrl::parse(url)?, at).await?;
                 for &voter in user_ids.iter().take(i + 1) {
-                    votes::cast(tx, voter, id, now).await?;
+                    let seen = votes::seen(tx, voter, id).await?;
+                    let seen = seen.ok_or_else(|| AppError::internal("a demo post is gone"))?;
+                    votes::cast(tx, voter, id, seen, now).await?;
                 }
                 post_ids.push(id);
             }

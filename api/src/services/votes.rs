@@ -28,18 +28,20 @@ enum Stop {
 /// Upvotes `post` for `user`; `None` if there is no such post. New votes are counted by the
 /// votes limit (`VOTE_RATE`); a repeated one is not.
 pub async fn cast(app: &App, user: &User, post: i32) -> Result<Option<VoteState>, AppError> {
-    match votes::seen(&app.db, user.id, post).await? {
+    let seen = match votes::seen(&app.db, user.id, post).await? {
         None => return Ok(None),
-        Some(Seen { voted: true, votes }) => return Ok(Some(VoteState { vote_count: votes, voted: true })),
-        Some(Seen { voted: false, .. }) => {}
-    }
+        Some(Seen { voted: true, votes, .. }) => {
+            return Ok(Some(VoteState { vote_count: votes, voted: true }));
+        }
+        Some(seen) => seen,
+    };
     let now = app.now();
     let limit = Limit::of(app.config.vote_rate, "vote");
     let written = app
         .db
         .write(async |tx| {
             limits::take(tx, limit, &user.id.to_string(), now).await?;
-            match votes::cast(tx, user.id, post, now).await? {
+            match votes::cast(tx, user.id, post, seen, now).await? {
                 Cast::Added(votes) => Ok(votes),
                 Cast::NoSuchPost => Err(Refusal::Refused(Stop::NoSuchPost)),
                 Cast::AlreadyThere => Err(Refusal::Refused(Stop::Raced)),
@@ -51,14 +53,16 @@ pub async fn cast(app: &App, user: &User, post: i32) -> Result<Option<VoteState>
 
 /// Takes back `user`'s upvote of `post`; `None` if there is no such post.
 pub async fn withdraw(app: &App, user: &User, post: i32) -> Result<Option<VoteState>, AppError> {
-    match votes::seen(&app.db, user.id, post).await? {
+    let seen = match votes::seen(&app.db, user.id, post).await? {
         None => return Ok(None),
-        Some(Seen { voted: false, votes }) => return Ok(Some(VoteState { vote_count: votes, voted: false })),
-        Some(Seen { voted: true, .. }) => {}
-    }
+        Some(Seen { voted: false, votes, .. }) => {
+            return Ok(Some(VoteState { vote_count: votes, voted: false }));
+        }
+        Some(seen) => seen,
+    };
     let written = app
         .db
-        .write(async |tx| match votes::withdraw(tx, user.id, post).await? {
+        .write(async |tx| match votes::withdraw(tx, user.id, post, seen).await? {
             Some(votes) => Ok(votes),
             None => Err(Refusal::Refused(Stop::Raced)),
         })

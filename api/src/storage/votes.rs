@@ -23,11 +23,12 @@ pub enum Cast {
 }
 
 /// What a vote or unvote finds before it writes: whether `user` has upvoted `post`, and the
-/// post's count.
-#[derive(Debug, PartialEq, Eq)]
+/// post's count and age, from which the write computes the post's count and hotness after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seen {
     pub voted: bool,
     pub votes: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Whether `user` has upvoted `post`, and its count; `None` if there is no such post (or it was
@@ -47,23 +48,36 @@ pub async fn seen(conn: &impl ConnectionTrait, user: i32, post: i32) -> Result<O
     let statement = post::Entity::find_by_id(post)
         .select_only()
         .column(post::Column::VoteCount)
+        .column(post::Column::CreatedAt)
         .column_as(Expr::from(mine), "voted")
         .filter(post::Column::RemovedAt.is_null())
         .build(conn.get_database_backend());
     let found = SeenRow::find_by_statement(statement).one(conn).await?;
-    Ok(found.map(|row| Seen { voted: row.voted > 0, votes: row.vote_count.into() }))
+    Ok(found.map(|row| Seen {
+        voted: row.voted > 0,
+        votes: row.vote_count.into(),
+        created_at: row.created_at,
+    }))
 }
 
 /// The row [`seen`] reads.
 #[derive(FromQueryResult)]
 struct SeenRow {
     vote_count: i32,
+    created_at: chrono::DateTime<chrono::Utc>,
     voted: i64,
 }
 
-/// Records `user`'s upvote of `post` (one shown, not removed); casting twice is the same as once.
-pub async fn cast(tx: &Tx, user: i32, post: i32, now: chrono::DateTime<chrono::Utc>) -> Result<Cast, DbErr> {
-    let Some(votes) = ranking::bump(tx, post, 1, true).await? else {
+/// Records `user`'s upvote of `post` (one shown, not removed), which [`seen`] found as `seen`;
+/// casting twice is the same as once.
+pub async fn cast(
+    tx: &Tx,
+    user: i32,
+    post: i32,
+    seen: Seen,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Cast, DbErr> {
+    let Some(votes) = ranking::bump_from(tx, post, 1, seen.votes, seen.created_at).await? else {
         return Ok(Cast::NoSuchPost);
     };
     let row = vote::ActiveModel { user_id: Set(user), post_id: Set(post), created_at: Set(now) };
@@ -75,10 +89,11 @@ pub async fn cast(tx: &Tx, user: i32, post: i32, now: chrono::DateTime<chrono::U
     }
 }
 
-/// Takes back `user`'s upvote of `post`; returns the post's vote count now if there was one to
-/// take back. `None` leaves the transaction to be abandoned: the count was moved first.
-pub async fn withdraw(tx: &Tx, user: i32, post: i32) -> Result<Option<i64>, DbErr> {
-    let Some(votes) = ranking::bump(tx, post, -1, true).await? else {
+/// Takes back `user`'s upvote of `post`, which [`seen`] found as `seen`; returns the post's vote
+/// count now if there was one to take back. `None` leaves the transaction to be abandoned: the
+/// count was moved first.
+pub async fn withdraw(tx: &Tx, user: i32, post: i32, seen: Seen) -> Result<Option<i64>, DbErr> {
+    let Some(votes) = ranking::bump_from(tx, post, -1, seen.votes, seen.created_at).await? else {
         return Ok(None);
     };
     let removed = vote::Entity::delete_many()
