@@ -34,7 +34,8 @@ pub async fn pool(url: &str, log: Option<StatementLog>) -> Result<DatabaseConnec
             .test_before_acquire(false)
             .max_connections(POOL_MAX_EMBEDDED)
             .min_connections(1)
-            .map_sqlx_sqlite_opts(sqlite_options);
+            // The log is checkpointed in the background, not in a writer's turn (`checkpoint`).
+            .map_sqlx_sqlite_opts(|options| sqlite_options(options).pragma("wal_autocheckpoint", "0"));
     } else {
         // Ping only connections idle long enough to have been dropped by the server or a proxy;
         // a connection found broken when a write begins is replaced then (`Db::write`).

@@ -16,6 +16,7 @@
 pub mod backup;
 mod cache;
 mod caches;
+mod checkpoint;
 mod connect;
 mod connections;
 mod counter;
@@ -50,6 +51,8 @@ struct Inner {
     connections: Option<Arc<Connections>>,
     /// On an embedded file, the writers' turns: first come, first served (see [`work`]).
     turn: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// On an embedded file, its commits, which its log's checkpointer follows ([`checkpoint`]).
+    commits: Option<Arc<checkpoint::Commits>>,
     caches: Caches,
 }
 
@@ -71,8 +74,12 @@ impl Db {
         let connections = Connections::of(url, log).map(Arc::new);
         let counter = Counter::of(backend, connections.clone());
         let turn = (backend == DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let commits = embedded::path(url).map(|_| Arc::new(checkpoint::Commits::default()));
+        if let Some(commits) = &commits {
+            checkpoint::start(url, commits);
+        }
         let caches = Caches::new(budgets, counter);
-        Ok(Self(Arc::new(Inner { pool, connections, turn, caches })))
+        Ok(Self(Arc::new(Inner { pool, connections, turn, commits, caches })))
     }
 
     /// Runs pending migrations and derives what they leave for the server (see [`migrate`]);

@@ -113,6 +113,9 @@ impl Db {
         let finishing = tokio::spawn(async move {
             txn.commit().await?;
             drop(turn);
+            if let Some(commits) = &db.0.commits {
+                commits.add();
+            }
             db.0.caches.report(&changes).await
         });
         match finishing.await {
