@@ -122,14 +122,15 @@ impl Caches {
     }
 
     /// Invalidates what `changes` made untrue, and tells other instances through the change
-    /// counter when answers changed. Called once per write, after its commit and before its
-    /// answer; an error (the counter could not be advanced) must fail the request.
-    pub async fn report(&self, changes: &[Change]) -> Result<(), DbErr> {
+    /// counter when answers changed, unless the commit already `advanced` it. Called once per
+    /// write, after its commit and before its answer; an error (the counter could not be
+    /// advanced) must fail the request.
+    pub async fn report(&self, changes: &[Change], advanced: bool) -> Result<(), DbErr> {
         for change in changes {
             self.invalidate(change);
         }
         match &self.counter {
-            Some(counter) if changes.contains(&Change::Content) => counter.advance().await,
+            Some(counter) if changes.contains(&Change::Content) && !advanced => counter.advance().await,
             _ => Ok(()),
         }
     }

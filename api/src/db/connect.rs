@@ -1,5 +1,5 @@
-//! Connecting: the pool that write transactions take their connections from, set up for
-//! serving.
+//! Connecting: the pool that migrations run on (and write transactions, where the server has no
+//! connections of its own), set up for serving, and the settings every connection shares.
 
 use std::time::Duration;
 

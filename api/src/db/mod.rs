@@ -3,7 +3,8 @@
 //! - **Reads** go through `Db` itself, a sea-orm connection that only reads: each statement runs
 //!   on one of the server's own connections ([`connections`]; the pool where there are none), and
 //!   a statement that is not a read is refused, so a write cannot slip past the unit of work.
-//! - **Writes** go through [`Db::write`], the one unit of work: it begins a transaction, takes the
+//! - **Writes** go through [`Db::write`], the one unit of work: it begins a transaction (on a
+//!   writer's connection of the server's own, [`transaction`]), takes the
 //!   embedded file's write turn where there is one, runs the work, commits, and reports what the
 //!   work changed to the caches (and, on a database server, to the other instances through the
 //!   change counter) before it returns.
@@ -23,6 +24,7 @@ mod counter;
 pub mod embedded;
 mod errors;
 mod migrate;
+mod transaction;
 mod work;
 
 use std::{future::Future, sync::Arc};
@@ -34,7 +36,11 @@ pub use caches::{Answer, AnswerKey, Budgets, FeedOf, Ranking};
 pub use embedded::{EmbeddedLock, LockError};
 pub use errors::is_broken_connection;
 
-use self::{caches::Caches, connections::Connections, counter::Counter};
+use self::{
+    caches::Caches,
+    connections::{Connections, Use},
+    counter::Counter,
+};
 use crate::storage::{self, sessions::LiveSession};
 
 /// Hears the SQL of every statement the server runs (tests count them).
@@ -45,10 +51,13 @@ pub type StatementLog = Arc<dyn Fn(&str) + Send + Sync>;
 pub struct Db(Arc<Inner>);
 
 struct Inner {
-    /// Where write transactions take their connections from.
+    /// The migrations', and write transactions' where the server has no connections of its own
+    /// (an in-memory SQLite database).
     pool: DatabaseConnection,
     /// Where reads run, where the database has them.
     connections: Option<Arc<Connections>>,
+    /// Where write transactions run, where the database has them (else on the pool).
+    writers: Option<Connections>,
     /// On an embedded file, the writers' turns: first come, first served (see [`work`]).
     turn: Option<Arc<tokio::sync::Mutex<()>>>,
     /// On an embedded file, its commits, which its log's checkpointer follows ([`checkpoint`]).
@@ -71,7 +80,8 @@ impl Db {
     pub async fn connect(url: &str, budgets: Budgets, log: Option<StatementLog>) -> Result<Self, DbErr> {
         let pool = connect::pool(url, log.clone()).await?;
         let backend = pool.get_database_backend();
-        let connections = Connections::of(url, log).map(Arc::new);
+        let connections = Connections::of(url, Use::Reads, log.clone()).map(Arc::new);
+        let writers = Connections::of(url, Use::Writes, log);
         let counter = Counter::of(backend, connections.clone());
         let turn = (backend == DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
         let commits = embedded::path(url).map(|_| Arc::new(checkpoint::Commits::default()));
@@ -79,7 +89,7 @@ impl Db {
             checkpoint::start(url, commits);
         }
         let caches = Caches::new(budgets, counter);
-        Ok(Self(Arc::new(Inner { pool, connections, turn, commits, caches })))
+        Ok(Self(Arc::new(Inner { pool, connections, writers, turn, commits, caches })))
     }
 
     /// Runs pending migrations and derives what they leave for the server (see [`migrate`]);
@@ -129,7 +139,7 @@ impl Db {
 
     /// Closes every connection to the database; every statement fails from now on.
     pub async fn close(&self) -> Result<(), DbErr> {
-        if let Some(connections) = &self.0.connections {
+        for connections in [self.0.connections.as_deref(), self.0.writers.as_ref()].into_iter().flatten() {
             connections.close();
         }
         self.0.pool.close_by_ref().await
@@ -151,7 +161,11 @@ impl Db {
                 (pool.size(), pool.num_idle())
             }
         };
-        let (own_open, own_in_use) = self.0.connections.as_ref().map_or((0, 0), |c| c.status());
+        let (own_open, own_in_use) = [self.0.connections.as_deref(), self.0.writers.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(Connections::status)
+            .fold((0, 0), |(open, in_use), (o, u)| (open + o, in_use + u));
         let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         let pool_in_use = u64::from(open).saturating_sub(count(idle));
         (u64::from(open) + count(own_open), pool_in_use + count(own_in_use))

@@ -2,11 +2,16 @@
 
 use std::sync::Arc;
 
-use sea_orm::{DatabaseTransaction, DbBackend, DbErr, IsolationLevel, TransactionTrait};
+use sea_orm::DbErr;
 use tokio::sync::OwnedMutexGuard;
 
-use super::{Db, connect::POOL_MAX, errors::is_broken_connection};
-use crate::storage::Tx;
+use super::{
+    Db,
+    connect::POOL_MAX,
+    errors::is_broken_connection,
+    transaction::{self, Own},
+};
+use crate::storage::{Tx, changes};
 
 /// How many times a write that keeps losing deadlocks is run before it fails.
 const DEADLOCK_ATTEMPTS: u32 = 5;
@@ -14,7 +19,8 @@ const DEADLOCK_ATTEMPTS: u32 = 5;
 impl Db {
     /// Runs `work` as one transaction, and returns what it returns.
     ///
-    /// 1. **Begins** a transaction on a pooled connection. A connection found broken before any
+    /// 1. **Begins** a transaction on one of the server's own writers' connections (see
+    ///    [`transaction`]; the pool's where it has none). A connection found broken before any
     ///    of the work ran (the database restarted, failed over, or cut an idle connection) is
     ///    dropped and another taken, so the first write after an outage succeeds; the work itself
     ///    never runs twice.
@@ -22,7 +28,7 @@ impl Db {
     ///    served, and each starts the moment the one ahead commits, instead of sleeping in
     ///    SQLite's busy handler (1, 2, 5, 10… ms between tries, however soon the writer ahead
     ///    finishes). The turn is taken once the transaction has its connection, so a writer never
-    ///    waits for the pool while others wait for it. A database server locks rows instead.
+    ///    waits for a connection while others wait for it. A database server locks rows instead.
     /// 3. **Runs the work**. An `Err` abandons the transaction (it is rolled back) and is
     ///    answered as it is: nothing was written, nothing is reported. If the database chose
     ///    the transaction as a deadlock's victim, it rolled it back whole and asks for it to be
@@ -31,13 +37,14 @@ impl Db {
     ///    work only (mail is posted after the write answered), and is `Clone`, one copy per
     ///    attempt.
     /// 4. **Commits, then reports** what the work's writes said they changed to the caches, and
-    ///    on a database server advances the change counter, before answering. These two run to
+    ///    on a database server advances the change counter (PostgreSQL's in the commit's own
+    ///    message, right after the `COMMIT`), before answering. These two run to
     ///    their end in a task of their own, so a request dropped meanwhile (its client went away)
     ///    cannot leave a commit unreported. If the counter cannot be advanced the answer is an
     ///    error, though the write stands.
     ///
     /// On a database server the transaction reads what has committed before each statement
-    /// (`READ COMMITTED`: PostgreSQL's connections start with it, MariaDB's transactions set it;
+    /// (`READ COMMITTED`: PostgreSQL's connections start with it, MariaDB's writers' sessions set it;
     /// MariaDB's default would read from a snapshot taken at its first read, so a reply committed
     /// while a comment waited for its row lock could go unseen).
     pub async fn write<T, E>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T, E> + Clone) -> Result<T, E>
@@ -56,11 +63,11 @@ impl Db {
     {
         let mut attempts = 1;
         loop {
-            let txn = self.begin().await?;
+            let tx = self.begin().await?;
             let turn = self.turn().await;
-            let tx = Tx::new(txn);
             let outcome = work.clone()(&tx).await;
             if tx.deadlocked() {
+                abandon(tx, turn).await;
                 if attempts < DEADLOCK_ATTEMPTS {
                     attempts += 1;
                     tracing::info!("a write lost a deadlock and was rolled back; running it again");
@@ -70,30 +77,34 @@ impl Db {
                 outcome?;
                 return Err(DbErr::Custom("a write lost a deadlock at each attempt".into()).into());
             }
-            let answer = outcome?;
+            let answer = match outcome {
+                Ok(answer) => answer,
+                Err(err) => {
+                    abandon(tx, turn).await;
+                    return Err(err);
+                }
+            };
             self.commit(tx, turn).await?;
             return Ok(answer);
         }
     }
 
-    /// A transaction on a connection that answers.
-    async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+    /// A transaction on a connection that answers: one of the server's own writers', or the
+    /// pool's where it has none (see [`transaction`]).
+    async fn begin(&self) -> Result<Tx, DbErr> {
+        if let Some(writers) = &self.0.writers {
+            return Ok(Tx::new(Own::begin(writers, POOL_MAX as usize).await?));
+        }
         // Each broken connection fails once and leaves the pool, so after an outage the pool's
         // every idle connection may fail in turn before a new one is opened.
         let mut broken = 0;
         loop {
-            let begun = match self.0.pool.get_database_backend() {
-                DbBackend::MySql => {
-                    self.0.pool.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await
-                }
-                _ => self.0.pool.begin().await,
-            };
-            match begun {
+            match transaction::begin_pooled(&self.0.pool).await {
                 Err(err) if is_broken_connection(&err) && broken < POOL_MAX => {
                     broken += 1;
                     tracing::info!("a pooled connection was gone when a write began; trying another");
                 }
-                begun => return begun,
+                begun => return begun.map(Tx::new),
             }
         }
     }
@@ -109,14 +120,16 @@ impl Db {
     /// Commits `tx` and reports its changes, in a task of its own (see [`Db::write`]).
     pub(super) async fn commit(&self, tx: Tx, turn: Option<OwnedMutexGuard<()>>) -> Result<(), DbErr> {
         let (txn, changes) = tx.finish();
+        let (commit, advances) =
+            changes::commit_sql(txn.backend(), changes.contains(&crate::storage::Change::Content));
         let db = self.clone();
         let finishing = tokio::spawn(async move {
-            txn.commit().await?;
+            let own = transaction::commit(txn, commit).await?;
             drop(turn);
             if let Some(commits) = &db.0.commits {
                 commits.add();
             }
-            db.0.caches.report(&changes).await
+            db.0.caches.report(&changes, own && advances).await
         });
         match finishing.await {
             Ok(finished) => finished,
@@ -124,6 +137,13 @@ impl Db {
             Err(_) => Err(DbErr::Custom("the server stopped before a write finished".into())),
         }
     }
+}
+
+/// Rolls back `tx`, then ends the write turn (the next writer finds the file unlocked).
+async fn abandon(tx: Tx, turn: Option<OwnedMutexGuard<()>>) {
+    let (txn, _) = tx.finish();
+    transaction::abandon(txn).await;
+    drop(turn);
 }
 
 #[cfg(test)]

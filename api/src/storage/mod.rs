@@ -23,15 +23,17 @@ pub mod sessions;
 pub mod two_factor;
 pub mod votes;
 
-use std::sync::{
-    Mutex, PoisonError,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    any::Any,
+    sync::{
+        Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, SqlErr,
-    Statement, sqlx,
+    ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, SqlErr, Statement, sqlx,
 };
 
 /// What a committed write changed, as far as anything cached is concerned.
@@ -63,7 +65,7 @@ pub enum Sessions {
 /// one, and it commits it and reports the changes; the storage functions that write take it,
 /// so no write can happen outside a unit of work, nor be left unreported.
 pub struct Tx {
-    txn: DatabaseTransaction,
+    txn: Box<dyn Transaction>,
     changes: Mutex<Vec<Change>>,
     /// Whether a statement was chosen as a deadlock's victim: the database rolled the
     /// transaction back, and the unit of work runs again.
@@ -72,8 +74,8 @@ pub struct Tx {
 
 impl Tx {
     /// A unit of work's transaction, begun by `db::Db::write`.
-    pub(crate) fn new(txn: DatabaseTransaction) -> Self {
-        Self { txn, changes: Mutex::new(Vec::new()), deadlocked: AtomicBool::new(false) }
+    pub(crate) fn new(txn: impl Transaction) -> Self {
+        Self { txn: Box::new(txn), changes: Mutex::new(Vec::new()), deadlocked: AtomicBool::new(false) }
     }
 
     /// Whether a statement of this transaction lost a deadlock (see [`is_deadlock`]).
@@ -92,7 +94,7 @@ impl Tx {
     }
 
     /// The transaction to commit, and what it changed.
-    pub(crate) fn finish(self) -> (DatabaseTransaction, Vec<Change>) {
+    pub(crate) fn finish(self) -> (Box<dyn Transaction>, Vec<Change>) {
         let changes = self.changes.into_inner().unwrap_or_else(PoisonError::into_inner);
         (self.txn, changes)
     }
@@ -106,14 +108,28 @@ impl Tx {
     }
 }
 
+/// What the statements of a [`Tx`] run on: a transaction that `db` began, on a connection of its
+/// choosing. Only `db` implements it, and only `db` commits one (it gets it back from
+/// [`Tx::finish`] and knows it by [`Transaction::into_any`]).
+#[async_trait::async_trait]
+pub trait Transaction: Send + Sync + 'static {
+    fn backend(&self) -> DbBackend;
+    async fn execute(&self, stmt: Statement) -> Result<ExecResult, DbErr>;
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr>;
+    async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr>;
+    async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr>;
+    /// The transaction itself, for `db` to commit or abandon.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
 #[async_trait::async_trait]
 impl ConnectionTrait for Tx {
     fn get_database_backend(&self) -> DbBackend {
-        self.txn.get_database_backend()
+        self.txn.backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.noted(self.txn.execute_raw(stmt).await)
+        self.noted(self.txn.execute(stmt).await)
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -121,11 +137,11 @@ impl ConnectionTrait for Tx {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.noted(self.txn.query_one_raw(stmt).await)
+        self.noted(self.txn.query_one(stmt).await)
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.noted(self.txn.query_all_raw(stmt).await)
+        self.noted(self.txn.query_all(stmt).await)
     }
 }
 
