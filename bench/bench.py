@@ -718,8 +718,14 @@ def run(db, results, info):
         [("GET", f"/api/posts/{rng.randint(1, loader.posts)}", {}, None) for _ in range(2000)]),
         path="/api/posts/1")
     # (l): the post page of issue 27, nothing kept: ids over the whole table, eight viewers.
-    results["l"] = uncached("(l) post page, random over 10k posts, logged in",
-                            random_posts(rng, loader.posts, cookies, RANDOM_POSTS), path="/api/posts/1")
+    # Runs of (l) minutes apart have differed by half on this machine (the server's CPU per
+    # request, not other load): three runs, and the median counts.
+    script = random_posts(rng, loader.posts, cookies, RANDOM_POSTS)
+    runs_l = [uncached("(l) post page, random over 10k posts, logged in", script, path="/api/posts/1")
+              for _ in range(3)]
+    results["l"] = sorted(runs_l, key=lambda r: r["rps"])[1]
+    results["l"]["name"] += " (median of 3)"
+    info["runs_l"] = [r["rps"] for r in runs_l]
     writes = []
     for k in range(4000):
         writes.append(("PUT" if k % 2 == 0 else "DELETE", f"/api/posts/{rng.randint(1, loader.posts)}/vote",
@@ -994,8 +1000,8 @@ def report(R, info):
                f"{hash_target:.2f} logins/s; the storm alone kept {R['f_alone']['server_cores']:.2f} cores busy "
                f"in the server while other processes used {R['f_alone']['other_cores']:.2f}")
     out.append(f"- (f) with (b) flat out: {info['f_bound']}")
-    out.append("- (a) and (b), three alternating runs each, req/s: "
-               + "; ".join(f"({k}) " + ", ".join(f"{x:,.0f}" for x in info[f"runs_{k}"]) for k in "ab"))
+    out.append("- (a) and (b), three alternating runs each, and (l), req/s: "
+               + "; ".join(f"({k}) " + ", ".join(f"{x:,.0f}" for x in info[f"runs_{k}"]) for k in "abl"))
     out.append(f"- idle RSS after start: {info['idle_rss_kib'] / 1024:.1f} MiB; peak RSS over the run: "
                f"{info['peak_rss_kib'] / 1024:.1f} MiB")
     out.append("- VmHWM per server process: " + ", ".join(f"{l} {k / 1024:.1f} MiB" for l, k in Server.phases))
