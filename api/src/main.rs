@@ -62,11 +62,7 @@ enum AdminCommand {
     },
 }
 
-/// The server's own allocations go to mimalloc, whose threads each allocate from and free to
-/// heaps of their own: with glibc's allocator (capped at two arenas, below) the request threads
-/// and SQLite's worker threads took turns on the arenas' locks, and malloc with its locks was
-/// about 15 % of a post page's CPU (`bench/README.md`, issue 27). SQLite's own allocations still
-/// go to glibc's.
+/// The server's allocator: mimalloc.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
