@@ -62,10 +62,6 @@ enum AdminCommand {
     },
 }
 
-/// The server's allocator: mimalloc.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     cap_malloc_arenas();
     let cli = Cli::parse();
