@@ -127,6 +127,15 @@ impl Connections {
         }
     }
 
+    /// How many may be open at once.
+    pub fn limit(&self) -> usize {
+        match self {
+            Self::Postgres(set) => set.limit,
+            Self::MySql(set) => set.limit,
+            Self::Sqlite(set) => set.limit,
+        }
+    }
+
     /// How many are open, and how many of them are running a statement now.
     pub fn status(&self) -> (usize, usize) {
         match self {

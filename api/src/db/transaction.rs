@@ -33,7 +33,7 @@ impl Own {
     /// Begins a transaction on one of `writers`. A connection found broken when it begins (it had
     /// sat idle while the database restarted, failed over or cut it) is dropped and another
     /// taken, so the first write after an outage succeeds; nothing of the work has run yet.
-    pub async fn begin(writers: &Connections, limit: usize) -> Result<Self, DbErr> {
+    pub async fn begin(writers: &Connections) -> Result<Self, DbErr> {
         let mut broken = 0;
         loop {
             let (mut held, reused) = writers.lease().await?;
@@ -42,7 +42,9 @@ impl Own {
                     let backend = held.backend();
                     return Ok(Self { backend, held: tokio::sync::Mutex::new(Some(held)) });
                 }
-                Err(err) if reused && is_broken_connection(&err) && broken < limit => {
+                // Each broken connection fails once and is dropped, so after an outage every idle
+                // one may fail in turn before a new one is opened.
+                Err(err) if reused && is_broken_connection(&err) && broken < writers.limit() => {
                     broken += 1;
                     tracing::info!("a writer's connection was gone when a write began; trying another");
                 }

@@ -93,7 +93,7 @@ impl Db {
     /// pool's where it has none (see [`transaction`]).
     async fn begin(&self) -> Result<Tx, DbErr> {
         if let Some(writers) = &self.0.writers {
-            return Ok(Tx::new(Own::begin(writers, POOL_MAX as usize).await?));
+            return Ok(Tx::new(Own::begin(writers).await?));
         }
         // Each broken connection fails once and leaves the pool, so after an outage the pool's
         // every idle connection may fail in turn before a new one is opened.
