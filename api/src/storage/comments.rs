@@ -55,23 +55,26 @@ pub struct WithPost {
     pub post_title: String,
 }
 
+/// The comment's columns of a [`Row`] (its author's name comes from `users`).
+pub(super) const ROW_COLUMNS: [comment::Column; 12] = [
+    comment::Column::Id,
+    comment::Column::PostId,
+    comment::Column::ParentId,
+    comment::Column::Depth,
+    comment::Column::CommentText,
+    comment::Column::CommentHtml,
+    comment::Column::CreatedAt,
+    comment::Column::UpdatedAt,
+    comment::Column::Deleted,
+    comment::Column::UserId,
+    comment::Column::RemovedAt,
+    comment::Column::RemovedReason,
+];
+
 fn rows() -> Select<comment::Entity> {
     comment::Entity::find()
         .select_only()
-        .columns([
-            comment::Column::Id,
-            comment::Column::PostId,
-            comment::Column::ParentId,
-            comment::Column::Depth,
-            comment::Column::CommentText,
-            comment::Column::CommentHtml,
-            comment::Column::CreatedAt,
-            comment::Column::UpdatedAt,
-            comment::Column::Deleted,
-            comment::Column::UserId,
-            comment::Column::RemovedAt,
-            comment::Column::RemovedReason,
-        ])
+        .columns(ROW_COLUMNS)
         .column(user::Column::Username)
         .join(JoinType::LeftJoin, comment::Relation::User.def())
 }

@@ -252,37 +252,13 @@ fn thread_statement(id: i32, viewer: Option<i32>, removed: Removed) -> SelectSta
     // and each comment's author.
     let (author, mine, commenter) = ("author", "mine", "commenter");
     let mut query = Query::select();
-    for column in [
-        post::Column::Id,
-        post::Column::Title,
-        post::Column::PostUrl,
-        post::Column::CreatedAt,
-        post::Column::UpdatedAt,
-        post::Column::UserId,
-        post::Column::VoteCount,
-        post::Column::Hotness,
-        post::Column::RemovedAt,
-        post::Column::RemovedReason,
-    ] {
+    for column in SUMMARY_COLUMNS {
         query.expr_as(Expr::col((post::Entity, column)), format!("{POST}{}", column.as_str()));
     }
     query
         .expr_as(Expr::col((author, user::Column::Username)), format!("{POST}username"))
         .expr_as(Expr::col((mine, vote::Column::UserId)), format!("{POST}voter"));
-    for column in [
-        comment::Column::Id,
-        comment::Column::PostId,
-        comment::Column::ParentId,
-        comment::Column::Depth,
-        comment::Column::CommentText,
-        comment::Column::CommentHtml,
-        comment::Column::CreatedAt,
-        comment::Column::UpdatedAt,
-        comment::Column::Deleted,
-        comment::Column::UserId,
-        comment::Column::RemovedAt,
-        comment::Column::RemovedReason,
-    ] {
+    for column in comments::ROW_COLUMNS {
         query.column((comment::Entity, column));
     }
     query
@@ -362,23 +338,26 @@ pub async fn recent_with_link(
         .await
 }
 
+/// The post's own columns of a [`Summary`] (the author's name and the counts come from elsewhere).
+const SUMMARY_COLUMNS: [post::Column; 10] = [
+    post::Column::Id,
+    post::Column::Title,
+    post::Column::PostUrl,
+    post::Column::CreatedAt,
+    post::Column::UpdatedAt,
+    post::Column::UserId,
+    post::Column::VoteCount,
+    post::Column::Hotness,
+    post::Column::RemovedAt,
+    post::Column::RemovedReason,
+];
+
 fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
     // With no viewer, compare against an id no row has, keeping one shape of statement.
     let viewer = viewer.unwrap_or(0);
     post::Entity::find()
         .select_only()
-        .columns([
-            post::Column::Id,
-            post::Column::Title,
-            post::Column::PostUrl,
-            post::Column::CreatedAt,
-            post::Column::UpdatedAt,
-            post::Column::UserId,
-            post::Column::VoteCount,
-            post::Column::Hotness,
-            post::Column::RemovedAt,
-            post::Column::RemovedReason,
-        ])
+        .columns(SUMMARY_COLUMNS)
         .column(user::Column::Username)
         .join(JoinType::InnerJoin, post::Relation::User.def())
         .column_as(
