@@ -81,17 +81,19 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// Caps glibc's malloc at two arenas, before any other thread exists. By default each thread that
-/// allocates may get an arena of its own (up to eight per core) that keeps what it freed: with
-/// each embedded SQLite connection working on a thread of its own, that added megabytes of peak
-/// memory for no measurable speed (the figures are in `bench/README.md`). `MALLOC_ARENA_MAX` in
-/// the environment still decides when it is set.
+/// Caps glibc's malloc at eight arenas, before any other thread exists. By default each thread
+/// that allocates may get an arena of its own (up to eight per core) that keeps what it freed:
+/// with each SQLite connection working on a thread of its own, that added megabytes of peak
+/// memory. Two arenas, the cap before, made the request threads and SQLite's threads wait for
+/// each other's arena locks (4–6 % of a post page's CPU in `__lll_lock_wait_private`); eight kept
+/// the same idle and peak memory in the benchmark (`bench/README.md`, issue 27).
+/// `MALLOC_ARENA_MAX` in the environment still decides when it is set.
 fn cap_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
         // SAFETY: sets one parameter of the C allocator while this is the only thread.
         unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
+            libc::mallopt(libc::M_ARENA_MAX, 8);
         }
     }
 }
