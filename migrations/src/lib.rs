@@ -13,6 +13,7 @@ mod m20261206_000003_search;
 mod m20261206_000004_changes;
 mod m20261206_000005_post_totals;
 mod m20261206_000006_varchar_hashes;
+mod m20261207_000001_saved_posts;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_changes::Migration),
             Box::new(m20261206_000005_post_totals::Migration),
             Box::new(m20261206_000006_varchar_hashes::Migration),
+            Box::new(m20261207_000001_saved_posts::Migration),
         ]
     }
 }

@@ -6,7 +6,8 @@ it on PYTHONPATH after generating it into a temp dir).
 
 Flow: sign up, the session says logged in, create a post, comment on it, reply
 to the comment and edit the reply, vote, read the post back (vote_count 1, the
-thread in order), read the profile (karma 1) and the person's comments, turn
+thread in order), save it and find it in the saved list, read the profile
+(karma 1) and the person's comments, turn
 two-factor login on with a code computed from the secret, log out, a login
 without a code is refused, one with a recovery code works, ask for a password
 reset (202) and confirm a made-up token (400), log out, the session says logged out. Every call uses the generated functions and models; the session
@@ -30,7 +31,7 @@ import httpx
 from jtn_client import AuthenticatedClient, Client
 from jtn_client.api.comments import create_comment, update_comment
 from jtn_client.api.people import get_user, list_user_comments
-from jtn_client.api.posts import create_post, get_post, vote_post
+from jtn_client.api.posts import create_post, get_post, list_saved_posts, save_post, vote_post
 from jtn_client.api.account import confirm_two_factor, get_profile, start_two_factor
 from jtn_client.api.session import get_session
 from jtn_client.api.users import confirm_password_reset, log_in, log_out, request_password_reset, sign_up
@@ -122,6 +123,14 @@ def main(api_url: str) -> None:
     check([c.id for c in detail.comments] == [comment.id, reply.id], "post read back: the thread in order")
     check(detail.comments[0].comment_text == "First!", "post read back: comment text")
     check(detail.comment_count == 2, "post read back: comment_count 2")
+    check(not detail.saved, "post read back anonymously: saved false")
+
+    r = save_post.sync_detailed(post.id, client=authed)
+    check(r.status_code == 204, f"save_post -> 204 (got {r.status_code})")
+    r = list_saved_posts.sync_detailed(client=authed)
+    check(r.status_code == 200 and r.parsed is not None, f"list_saved_posts -> 200 (got {r.status_code})")
+    check(r.parsed.total == 1 and [p.id for p in r.parsed.posts] == [post.id] and r.parsed.posts[0].saved,
+          "the saved post is listed, saved")
 
     r = get_user.sync_detailed(me.username.upper(), client=anon)
     check(r.status_code == 200 and r.parsed is not None, f"get_user -> 200 (got {r.status_code})")

@@ -1,6 +1,6 @@
 // The header every page shares: the listings ("new", "top"; the brand is the hot front page),
-// the public moderation log ("moderation"), and, since pages are static, "dashboard / account /
-// logout" or "login" drawn from what GET /api/session says. The page the reader is on is marked
+// the public moderation log ("moderation"), and, since pages are static, "dashboard / saved /
+// account / logout" or "login" drawn from what GET /api/session says. The page the reader is on is marked
 // aria-current="page". The search box beside them is in each page's HTML, a plain GET form to
 // /search that needs no script.
 
@@ -35,7 +35,7 @@ export function renderNav(session) {
   if (brand && location.pathname === '/') brand.setAttribute('aria-current', 'page');
   const listings = [navLink('/new', 'new'), navLink('/top', 'top'), navLink('/moderation', 'moderation')];
   const account = session && session.logged_in
-    ? [navLink('/dashboard', 'dashboard'), navLink('/account', 'account'), logoutButton()]
+    ? [navLink('/dashboard', 'dashboard'), navLink('/saved', 'saved'), navLink('/account', 'account'), logoutButton()]
     : session ? [navLink('/login', 'login')] : [];
   const list = (className, items) => el('ul', { className }, items.map((item) => el('li', {}, item)));
   fill(nav, list('nav-listings', listings), list('nav-account', account),

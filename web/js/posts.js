@@ -5,7 +5,7 @@ import { canFlag } from './community.js';
 import { el, fill, pageMessage } from './dom.js';
 import { flagForm } from './flags.js';
 import { domainOf, formatDate, idFromPath, plural } from './format.js';
-import { formOpeners } from './forms.js';
+import { formOpeners, redirectIfLoggedOut } from './forms.js';
 import { removedMark } from './mod-tools.js';
 import { userHref } from './urls.js';
 
@@ -32,15 +32,48 @@ export function postItem(post, ...extra) {
 }
 
 /**
- * A post in a listing (front page, someone's page): for a logged-in reader of somebody else's
- * post with "flag" on its meta line, the picker opening beneath.
+ * "save" / "saved": a toggle (`aria-pressed`) that saves the post for the reader or takes it back,
+ * described by the post's title. `onChange(saved)` runs after each answered change.
  */
-export function listedPost(post, session) {
-  if (!canFlag(post.author, session)) return postItem(post);
+export function saveButton(post, titleId, onChange = () => {}) {
+  const button = el('button', { type: 'button', className: 'link-button save', 'aria-describedby': titleId });
+  const error = el('span', { className: 'inline-error', role: 'alert' });
+  const show = () => {
+    button.setAttribute('aria-pressed', String(post.saved));
+    button.textContent = post.saved ? 'saved' : 'save';
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      await api(post.saved ? 'DELETE' : 'PUT', `/api/posts/${post.id}/save`);
+      post.saved = !post.saved;
+      show();
+      onChange(post.saved);
+    } catch (failure) {
+      if (!redirectIfLoggedOut(failure)) error.textContent = failure.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  show();
+  return el('span', {}, button, error);
+}
+
+/**
+ * A post in a listing (front page, someone's page, saved posts): for a logged-in reader "save"
+ * on its meta line, and for one reading somebody else's post "flag" too, the picker opening
+ * beneath. `onSaved(saved)` runs after the reader saved or unsaved it.
+ */
+export function listedPost(post, session, onSaved = undefined) {
+  if (!session || !session.logged_in) return postItem(post);
   const titleId = `post-${post.id}-title`;
+  const actions = [saveButton(post, titleId, onSaved)];
   const panel = el('div', { className: 'flag-panel' });
-  const [flag] = formOpeners(panel, [{ text: 'flag', open: (close) => flagForm('post', post.id, close) }], { 'aria-describedby': titleId });
-  return el('li', { className: 'post' }, postTitle(post, 'h2', titleId), postMeta(post, flag),
+  if (canFlag(post.author, session)) {
+    actions.push(...formOpeners(panel, [{ text: 'flag', open: (close) => flagForm('post', post.id, close) }], { 'aria-describedby': titleId }));
+  }
+  return el('li', { className: 'post' }, postTitle(post, 'h2', titleId), postMeta(post, ...actions),
     post.removed ? removedMark(post.removed) : null, panel);
 }
 

@@ -10,6 +10,7 @@ pub mod post;
 pub mod rate_event;
 pub mod rate_key;
 pub mod recovery_code;
+pub mod saved_post;
 pub mod session;
 pub mod user;
 pub mod vote;

@@ -23,6 +23,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/dashboard", "dashboard.html"),
     ("/dashboard/edit/:id", "edit.html"),
     ("/account", "account.html"),
+    ("/saved", "saved.html"),
     ("/moderation", "moderation.html"),
     ("/search", "search.html"),
 ];

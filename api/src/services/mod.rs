@@ -18,6 +18,7 @@ pub mod passwords;
 pub mod people;
 pub mod posts;
 pub mod recovery;
+pub mod saves;
 pub mod search;
 pub mod seed;
 pub mod sessions;

@@ -18,6 +18,7 @@ pub mod posts;
 pub mod ranking;
 pub mod removals;
 pub mod resets;
+pub mod saves;
 pub mod search;
 pub mod sessions;
 pub mod two_factor;

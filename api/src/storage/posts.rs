@@ -13,7 +13,7 @@ use sea_orm::{
 use super::{Change, Tx, comments};
 use crate::{
     domain::{PostTitle, PostUrl, links, ranking::hotness},
-    entities::{comment, post, user, vote},
+    entities::{comment, post, saved_post, user, vote},
 };
 
 /// A post as lists show it: the row, its author's name, and its counts for one viewer.
@@ -32,6 +32,8 @@ pub struct Summary {
     pub comment_count: i64,
     /// 1 when the viewer has upvoted the post (a count, so it decodes alike on every database).
     pub viewer_votes: i64,
+    /// 1 when the viewer has saved the post (a count, as `viewer_votes`).
+    pub viewer_saves: i64,
     /// When a moderator removed it, if one did.
     pub removed_at: Option<DateTime<Utc>>,
     pub removed_reason: Option<String>,
@@ -219,6 +221,7 @@ pub async fn with_thread(
         hotness: post.hotness,
         comment_count: i64::try_from(comment_count).unwrap_or(i64::MAX),
         viewer_votes: i64::from(post.voter.is_some()),
+        viewer_saves: i64::from(post.saver.is_some()),
         removed_at: post.removed_at,
         removed_reason: post.removed_reason,
     };
@@ -245,19 +248,22 @@ struct ThreadPost {
     removed_reason: Option<String>,
     /// The viewer's vote's `user_id`: there when the viewer upvoted the post.
     voter: Option<i32>,
+    /// The viewer's saving's `user_id`: there when the viewer saved the post.
+    saver: Option<i32>,
 }
 
 fn thread_statement(id: i32, viewer: Option<i32>, removed: Removed) -> SelectStatement {
     // Tables under the names the statement gives them: the post's author, the viewer's vote,
     // and each comment's author.
-    let (author, mine, commenter) = ("author", "mine", "commenter");
+    let (author, mine, kept, commenter) = ("author", "mine", "kept", "commenter");
     let mut query = Query::select();
     for column in SUMMARY_COLUMNS {
         query.expr_as(Expr::col((post::Entity, column)), format!("{POST}{}", column.as_str()));
     }
     query
         .expr_as(Expr::col((author, user::Column::Username)), format!("{POST}username"))
-        .expr_as(Expr::col((mine, vote::Column::UserId)), format!("{POST}voter"));
+        .expr_as(Expr::col((mine, vote::Column::UserId)), format!("{POST}voter"))
+        .expr_as(Expr::col((kept, saved_post::Column::UserId)), format!("{POST}saver"));
     for column in comments::ROW_COLUMNS {
         query.column((comment::Entity, column));
     }
@@ -278,6 +284,14 @@ fn thread_statement(id: i32, viewer: Option<i32>, removed: Removed) -> SelectSta
                 .equals((post::Entity, post::Column::Id))
                 // With no viewer, an id no row has: one shape of statement.
                 .and(Expr::col((mine, vote::Column::UserId)).eq(viewer.unwrap_or(0))),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            saved_post::Entity,
+            kept,
+            Expr::col((kept, saved_post::Column::PostId))
+                .equals((post::Entity, post::Column::Id))
+                .and(Expr::col((kept, saved_post::Column::UserId)).eq(viewer.unwrap_or(0))),
         )
         .left_join(
             comment::Entity,
@@ -352,7 +366,7 @@ const SUMMARY_COLUMNS: [post::Column; 10] = [
     post::Column::RemovedReason,
 ];
 
-fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
+pub(super) fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
     // With no viewer, compare against an id no row has, keeping one shape of statement.
     let viewer = viewer.unwrap_or(0);
     post::Entity::find()
@@ -372,6 +386,14 @@ fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
             count_for_post(vote::Entity, vote::Column::PostId, vote::Column::UserId.eq(viewer)),
             "viewer_votes",
         )
+        .column_as(
+            count_for_post(
+                saved_post::Entity,
+                saved_post::Column::PostId,
+                saved_post::Column::UserId.eq(viewer),
+            ),
+            "viewer_saves",
+        )
 }
 
 /// `(SELECT COUNT(*) FROM entity WHERE entity.post_id = posts.id AND condition)`: a correlated
@@ -384,6 +406,11 @@ fn count_for_post<E: EntityTrait>(entity: E, post_id: E::Column, condition: Expr
         .and_where(Expr::col((entity, post_id)).equals((post::Entity, post::Column::Id)))
         .and_where(condition);
     Expr::from(query)
+}
+
+/// Whether post `id` exists and was not removed.
+pub async fn is_shown(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+    Ok(author_of(db, id).await?.is_some())
 }
 
 /// Who wrote a post, if it exists and was not removed.

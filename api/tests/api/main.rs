@@ -25,6 +25,7 @@ mod process;
 mod ranking;
 mod recovery;
 mod revocation;
+mod saves;
 mod scale_out;
 mod search;
 mod security;

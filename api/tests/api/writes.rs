@@ -158,6 +158,22 @@ async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
         assert_eq!(json(&grace_there, &post_path).await["voted"], false);
         done.insert("unvote_post");
 
+        let save = format!("/api/posts/{id}/save");
+        warm(&readers, &id).await;
+        assert_eq!(status(grace.put(&save, &json!({})).await).await, 204);
+        assert_eq!(listed(&grace_there, &id).await.unwrap()["saved"], true);
+        assert_eq!(json(&grace_there, &post_path).await["saved"], true);
+        assert_eq!(json(&grace_there, "/api/users/me/saved").await["total"], 1);
+        assert_eq!(listed(&stranger, &id).await.unwrap()["saved"], false);
+        done.insert("save_post");
+
+        warm(&readers, &id).await;
+        assert_eq!(status(grace.delete(&save).await).await, 204);
+        assert_eq!(listed(&grace_there, &id).await.unwrap()["saved"], false);
+        assert_eq!(json(&grace_there, &post_path).await["saved"], false);
+        assert_eq!(json(&grace_there, "/api/users/me/saved").await["total"], 0);
+        done.insert("unsave_post");
+
         warm(&readers, &id).await;
         let written: Value =
             grace.post("/api/comments", &json!({"post_id": id, "comment_text": "first!"})).await.json().await.unwrap();

@@ -11,7 +11,7 @@ import { plural } from '../format.js';
 import { formOpeners, redirectIfLoggedOut } from '../forms.js';
 import { boot } from '../header.js';
 import { removedMark, removeForm, restoreForm } from '../mod-tools.js';
-import { loadPost, postMeta, postTitle } from '../posts.js';
+import { loadPost, postMeta, postTitle, saveButton } from '../posts.js';
 
 function voteButton(post) {
   const error = el('span', { className: 'inline-error', role: 'alert' });
@@ -73,7 +73,7 @@ boot(async (session, main) => {
       el('article', { className: 'post-detail card' },
         title, postMeta(post),
         post.removed ? removedMark(post.removed) : null,
-        session.logged_in ? el('div', { className: 'vote-row' }, voteButton(post), actions.length ? el('div', { className: 'post-actions' }, actions) : null) : null,
+        session.logged_in ? el('div', { className: 'vote-row' }, voteButton(post), el('div', { className: 'post-actions' }, saveButton(post, 'post-title'), ...actions)) : null,
         slot),
       commentsSection(post, session));
   };

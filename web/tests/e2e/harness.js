@@ -4,7 +4,7 @@
 // written as .eml files into the server's outbox folder, `server.mailDir`.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ const WEB_DIR = path.resolve(here, '../..');
 const SCREENSHOTS = path.join(WEB_DIR, 'tests', 'screenshots');
 const BIN = process.env.JTN_BIN || '/root/.cache/jtn-target/debug/just-tech-news';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const AXE = path.resolve(here, '../../../node_modules/axe-core/axe.min.js');
 
 export const PASSWORD = 'correct-horse-battery-staple';
 export const PHONE = { width: 375, height: 812 };
@@ -176,6 +177,21 @@ export async function openPage(browser, baseURL, viewport = DESKTOP) {
 export async function shot(page, name, clip = undefined) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: !clip, clip });
+}
+
+/**
+ * What axe-core finds against WCAG 2.1 A and AA on the page as it is now, one line a rule with
+ * the elements it failed on; empty when nothing. axe's source is evaluated through the DevTools
+ * protocol, which the page's Content-Security-Policy does not govern (a script tag would break it).
+ */
+export async function accessibilityViolations(page) {
+  await page.evaluate(readFileSync(AXE, 'utf8'));
+  const violations = await page.evaluate(async () => {
+    const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+    const { violations: found } = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return found.map((rule) => `${rule.id}: ${rule.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+  });
+  return violations;
 }
 
 let counter = 0;

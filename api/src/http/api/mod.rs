@@ -12,6 +12,7 @@ mod moderation;
 mod people;
 mod posts;
 mod recovery;
+mod saves;
 mod search;
 mod session;
 mod two_factor;
@@ -30,6 +31,7 @@ pub use moderation::{AdminApi, ModerationApi, ModerationLogApi};
 pub use people::PeopleApi;
 pub use posts::{PostApi, PostsApi};
 pub use recovery::PasswordResetApi;
+pub use saves::SavesApi;
 pub use search::SearchApi;
 pub use session::SessionApi;
 pub use two_factor::TwoFactorApi;
@@ -97,7 +99,7 @@ impl Removal {
 /// Every resource's operations, in the order the spec lists their paths.
 type Apis = (
     (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
-    (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi),
+    (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, SavesApi),
     (CommentsApi, CommentFlagsApi, PeopleApi),
     (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
 );
@@ -108,7 +110,7 @@ pub type ApiService = OpenApiService<Apis, ()>;
 pub fn service() -> ApiService {
     let apis = (
         (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
-        (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi),
+        (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, SavesApi),
         (CommentsApi, CommentFlagsApi, PeopleApi),
         (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
     );

@@ -51,6 +51,8 @@ pub struct PostSummary {
     comment_count: i64,
     /// Whether the caller has upvoted it (`false` when not logged in).
     voted: bool,
+    /// Whether the caller has saved it (`false` when not logged in).
+    saved: bool,
     /// What the hot listing orders by: `log10(max(1, vote_count + 1)) + created_at / 45000`,
     /// with `created_at` in Unix seconds. Clients may ignore it.
     hotness: f64,
@@ -71,6 +73,7 @@ impl From<Summary> for PostSummary {
             vote_count: row.vote_count.into(),
             comment_count: row.comment_count,
             voted: row.viewer_votes > 0,
+            saved: row.viewer_saves > 0,
             hotness: row.hotness.unwrap_or_default(),
             removed: Nullable(Removal::from_columns(row.removed_at, row.removed_reason)),
         }

@@ -167,6 +167,13 @@ pub mod kind {
         const NEEDS_LOGIN: bool = true;
     }
 
+    /// A read of one's own, behind a login, with query parameters.
+    pub struct PrivateListing;
+    impl Kind for PrivateListing {
+        const NEEDS_LOGIN: bool = true;
+        const TAKES_PARAMETERS: bool = true;
+    }
+
     /// A change anyone may make, without a body.
     pub struct Command;
     impl Kind for Command {

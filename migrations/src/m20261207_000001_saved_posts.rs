@@ -1,0 +1,88 @@
+//! Saved posts (DESIGN.md section 21): one row per person and post they saved, kept to one by the
+//! primary key `(user_id, post_id)`, gone with either. A person's saved posts are listed most
+//! recently saved first, from the index on `(user_id, created_at)`.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261207_000001_saved_posts"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        let mut created_at = ColumnDef::new(Col::CreatedAt);
+        match backend {
+            DatabaseBackend::MySql => created_at.custom(Alias::new("datetime(6)")),
+            _ => created_at.timestamp_with_time_zone(),
+        };
+        created_at.not_null();
+        let owner = |column: Col, parent: Tbl| {
+            ForeignKey::create()
+                .from(Tbl::SavedPosts, column)
+                .to(parent, Col::Id)
+                .on_delete(ForeignKeyAction::Cascade)
+                .on_update(ForeignKeyAction::Cascade)
+                .to_owned()
+        };
+        let mut table = Table::create();
+        table
+            .table(Tbl::SavedPosts)
+            .col(ColumnDef::new(Col::UserId).integer().not_null())
+            .col(ColumnDef::new(Col::PostId).integer().not_null())
+            .col(created_at)
+            .primary_key(Index::create().col(Col::UserId).col(Col::PostId))
+            .foreign_key(&mut owner(Col::UserId, Tbl::Users))
+            .foreign_key(&mut owner(Col::PostId, Tbl::Posts));
+        if backend == DatabaseBackend::MySql {
+            table.engine("InnoDB").character_set("utf8mb4").collate("utf8mb4_bin");
+        }
+        manager.create_table(table.to_owned()).await?;
+        // A person's saved posts, most recently saved first.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_saved_posts_user_id_created_at")
+                    .table(Tbl::SavedPosts)
+                    .col(Col::UserId)
+                    .col(Col::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        // A post's savers go with it (the foreign key's cascade looks them up by post).
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_saved_posts_post_id")
+                    .table(Tbl::SavedPosts)
+                    .col(Col::PostId)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Tbl::SavedPosts).to_owned()).await
+    }
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Tbl {
+    Users,
+    Posts,
+    SavedPosts,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Col {
+    Id,
+    UserId,
+    PostId,
+    CreatedAt,
+}
