@@ -14,6 +14,7 @@ mod m20261206_000004_changes;
 mod m20261206_000005_post_totals;
 mod m20261206_000006_varchar_hashes;
 mod m20261207_000001_saved_posts;
+mod m20261207_000002_hidden_posts;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_post_totals::Migration),
             Box::new(m20261206_000006_varchar_hashes::Migration),
             Box::new(m20261207_000001_saved_posts::Migration),
+            Box::new(m20261207_000002_hidden_posts::Migration),
         ]
     }
 }

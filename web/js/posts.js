@@ -32,24 +32,25 @@ export function postItem(post, ...extra) {
 }
 
 /**
- * "save" / "saved": a toggle (`aria-pressed`) that saves the post for the reader or takes it back,
- * described by the post's title. `onChange(saved)` runs after each answered change.
+ * A toggle for one of the reader's own marks on a post, described by the post's title: `labels`
+ * are its text unmarked and marked, `path` the API's (PUT marks, DELETE unmarks), `key` the
+ * post's field that says whether it is marked. `onChange(marked)` runs after each answered change.
  */
-export function saveButton(post, titleId, onChange = () => {}) {
-  const button = el('button', { type: 'button', className: 'link-button save', 'aria-describedby': titleId });
+function markButton(post, titleId, { labels, path, key, onChange = () => {} }) {
+  const button = el('button', { type: 'button', className: `link-button ${key}`, 'aria-describedby': titleId });
   const error = el('span', { className: 'inline-error', role: 'alert' });
   const show = () => {
-    button.setAttribute('aria-pressed', String(post.saved));
-    button.textContent = post.saved ? 'saved' : 'save';
+    button.setAttribute('aria-pressed', String(post[key]));
+    button.textContent = post[key] ? labels[1] : labels[0];
   };
   button.addEventListener('click', async () => {
     button.disabled = true;
     error.textContent = '';
     try {
-      await api(post.saved ? 'DELETE' : 'PUT', `/api/posts/${post.id}/save`);
-      post.saved = !post.saved;
+      await api(post[key] ? 'DELETE' : 'PUT', `/api/posts/${post.id}/${path}`);
+      post[key] = !post[key];
       show();
-      onChange(post.saved);
+      onChange(post[key]);
     } catch (failure) {
       if (!redirectIfLoggedOut(failure)) error.textContent = failure.message;
     } finally {
@@ -60,21 +61,45 @@ export function saveButton(post, titleId, onChange = () => {}) {
   return el('span', {}, button, error);
 }
 
+/** "save" / "saved": saves the post for the reader, or takes it back. */
+export function saveButton(post, titleId) {
+  return markButton(post, titleId, { labels: ['save', 'saved'], path: 'save', key: 'saved' });
+}
+
 /**
- * A post in a listing (front page, someone's page, saved posts): for a logged-in reader "save"
- * on its meta line, and for one reading somebody else's post "flag" too, the picker opening
- * beneath. `onSaved(saved)` runs after the reader saved or unsaved it.
+ * "hide" / "hidden": leaves the post out of the reader's listings from the next page on, or
+ * brings it back; `item` is dimmed meanwhile and `status` says what happened.
  */
-export function listedPost(post, session, onSaved = undefined) {
+function hideButton(post, titleId, item, status) {
+  return markButton(post, titleId, {
+    labels: ['hide', 'hidden'],
+    path: 'hide',
+    key: 'hidden',
+    onChange: (hidden) => {
+      item.classList.toggle('is-hidden', hidden);
+      status.textContent = hidden ? 'Hidden from your listings.' : '';
+    },
+  });
+}
+
+/**
+ * A post in a listing (front page, someone's page, search, saved and hidden posts): for a
+ * logged-in reader "save" and "hide" on its meta line, and for one reading somebody else's post
+ * "flag" too, the picker opening beneath. `hidden` says the post is one the reader hid.
+ */
+export function listedPost(post, session, { hidden = false } = {}) {
   if (!session || !session.logged_in) return postItem(post);
   const titleId = `post-${post.id}-title`;
-  const actions = [saveButton(post, titleId, onSaved)];
   const panel = el('div', { className: 'flag-panel' });
+  const status = el('span', { className: 'mark-status', role: 'status' });
+  const item = el('li', { className: hidden ? 'post is-hidden' : 'post' });
+  const actions = [saveButton(post, titleId), hideButton(Object.assign(post, { hidden }), titleId, item, status)];
   if (canFlag(post.author, session)) {
     actions.push(...formOpeners(panel, [{ text: 'flag', open: (close) => flagForm('post', post.id, close) }], { 'aria-describedby': titleId }));
   }
-  return el('li', { className: 'post' }, postTitle(post, 'h2', titleId), postMeta(post, ...actions),
-    post.removed ? removedMark(post.removed) : null, panel);
+  item.append(...[postTitle(post, 'h2', titleId), postMeta(post, ...actions), status,
+    post.removed ? removedMark(post.removed) : null, panel].filter(Boolean));
+  return item;
 }
 
 /** Fetches the post named by the URL; null (after saying so on the page) when there is none. */

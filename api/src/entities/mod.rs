@@ -2,6 +2,7 @@
 
 pub mod comment;
 pub mod flag;
+pub mod hidden_post;
 pub mod invite;
 pub mod login_failure;
 pub mod moderation_log;

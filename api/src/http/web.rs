@@ -24,6 +24,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/dashboard/edit/:id", "edit.html"),
     ("/account", "account.html"),
     ("/saved", "saved.html"),
+    ("/hidden", "saved.html"),
     ("/moderation", "moderation.html"),
     ("/search", "search.html"),
 ];

@@ -11,8 +11,8 @@ use crate::{
     storage::{posts, search},
 };
 
-/// A page of the posts the query `q` finds, best match first, rendered by `render`; cached per
-/// viewer like the listings. An empty query, one over 200 characters, or `domain:` without a
+/// A page of the posts the query `q` finds (but those the viewer hid), best match first, rendered
+/// by `render`; cached per viewer like the listings. An empty query, one over 200 characters, or `domain:` without a
 /// site is refused (422, `q`).
 pub async fn search(
     app: &App,
@@ -25,7 +25,7 @@ pub async fn search(
     let query = search::Query::parse(q).map_err(|err| AppError::validation("q", err.to_string()))?;
     let query = Arc::new(query);
     let read = async {
-        let (ids, total) = search::page(&app.db, &query, page.into(), per_page.into()).await?;
+        let (ids, total) = search::page(&app.db, &query, viewer.id(), page.into(), per_page.into()).await?;
         let items = posts::summaries_of(&app.db, &ids, viewer.id()).await?;
         Ok::<_, AppError>(Some(render(Page { items, page, per_page, total })))
     };

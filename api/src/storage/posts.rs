@@ -10,7 +10,7 @@ use sea_orm::{
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 
-use super::{Change, Tx, comments};
+use super::{Change, Tx, comments, marks};
 use crate::{
     domain::{PostTitle, PostUrl, links, ranking::hotness},
     entities::{comment, post, saved_post, user, vote},
@@ -67,8 +67,12 @@ impl Filter {
             && !matches!(self.order, Order::MostVoted { since: Some(_) })
     }
 
-    fn apply(&self, mut select: Select<post::Entity>) -> Select<post::Entity> {
+    /// The filter on `select`, for `viewer`, whose hidden posts are left out.
+    fn apply(&self, mut select: Select<post::Entity>, viewer: Option<i32>) -> Select<post::Entity> {
         select = select.filter(post::Column::RemovedAt.is_null());
+        if let Some(viewer) = viewer {
+            select = select.filter(marks::not_hidden_by(viewer));
+        }
         if let Some(author) = self.author {
             select = select.filter(post::Column::UserId.eq(author));
         }
@@ -109,14 +113,14 @@ pub async fn page_and_total(
 ) -> Result<(Vec<Summary>, u64), DbErr> {
     if !query.filter.is_everything() {
         let rows = page(db, query, viewer).await?;
-        return Ok((rows, count(db, &query.filter).await?));
+        return Ok((rows, count(db, &query.filter, viewer).await?));
     }
     let rows: Vec<Counted> =
-        ordered(query, viewer).column_as(Expr::cust(SHOWN), "shown").into_model::<Counted>().all(db).await?;
+        ordered(query, viewer).column_as(shown_to(viewer), "shown").into_model::<Counted>().all(db).await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.shown).unwrap_or_default(),
         // A page past the last: the count alone.
-        None => shown(db).await?,
+        None => shown(db, viewer).await?,
     };
     Ok((rows.into_iter().map(|row| row.summary).collect(), total))
 }
@@ -132,9 +136,18 @@ struct Counted {
 /// The number of shown posts, as an expression.
 const SHOWN: &str = "(SELECT shown FROM post_totals WHERE id = 1)";
 
+/// The number of shown posts `viewer` has not hidden, as an expression: the kept total less
+/// the count of their hidden posts (an index range of theirs), never a count over the table.
+fn shown_to(viewer: Option<i32>) -> Expr {
+    match viewer {
+        Some(viewer) => Expr::cust(SHOWN).sub(Expr::from(marks::hidden_count(viewer))),
+        None => Expr::cust(SHOWN),
+    }
+}
+
 /// The page's statement, in its order.
 fn ordered(query: &PageQuery, viewer: Option<i32>) -> Select<post::Entity> {
-    let select = query.filter.apply(summaries(viewer));
+    let select = query.filter.apply(summaries(viewer), viewer);
     let select = match query.filter.order {
         Order::Newest => select.order_by_desc(post::Column::CreatedAt),
         Order::Hottest => select.order_by_desc(post::Column::Hotness),
@@ -143,17 +156,17 @@ fn ordered(query: &PageQuery, viewer: Option<i32>) -> Select<post::Entity> {
     select.order_by_desc(post::Column::Id).offset((query.page - 1) * query.per_page).limit(query.per_page)
 }
 
-/// How many posts the filter lets through: what [`page`] pages through.
-async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, DbErr> {
-    filter.apply(post::Entity::find()).count(db).await
+/// How many posts the filter lets through for `viewer`: what [`page`] pages through.
+async fn count(db: &impl ConnectionTrait, filter: &Filter, viewer: Option<i32>) -> Result<u64, DbErr> {
+    filter.apply(post::Entity::find(), viewer).count(db).await
 }
 
-/// How many posts are shown (not removed): one row, which the database's triggers keep exact
-/// with every insert, delete, removal and restore (migration `m20261206_000005_post_totals`).
-async fn shown(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    let backend = db.get_database_backend();
-    let sql = format!("SELECT {SHOWN} AS shown");
-    let row = db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await?;
+/// How many posts are shown (not removed) to `viewer`: one row, which the database's triggers
+/// keep exact with every insert, delete, removal and restore (migration
+/// `m20261206_000005_post_totals`), less the posts `viewer` hid.
+async fn shown(db: &impl ConnectionTrait, viewer: Option<i32>) -> Result<u64, DbErr> {
+    let statement = db.get_database_backend().build(Query::select().expr_as(shown_to(viewer), "shown"));
+    let row = db.query_one_raw(statement).await?;
     let shown: Option<i64> = match row {
         Some(row) => row.try_get("", "shown")?,
         None => None,

@@ -91,10 +91,12 @@ fn site_of(value: &str) -> String {
     }
 }
 
-/// One page of the ids of the posts that match, in order, and how many match in all.
+/// One page of the ids of the posts that match, in order, and how many match in all; for a
+/// `viewer`, the posts they hid are left out.
 pub async fn page(
     db: &impl ConnectionTrait,
     query: &Query,
+    viewer: Option<i32>,
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<i32>, u64), DbErr> {
@@ -102,7 +104,7 @@ pub async fn page(
         return Ok((Vec::new(), 0));
     }
     let backend = db.get_database_backend();
-    let plan = Plan::new(backend, query);
+    let plan = Plan::new(backend, query, viewer);
     let offset = (page - 1) * per_page;
     let ids = db
         .query_all_raw(plan.statement("p.id", Some((per_page, offset))))
@@ -132,7 +134,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(backend: DatabaseBackend, query: &Query) -> Self {
+    fn new(backend: DatabaseBackend, query: &Query, viewer: Option<i32>) -> Self {
         let mut plan = Plan {
             backend,
             from: "posts p",
@@ -185,6 +187,12 @@ impl Plan {
         for site in &query.sites {
             conditions.push(format!("p.site = {}", plan.bind(site.clone())));
         }
+        if let Some(viewer) = viewer {
+            let viewer = plan.bind(viewer);
+            conditions.push(format!(
+                "NOT EXISTS (SELECT 1 FROM hidden_posts h WHERE h.user_id = {viewer} AND h.post_id = p.id)"
+            ));
+        }
         plan.condition = conditions.join(" AND ");
         plan.order = rank
             .into_iter()
@@ -195,7 +203,7 @@ impl Plan {
     }
 
     /// Adds a value; returns its placeholder.
-    fn bind(&mut self, value: String) -> String {
+    fn bind(&mut self, value: impl Into<Value>) -> String {
         self.values.push(value.into());
         match self.backend {
             DatabaseBackend::Postgres => format!("${}", self.values.len()),

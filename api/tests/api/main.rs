@@ -14,6 +14,7 @@ mod errors;
 mod faults;
 mod feeds;
 mod freshness;
+mod hidden;
 mod invites;
 mod limits;
 mod mail;

@@ -174,6 +174,22 @@ async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
         assert_eq!(json(&grace_there, "/api/users/me/saved").await["total"], 0);
         done.insert("unsave_post");
 
+        let hide = format!("/api/posts/{id}/hide");
+        warm(&readers, &id).await;
+        assert_eq!(status(grace.put(&hide, &json!({})).await).await, 204);
+        assert_eq!(listed(&grace_there, &id).await, None);
+        assert!(!json(&grace_there, "/api/search?q=story").await["posts"].to_string().contains("Alpha story"));
+        assert_eq!(json(&grace_there, "/api/users/me/hidden").await["total"], 1);
+        assert!(listed(&stranger, &id).await.is_some());
+        done.insert("hide_post");
+
+        warm(&readers, &id).await;
+        assert_eq!(status(grace.delete(&hide).await).await, 204);
+        assert!(listed(&grace_there, &id).await.is_some());
+        assert!(json(&grace_there, "/api/search?q=story").await["posts"].to_string().contains("Alpha story"));
+        assert_eq!(json(&grace_there, "/api/users/me/hidden").await["total"], 0);
+        done.insert("unhide_post");
+
         warm(&readers, &id).await;
         let written: Value =
             grace.post("/api/comments", &json!({"post_id": id, "comment_text": "first!"})).await.json().await.unwrap();

@@ -288,7 +288,7 @@ describe('every page', () => {
         parent = (await response.json()).id;
       }
     }, id);
-    const pages = { home: '/', new: '/new', top: '/top', post: `/post/${id}`, user: `/user/${username}`, login: '/login', dashboard: '/dashboard', edit: `/dashboard/edit/${id}`, account: '/account', saved: '/saved', moderation: '/moderation', search: '/search?q=release', notfound: '/no-such-page', 'post-missing': '/post/999999', 'user-missing': '/user/nobody-by-this-name' };
+    const pages = { home: '/', new: '/new', top: '/top', post: `/post/${id}`, user: `/user/${username}`, login: '/login', dashboard: '/dashboard', edit: `/dashboard/edit/${id}`, account: '/account', saved: '/saved', hidden: '/hidden', moderation: '/moderation', search: '/search?q=release', notfound: '/no-such-page', 'post-missing': '/post/999999', 'user-missing': '/user/nobody-by-this-name' };
     for (const [viewportName, viewport] of [['375', PHONE], ['1280', DESKTOP]]) {
       for (const state of ['out', 'in']) {
         const { page, errors, allow } = await openPage(browser, server.url, viewport);

@@ -7,12 +7,12 @@ mod comments;
 mod flags;
 mod health;
 mod invites;
+mod marks;
 mod me;
 mod moderation;
 mod people;
 mod posts;
 mod recovery;
-mod saves;
 mod search;
 mod session;
 mod two_factor;
@@ -26,12 +26,12 @@ pub use comments::CommentsApi;
 pub use flags::{CommentFlagsApi, PostFlagsApi};
 pub use health::HealthApi;
 pub use invites::InvitesApi;
+pub use marks::MarksApi;
 pub use me::AccountApi;
 pub use moderation::{AdminApi, ModerationApi, ModerationLogApi};
 pub use people::PeopleApi;
 pub use posts::{PostApi, PostsApi};
 pub use recovery::PasswordResetApi;
-pub use saves::SavesApi;
 pub use search::SearchApi;
 pub use session::SessionApi;
 pub use two_factor::TwoFactorApi;
@@ -99,7 +99,7 @@ impl Removal {
 /// Every resource's operations, in the order the spec lists their paths.
 type Apis = (
     (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
-    (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, SavesApi),
+    (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi),
     (CommentsApi, CommentFlagsApi, PeopleApi),
     (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
 );
@@ -110,7 +110,7 @@ pub type ApiService = OpenApiService<Apis, ()>;
 pub fn service() -> ApiService {
     let apis = (
         (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
-        (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, SavesApi),
+        (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi),
         (CommentsApi, CommentFlagsApi, PeopleApi),
         (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
     );
