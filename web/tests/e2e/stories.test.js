@@ -32,15 +32,15 @@ describe('a new member', () => {
 
     await signUp(page);
     assert.equal(new URL(page.url()).pathname, '/dashboard');
-    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'saved', 'account', 'logout']);
     await shot(page, 'story-dashboard-empty-logged-in-1280');
 
     await page.goto('/');
     await page.locator('#main:not([aria-busy])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'saved', 'account', 'logout']);
     await page.reload();
     await page.locator('#main:not([aria-busy])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'saved', 'account', 'logout']);
     assert.deepEqual(errors, []);
   });
 
@@ -256,7 +256,7 @@ describe('a logged-in browser', () => {
     await server.restart();
     await page.goto('/dashboard');
     await page.locator('#dashboard:not([hidden])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'saved', 'account', 'logout']);
     const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
     assert.equal(session.user.username, username);
     assert.deepEqual(errors, []);
