@@ -104,6 +104,22 @@ function commentActions(comment, session, slot, metaId, reload) {
   return buttons.length ? el('div', { className: 'comment-actions' }, buttons) : null;
 }
 
+/**
+ * The text of a comment by someone the reader muted: hidden behind "show comment" (a disclosure
+ * button, `aria-expanded`), with the text after it.
+ */
+function collapsed(text, metaId) {
+  text.hidden = true;
+  text.id = `${metaId}-text`;
+  const toggle = el('button', { type: 'button', className: 'link-button', 'aria-expanded': 'false', 'aria-controls': text.id, 'aria-describedby': metaId, text: 'show comment' });
+  toggle.addEventListener('click', () => {
+    text.hidden = !text.hidden;
+    toggle.setAttribute('aria-expanded', String(!text.hidden));
+    toggle.textContent = text.hidden ? 'show comment' : 'collapse';
+  });
+  return [el('p', { className: 'muted-note' }, 'You muted this person. ', toggle), text];
+}
+
 /** The thread as nested lists, backgrounds alternating in reading order. */
 function threadItems(comments, session, reload) {
   let shown = 0;
@@ -112,9 +128,10 @@ function threadItems(comments, session, reload) {
     const slot = el('div', { className: 'comment-slot' });
     const alt = shown % 2 === 0;
     shown += 1;
+    const text = comment.deleted ? null : commentBody(comment);
     const body = el('article', { id: `comment-${comment.id}`, className: alt ? 'comment-body alt' : 'comment-body', tabindex: '-1', 'aria-labelledby': metaId },
       commentMeta(comment, metaId), comment.removed ? removedMark(comment.removed) : null,
-      comment.deleted ? null : commentBody(comment), commentActions(comment, session, slot, metaId, reload), slot);
+      comment.muted_author && text ? collapsed(text, metaId) : text, commentActions(comment, session, slot, metaId, reload), slot);
     return el('li', { className: `comment ${depthClass(comment.depth)}` }, body,
       replies.length ? el('ol', { className: 'replies' }, replies.map(item)) : null);
   };

@@ -6,6 +6,7 @@ pub mod hidden_post;
 pub mod invite;
 pub mod login_failure;
 pub mod moderation_log;
+pub mod muted_user;
 pub mod password_reset;
 pub mod post;
 pub mod rate_event;

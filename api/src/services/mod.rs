@@ -15,6 +15,7 @@ mod limits;
 pub mod maintenance;
 pub mod marks;
 pub mod moderation;
+pub mod mutes;
 pub mod passwords;
 pub mod people;
 pub mod posts;

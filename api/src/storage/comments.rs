@@ -45,6 +45,10 @@ pub struct Row {
     /// When a moderator removed it, if one did.
     pub removed_at: Option<DateTime<Utc>>,
     pub removed_reason: Option<String>,
+    /// Whether the viewer muted its author (set by the post page's read, `posts::with_thread`;
+    /// `false` everywhere else).
+    #[sea_orm(skip)]
+    pub muted_author: bool,
 }
 
 /// A comment with the title of the post it is on (a person's comments).
@@ -429,6 +433,7 @@ mod tests {
             username: None,
             removed_at: None,
             removed_reason: None,
+            muted_author: false,
         }
     }
 

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::{
-    Change, Tx,
+    Change, Tx, mutes,
     posts::{self, Summary},
 };
 use crate::entities::{
@@ -137,8 +137,9 @@ pub async fn page(
     Ok((rows, u64::try_from(total).unwrap_or_default()))
 }
 
-/// How many shown posts `viewer` hid, as an expression on one statement's rows: what a listing of
-/// every shown post leaves out for them.
+/// How many shown posts `viewer` hid that are not by someone they muted (those are counted with
+/// the muted people's posts, `mutes::muted_posts_count`): with it, what a listing of every shown
+/// post leaves out for them.
 pub(super) fn hidden_count(viewer: i32) -> SelectStatement {
     let mut count = Query::select();
     count
@@ -150,7 +151,8 @@ pub(super) fn hidden_count(viewer: i32) -> SelectStatement {
                 .equals((hidden_post::Entity, hidden_post::Column::PostId)),
         )
         .and_where(Expr::col((hidden_post::Entity, hidden_post::Column::UserId)).eq(viewer))
-        .and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_null());
+        .and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_null())
+        .and_where(mutes::not_muted_by(viewer, Expr::col((post::Entity, post::Column::UserId))));
     count
 }
 

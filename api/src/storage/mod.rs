@@ -15,6 +15,7 @@ pub mod limits;
 pub mod login_failures;
 pub mod marks;
 pub mod moderation_log;
+pub mod mutes;
 pub mod posts;
 pub mod ranking;
 pub mod removals;

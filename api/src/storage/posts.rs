@@ -10,10 +10,10 @@ use sea_orm::{
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 
-use super::{Change, Tx, comments, marks};
+use super::{Change, Tx, comments, marks, mutes};
 use crate::{
     domain::{PostTitle, PostUrl, links, ranking::hotness},
-    entities::{comment, post, saved_post, user, vote},
+    entities::{comment, muted_user, post, saved_post, user, vote},
 };
 
 /// A post as lists show it: the row, its author's name, and its counts for one viewer.
@@ -67,11 +67,17 @@ impl Filter {
             && !matches!(self.order, Order::MostVoted { since: Some(_) })
     }
 
-    /// The filter on `select`, for `viewer`, whose hidden posts are left out.
+    /// The filter on `select`, for `viewer`, whose hidden posts are left out, and the posts of
+    /// people they muted but in a listing of one author's posts.
     fn apply(&self, mut select: Select<post::Entity>, viewer: Option<i32>) -> Select<post::Entity> {
         select = select.filter(post::Column::RemovedAt.is_null());
         if let Some(viewer) = viewer {
             select = select.filter(marks::not_hidden_by(viewer));
+            // One author's posts, asked for by name (their page), are theirs even when muted.
+            if self.author.is_none() {
+                select = select
+                    .filter(mutes::not_muted_by(viewer, Expr::col((post::Entity, post::Column::UserId))));
+            }
         }
         if let Some(author) = self.author {
             select = select.filter(post::Column::UserId.eq(author));
@@ -136,11 +142,14 @@ struct Counted {
 /// The number of shown posts, as an expression.
 const SHOWN: &str = "(SELECT shown FROM post_totals WHERE id = 1)";
 
-/// The number of shown posts `viewer` has not hidden, as an expression: the kept total less
-/// the count of their hidden posts (an index range of theirs), never a count over the table.
+/// The number of shown posts `viewer` is shown, as an expression: the kept total less their
+/// hidden posts and the posts of the people they muted (two counts over index ranges of theirs,
+/// which never count a post twice), never a count over the table.
 fn shown_to(viewer: Option<i32>) -> Expr {
     match viewer {
-        Some(viewer) => Expr::cust(SHOWN).sub(Expr::from(marks::hidden_count(viewer))),
+        Some(viewer) => Expr::cust(SHOWN)
+            .sub(Expr::from(marks::hidden_count(viewer)))
+            .sub(Expr::from(mutes::muted_posts_count(viewer))),
         None => Expr::cust(SHOWN),
     }
 }
@@ -218,7 +227,9 @@ pub async fn with_thread(
     for row in &rows {
         // A post without comments is one row whose comment columns are all NULL.
         if row.try_get::<Option<i32>>("", "id")?.is_some() {
-            thread.push(comments::Row::from_query_result(row, "")?);
+            let mut comment = comments::Row::from_query_result(row, "")?;
+            comment.muted_author = row.try_get::<Option<i32>>("", "muter")?.is_some();
+            thread.push(comment);
         }
     }
     let comment_count = thread.iter().filter(|c| !c.deleted && c.removed_at.is_none()).count();
@@ -268,7 +279,7 @@ struct ThreadPost {
 fn thread_statement(id: i32, viewer: Option<i32>, removed: Removed) -> SelectStatement {
     // Tables under the names the statement gives them: the post's author, the viewer's vote,
     // and each comment's author.
-    let (author, mine, kept, commenter) = ("author", "mine", "kept", "commenter");
+    let (author, mine, kept, commenter, quiet) = ("author", "mine", "kept", "commenter", "quiet");
     let mut query = Query::select();
     for column in SUMMARY_COLUMNS {
         query.expr_as(Expr::col((post::Entity, column)), format!("{POST}{}", column.as_str()));
@@ -282,6 +293,7 @@ fn thread_statement(id: i32, viewer: Option<i32>, removed: Removed) -> SelectSta
     }
     query
         .expr_as(Expr::col((commenter, user::Column::Username)), "username")
+        .expr_as(Expr::col((quiet, muted_user::Column::UserId)), "muter")
         .from(post::Entity)
         .join_as(
             JoinType::InnerJoin,
@@ -315,6 +327,14 @@ fn thread_statement(id: i32, viewer: Option<i32>, removed: Removed) -> SelectSta
             user::Entity,
             commenter,
             Expr::col((commenter, user::Column::Id)).equals((comment::Entity, comment::Column::UserId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            muted_user::Entity,
+            quiet,
+            Expr::col((quiet, muted_user::Column::MutedId))
+                .equals((comment::Entity, comment::Column::UserId))
+                .and(Expr::col((quiet, muted_user::Column::UserId)).eq(viewer.unwrap_or(0))),
         )
         .and_where(Expr::col((post::Entity, post::Column::Id)).eq(id));
     if removed == Removed::Hidden {

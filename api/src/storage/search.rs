@@ -92,7 +92,7 @@ fn site_of(value: &str) -> String {
 }
 
 /// One page of the ids of the posts that match, in order, and how many match in all; for a
-/// `viewer`, the posts they hid are left out.
+/// `viewer`, the posts they hid and the posts of people they muted are left out.
 pub async fn page(
     db: &impl ConnectionTrait,
     query: &Query,
@@ -187,10 +187,14 @@ impl Plan {
         for site in &query.sites {
             conditions.push(format!("p.site = {}", plan.bind(site.clone())));
         }
-        if let Some(viewer) = viewer {
-            let viewer = plan.bind(viewer);
+        if let Some(viewer_id) = viewer {
+            let viewer = plan.bind(viewer_id);
             conditions.push(format!(
                 "NOT EXISTS (SELECT 1 FROM hidden_posts h WHERE h.user_id = {viewer} AND h.post_id = p.id)"
+            ));
+            let viewer = plan.bind(viewer_id);
+            conditions.push(format!(
+                "NOT EXISTS (SELECT 1 FROM muted_users m WHERE m.user_id = {viewer} AND m.muted_id = p.user_id)"
             ));
         }
         plan.condition = conditions.join(" AND ");

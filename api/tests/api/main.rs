@@ -19,6 +19,7 @@ mod invites;
 mod limits;
 mod mail;
 mod moderation;
+mod mutes;
 mod operations;
 mod people;
 mod posts;

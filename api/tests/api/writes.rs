@@ -191,6 +191,19 @@ async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
         done.insert("unhide_post");
 
         warm(&readers, &id).await;
+        assert_eq!(status(grace.put("/api/users/ada/mute", &json!({})).await).await, 204);
+        assert_eq!(listed(&grace_there, &id).await, None);
+        assert_eq!(json(&grace_there, "/api/users/me/muted").await["users"][0]["username"], "ada");
+        assert!(listed(&stranger, &id).await.is_some());
+        done.insert("mute_user");
+
+        warm(&readers, &id).await;
+        assert_eq!(status(grace.delete("/api/users/ada/mute").await).await, 204);
+        assert!(listed(&grace_there, &id).await.is_some());
+        assert_eq!(json(&grace_there, "/api/users/me/muted").await["users"], json!([]));
+        done.insert("unmute_user");
+
+        warm(&readers, &id).await;
         let written: Value =
             grace.post("/api/comments", &json!({"post_id": id, "comment_text": "first!"})).await.json().await.unwrap();
         let comment = written["id"].clone();

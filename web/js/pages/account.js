@@ -1,5 +1,5 @@
-// `/account`: your profile, invitations, change password, two-factor authentication, your
-// sessions, delete account.
+// `/account`: your profile, invitations, change password, two-factor authentication, the people
+// you muted, your sessions, delete account.
 
 import { api } from '../api.js';
 import { el } from '../dom.js';
@@ -7,6 +7,7 @@ import { formatDate } from '../format.js';
 import { busy, onSubmit, redirectIfLoggedOut } from '../forms.js';
 import { boot } from '../header.js';
 import { invitationsSection } from '../invitations.js';
+import { showMuted } from '../mutes.js';
 import { twoFactorSection } from '../two-factor.js';
 
 /** Shows the profile and returns it (GET /api/users/me), or null when it could not be loaded. */
@@ -67,7 +68,8 @@ boot(async (session) => {
     return;
   }
   document.getElementById('account').hidden = false;
-  const [me, refreshSessions] = await Promise.all([showProfile(), showSessions(), invitationsSection()]);
+  const muted = showMuted(document.getElementById('muted-list'), document.getElementById('muted-empty'));
+  const [me, refreshSessions] = await Promise.all([showProfile(), showSessions(), invitationsSection(), muted]);
   const twoFactor = document.getElementById('two-factor');
   if (me) twoFactorSection(twoFactor, me, refreshSessions);
   else twoFactor.hidden = true;

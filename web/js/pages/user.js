@@ -1,7 +1,8 @@
 // `/user/{username}`: someone's profile (karma, counts, since when, who invited them, a ban, the
 // Atom feed of their posts, also linked in the head for feed readers), their posts and their
 // comments, newest first, each list paged on its own (`?posts_page=`, `?comments_page=`).
-// Moderators ban and unban from here, and admins change roles.
+// Moderators ban and unban from here, and admins change roles; any other logged-in reader can
+// mute the person.
 
 import { api } from '../api.js';
 import { commentBody, commentDates } from '../comments.js';
@@ -11,6 +12,7 @@ import { formatDate, pageFromSearch, plural } from '../format.js';
 import { field, formOpeners, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
 import { banForm, bannedMark, unban } from '../mod-tools.js';
+import { isMuted, muteButton } from '../mutes.js';
 import { listedPost } from '../posts.js';
 import { commentHref, pageHref, userFeedHref, userHref, usernameFromPath } from '../urls.js';
 
@@ -31,7 +33,8 @@ async function loadProfile(username) {
   }
 }
 
-function profileCard(user) {
+/** The profile; `mute`, when given, is the reader's "Mute" control beneath it. */
+function profileCard(user, mute = null) {
   const facts = [
     ['Karma', plural(user.karma, 'point')],
     ['Posts', plural(user.post_count, 'post')],
@@ -47,7 +50,8 @@ function profileCard(user) {
     user.banned ? bannedMark(user.banned) : null,
     el('dl', { className: 'profile' }, facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', {}, value)])),
     el('p', { className: 'feed-link' },
-      el('a', { href: userFeedHref(user.username), type: 'application/atom+xml', text: `Atom feed of ${user.username}'s posts` })));
+      el('a', { href: userFeedHref(user.username), type: 'application/atom+xml', text: `Atom feed of ${user.username}'s posts` })),
+    mute);
 }
 
 /**
@@ -115,7 +119,10 @@ boot(async (session, main) => {
   }
   const top = el('div', { className: 'profile-top' });
   const status = el('p', { className: 'form-status', role: 'status' });
-  const drawTop = () => fill(top, profileCard(user), moderationCard(user, session, async (message) => {
+  // Someone else's page, for a logged-in reader: "Mute" / "Unmute".
+  const other = session.logged_in && session.user.id !== user.id;
+  const mute = other ? muteButton(user, await isMuted(user.id)) : null;
+  const drawTop = () => fill(top, profileCard(user, mute), moderationCard(user, session, async (message) => {
     user = await loadProfile(user.username) || user;
     drawTop();
     status.textContent = message;

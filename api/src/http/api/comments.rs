@@ -51,6 +51,9 @@ pub struct Comment {
     // Set only for moderators and admins looking at a comment a moderator removed (everyone
     // else sees it as `deleted`); `null` otherwise.
     removed: Nullable<Removal>,
+    /// On a post's page, whether the caller muted its author (pages show it collapsed); `false`
+    /// when not logged in, for a placeholder, and in a person's list of comments.
+    muted_author: bool,
 }
 
 impl Comment {
@@ -65,6 +68,7 @@ impl Comment {
                 deleted: true,
                 author: Nullable(None),
                 updated_at: Nullable(None),
+                muted_author: false,
                 ..row.into()
             },
             None => row.into(),
@@ -89,6 +93,7 @@ impl From<Row> for Comment {
             deleted: row.deleted,
             author: Nullable(author),
             removed: Nullable(None),
+            muted_author: row.muted_author,
         }
     }
 }
@@ -210,6 +215,7 @@ impl CommentsApi {
             deleted: false,
             author: Nullable(Some(UserRef { id: user.id, username: user.username.clone() })),
             removed: Nullable(None),
+            muted_author: false,
         })))
     }
 

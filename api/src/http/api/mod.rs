@@ -10,6 +10,7 @@ mod invites;
 mod marks;
 mod me;
 mod moderation;
+mod mutes;
 mod people;
 mod posts;
 mod recovery;
@@ -29,6 +30,7 @@ pub use invites::InvitesApi;
 pub use marks::MarksApi;
 pub use me::AccountApi;
 pub use moderation::{AdminApi, ModerationApi, ModerationLogApi};
+pub use mutes::MutesApi;
 pub use people::PeopleApi;
 pub use posts::{PostApi, PostsApi};
 pub use recovery::PasswordResetApi;
@@ -100,7 +102,7 @@ impl Removal {
 type Apis = (
     (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
     (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi),
-    (CommentsApi, CommentFlagsApi, PeopleApi),
+    (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi),
     (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
 );
 
@@ -111,7 +113,7 @@ pub fn service() -> ApiService {
     let apis = (
         (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
         (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi),
-        (CommentsApi, CommentFlagsApi, PeopleApi),
+        (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi),
         (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
     );
     OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))

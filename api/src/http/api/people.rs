@@ -124,7 +124,7 @@ enum CommentsResponse {
     NotFound(Json<ErrorBody>),
 }
 
-fn no_such_user() -> Json<ErrorBody> {
+pub(super) fn no_such_user() -> Json<ErrorBody> {
     ErrorBody::new(ErrorCode::NotFound, "there is no such user")
 }
 
