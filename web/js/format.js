@@ -9,6 +9,30 @@ export function formatDate(rfc3339) {
   return `${pad(date.getMonth() + 1)}/${pad(date.getDate())}/${pad(date.getFullYear() % 100)}`;
 }
 
+/**
+ * How long ago `rfc3339` was, as of `now` (milliseconds): "just now" under a minute, then "N
+ * minutes ago", "N hours ago", "N days ago" up to a week, and beyond it the MM/DD/YY date; a time
+ * ahead of `now` (clocks disagree) is "just now". '' when unreadable.
+ */
+export function relativeTime(rfc3339, now = Date.now()) {
+  const then = new Date(rfc3339).getTime();
+  if (Number.isNaN(then)) return '';
+  const minutes = Math.floor((now - then) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${plural(minutes, 'minute')} ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${plural(hours, 'hour')} ago`;
+  const days = Math.floor(hours / 24);
+  if (days < 7) return `${plural(days, 'day')} ago`;
+  return formatDate(rfc3339);
+}
+
+/** The exact time, for a `<time>`'s title: the reader's locale, date and time. */
+export function exactTime(rfc3339) {
+  const date = new Date(rfc3339);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleString();
+}
+
 /** "1 point", "0 points", "2 comments". */
 export function plural(count, noun) {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;

@@ -4,7 +4,7 @@ import { api } from './api.js';
 import { canFlag } from './community.js';
 import { el, fill, pageMessage } from './dom.js';
 import { flagForm } from './flags.js';
-import { domainOf, formatDate, idFromPath, plural } from './format.js';
+import { domainOf, exactTime, idFromPath, plural, relativeTime } from './format.js';
 import { formOpeners, redirectIfLoggedOut } from './forms.js';
 import { removedMark } from './mod-tools.js';
 import { userHref } from './urls.js';
@@ -16,12 +16,17 @@ export function postTitle(post, tag = 'h2', id = undefined) {
     domain ? el('span', { className: 'domain', text: ` (${domain})` }) : null);
 }
 
-/** "N points by USER on DATE | N comments", then ` | ` and each of `actions` (e.g. "flag"). */
+/** When the post was posted, relative to now ("3 hours ago"), the exact time in its `datetime` and title. */
+export function postedAt(post) {
+  return el('time', { datetime: post.created_at, title: exactTime(post.created_at), text: relativeTime(post.created_at) });
+}
+
+/** "N points by USER TIME AGO | N comments", then ` | ` and each of `actions` (e.g. "flag"). */
 export function postMeta(post, ...actions) {
   return el('p', { className: 'post-meta' },
     el('span', { className: 'points', text: plural(post.vote_count, 'point') }),
     ' by ', el('a', { className: 'author', href: userHref(post.author.username), text: post.author.username }),
-    ` on ${formatDate(post.created_at)} | `,
+    ' ', postedAt(post), ' | ',
     el('a', { href: `/post/${post.id}`, className: 'comment-count', text: plural(post.comment_count, 'comment') }),
     actions.flatMap((action) => [' | ', action]));
 }
@@ -83,22 +88,51 @@ function hideButton(post, titleId, item, status) {
 }
 
 /**
+ * "▲" beside a listed post: upvotes it or takes the upvote back (a toggle, `aria-pressed`),
+ * described by the post's title; the line's points follow without a reload.
+ */
+function listVoteButton(post, titleId, item) {
+  const button = el('button', { type: 'button', className: 'list-vote', 'aria-label': 'Upvote', 'aria-describedby': titleId, text: '▲' });
+  const error = el('span', { className: 'inline-error', role: 'alert' });
+  const show = () => button.setAttribute('aria-pressed', String(post.voted));
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const result = await api(post.voted ? 'DELETE' : 'PUT', `/api/posts/${post.id}/vote`);
+      post.voted = result.voted;
+      post.vote_count = result.vote_count;
+      item.querySelector('.points').textContent = plural(post.vote_count, 'point');
+      show();
+    } catch (failure) {
+      if (!redirectIfLoggedOut(failure)) error.textContent = failure.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  show();
+  return [button, error];
+}
+
+/**
  * A post in a listing (front page, someone's page, search, saved and hidden posts): for a
- * logged-in reader "save" and "hide" on its meta line, and for one reading somebody else's post
- * "flag" too, the picker opening beneath. `hidden` says the post is one the reader hid.
+ * logged-in reader "▲" beside it and "save" and "hide" on its meta line, and for one reading
+ * somebody else's post "flag" too, the picker opening beneath. `hidden` says the post is one the
+ * reader hid.
  */
 export function listedPost(post, session, { hidden = false } = {}) {
   if (!session || !session.logged_in) return postItem(post);
   const titleId = `post-${post.id}-title`;
   const panel = el('div', { className: 'flag-panel' });
   const status = el('span', { className: 'mark-status', role: 'status' });
-  const item = el('li', { className: hidden ? 'post is-hidden' : 'post' });
+  const item = el('li', { className: hidden ? 'post voteable is-hidden' : 'post voteable' });
   const actions = [saveButton(post, titleId), hideButton(Object.assign(post, { hidden }), titleId, item, status)];
   if (canFlag(post.author, session)) {
     actions.push(...formOpeners(panel, [{ text: 'flag', open: (close) => flagForm('post', post.id, close) }], { 'aria-describedby': titleId }));
   }
-  item.append(...[postTitle(post, 'h2', titleId), postMeta(post, ...actions), status,
-    post.removed ? removedMark(post.removed) : null, panel].filter(Boolean));
+  const [vote, voteError] = listVoteButton(post, titleId, item);
+  item.append(vote, el('div', { className: 'post-body' }, postTitle(post, 'h2', titleId), postMeta(post, ...actions), voteError, status,
+    post.removed ? removedMark(post.removed) : null, panel));
   return item;
 }
 

@@ -101,7 +101,11 @@ describe('a post', () => {
     await page.goto('/');
     const item = page.locator('.post', { hasText: 'Rust 2024 edition released' });
     assert.match(await item.innerText(), /\(rust-lang\.org\)/);
-    assert.match(await item.innerText(), /0 points by \S+ on \d\d\/\d\d\/\d\d \| 0 comments/);
+    assert.match(await item.innerText(), /0 points by \S+ just now \| 0 comments/);
+    const posted = item.locator('time');
+    const datetime = await posted.getAttribute('datetime');
+    assert.ok(Math.abs(Date.parse(datetime) - Date.now()) < 60_000, `datetime ${datetime}`);
+    assert.equal(await posted.getAttribute('title'), await page.evaluate((at) => new Date(at).toLocaleString(), datetime));
     const titleLink = item.getByRole('link', { name: 'Rust 2024 edition released' });
     assert.equal(await titleLink.getAttribute('target'), '_blank');
     assert.equal(await titleLink.getAttribute('rel'), 'noopener noreferrer');
@@ -130,6 +134,36 @@ describe('a post', () => {
     await page.getByRole('button', { name: /upvote/i }).click();
     await page.locator('.post-detail .points', { hasText: '0 points' }).waitFor();
     assert.equal(await page.getByRole('button', { name: /upvote/i }).getAttribute('aria-pressed'), 'false');
+    assert.deepEqual(errors, []);
+  });
+
+  test('can be upvoted from the front page, its points changing without a reload', async () => {
+    const author = await openPage(browser, server.url);
+    await signUp(author.page);
+    const title = `Upvote me from the list ${uniqueName('t')}`;
+    await createPost(author.page, title);
+    const { page, errors } = await openPage(browser, server.url);
+    await signUp(page);
+    await page.goto('/new');
+    const item = page.locator('.post', { hasText: title });
+    const vote = item.getByRole('button', { name: 'Upvote' });
+    assert.equal(await vote.getAttribute('aria-pressed'), 'false');
+    let loads = 0;
+    page.on('load', () => { loads += 1; });
+    await vote.click();
+    await item.locator('.points', { hasText: '1 point' }).waitFor();
+    assert.equal(await vote.getAttribute('aria-pressed'), 'true');
+    await shot(page, 'story-list-upvoted-1280');
+    await vote.click();
+    await item.locator('.points', { hasText: '0 points' }).waitFor();
+    assert.equal(await vote.getAttribute('aria-pressed'), 'false');
+    assert.equal(loads, 0, 'the page was not reloaded');
+    await vote.click();
+    await item.locator('.points', { hasText: '1 point' }).waitFor();
+    await page.reload();
+    const again = page.locator('.post', { hasText: title });
+    assert.equal(await again.locator('.points').innerText(), '1 point');
+    assert.equal(await again.getByRole('button', { name: 'Upvote' }).getAttribute('aria-pressed'), 'true');
     assert.deepEqual(errors, []);
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { domainOf, formatDate, idFromPath, pageFromSearch, plural, searchRefusal } from '../../js/format.js';
+import { domainOf, formatDate, idFromPath, pageFromSearch, plural, relativeTime, searchRefusal } from '../../js/format.js';
 
 // Dates are shown in the reader's time zone; pin one so the test means the same everywhere.
 process.env.TZ = 'America/New_York';
@@ -16,6 +16,21 @@ test('a date is shown in the reader\'s time zone, not UTC', () => {
 
 test('an unreadable date is shown as nothing', () => {
   assert.equal(formatDate('not a date'), '');
+});
+
+test('a time is shown relative to now up to a week, then as its date', () => {
+  const now = Date.parse('2024-03-12T12:00:00Z');
+  const ago = (ms) => new Date(now - ms).toISOString();
+  assert.equal(relativeTime(ago(0), now), 'just now');
+  assert.equal(relativeTime(ago(59_000), now), 'just now');
+  assert.equal(relativeTime(ago(-30_000), now), 'just now');
+  assert.equal(relativeTime(ago(60_000), now), '1 minute ago');
+  assert.equal(relativeTime(ago(59 * 60_000), now), '59 minutes ago');
+  assert.equal(relativeTime(ago(3 * 3_600_000), now), '3 hours ago');
+  assert.equal(relativeTime(ago(24 * 3_600_000), now), '1 day ago');
+  assert.equal(relativeTime(ago(2 * 86_400_000 + 5_000), now), '2 days ago');
+  assert.equal(relativeTime(ago(7 * 86_400_000), now), '03/05/24');
+  assert.equal(relativeTime('not a date', now), '');
 });
 
 test('one of something is singular, any other count plural', () => {
