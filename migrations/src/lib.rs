@@ -13,9 +13,8 @@ mod m20261206_000003_search;
 mod m20261206_000004_changes;
 mod m20261206_000005_post_totals;
 mod m20261206_000006_varchar_hashes;
-mod m20261207_000001_saved_posts;
-mod m20261207_000002_hidden_posts;
-mod m20261207_000003_muted_users;
+mod m20261207_000001_saved_and_hidden_posts;
+mod m20261207_000002_muted_users;
 
 pub struct Migrator;
 
@@ -32,9 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_changes::Migration),
             Box::new(m20261206_000005_post_totals::Migration),
             Box::new(m20261206_000006_varchar_hashes::Migration),
-            Box::new(m20261207_000001_saved_posts::Migration),
-            Box::new(m20261207_000002_hidden_posts::Migration),
-            Box::new(m20261207_000003_muted_users::Migration),
+            Box::new(m20261207_000001_saved_and_hidden_posts::Migration),
+            Box::new(m20261207_000002_muted_users::Migration),
         ]
     }
 }

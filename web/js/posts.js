@@ -88,13 +88,12 @@ function hideButton(post, titleId, item, status) {
 }
 
 /**
- * "▲" beside a listed post: upvotes it or takes the upvote back (a toggle, `aria-pressed`),
- * described by the post's title; the line's points follow without a reload.
+ * Makes each click on `button` upvote `post`, or take the upvote back, then show the new count
+ * in `points()` (the element where the post's points are) and call `show()`; returns the element
+ * where a refusal is said.
  */
-function listVoteButton(post, titleId, item) {
-  const button = el('button', { type: 'button', className: 'list-vote', 'aria-label': 'Upvote', 'aria-describedby': titleId, text: '▲' });
+export function votesOnClick(post, button, points, show) {
   const error = el('span', { className: 'inline-error', role: 'alert' });
-  const show = () => button.setAttribute('aria-pressed', String(post.voted));
   button.addEventListener('click', async () => {
     button.disabled = true;
     error.textContent = '';
@@ -102,7 +101,7 @@ function listVoteButton(post, titleId, item) {
       const result = await api(post.voted ? 'DELETE' : 'PUT', `/api/posts/${post.id}/vote`);
       post.voted = result.voted;
       post.vote_count = result.vote_count;
-      item.querySelector('.points').textContent = plural(post.vote_count, 'point');
+      points().textContent = plural(post.vote_count, 'point');
       show();
     } catch (failure) {
       if (!redirectIfLoggedOut(failure)) error.textContent = failure.message;
@@ -111,7 +110,17 @@ function listVoteButton(post, titleId, item) {
     }
   });
   show();
-  return [button, error];
+  return error;
+}
+
+/**
+ * "▲" beside a listed post: upvotes it or takes the upvote back (a toggle, `aria-pressed`),
+ * described by the post's title; the line's points follow without a reload.
+ */
+function listVoteButton(post, titleId, item) {
+  const button = el('button', { type: 'button', className: 'list-vote', 'aria-label': 'Upvote', 'aria-describedby': titleId, text: '▲' });
+  const show = () => button.setAttribute('aria-pressed', String(post.voted));
+  return [button, votesOnClick(post, button, () => item.querySelector('.points'), show)];
 }
 
 /**

@@ -2,25 +2,12 @@
 //! totals, their comments come marked `muted_author` for the muter alone, and they are not told.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
-    harness::{Client, assert_error, each_backend},
-    posts::post,
+    harness::{assert_error, each_backend},
+    posts::{listed, post, read as get},
 };
-
-async fn get(client: &Client, path: &str) -> Value {
-    let resp = client.get(path).await;
-    assert_eq!(resp.status(), StatusCode::OK, "{path}");
-    resp.json().await.unwrap()
-}
-
-/// The ids a page lists, and its total.
-async fn listed(client: &Client, path: &str) -> (Vec<i64>, i64) {
-    let page = get(client, path).await;
-    let ids = page["posts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
-    (ids, page["total"].as_i64().unwrap())
-}
 
 const LISTINGS: [&str; 5] = [
     "/api/posts",

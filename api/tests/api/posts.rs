@@ -23,6 +23,20 @@ pub async fn page(client: &Client, query: &str) -> Value {
     resp.json().await.unwrap()
 }
 
+/// The JSON `client` reads at `path`, which must answer 200.
+pub async fn read(client: &Client, path: &str) -> Value {
+    let resp = client.get(path).await;
+    assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    resp.json().await.unwrap()
+}
+
+/// The ids of the posts a page of posts at `path` lists, and its total.
+pub async fn listed(client: &Client, path: &str) -> (Vec<i64>, i64) {
+    let page = read(client, path).await;
+    let ids = page["posts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    (ids, page["total"].as_i64().unwrap())
+}
+
 pub fn titles(page: &Value) -> Vec<String> {
     page["posts"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap().to_owned()).collect()
 }

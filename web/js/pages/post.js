@@ -7,36 +7,18 @@ import { commentsSection } from '../comments.js';
 import { canFlag, isModerator } from '../community.js';
 import { el, fill } from '../dom.js';
 import { flagForm } from '../flags.js';
-import { plural } from '../format.js';
-import { formOpeners, redirectIfLoggedOut } from '../forms.js';
+import { formOpeners } from '../forms.js';
 import { boot } from '../header.js';
 import { removedMark, removeForm, restoreForm } from '../mod-tools.js';
-import { loadPost, postMeta, postTitle, saveButton } from '../posts.js';
+import { loadPost, postMeta, postTitle, saveButton, votesOnClick } from '../posts.js';
 
 function voteButton(post) {
-  const error = el('span', { className: 'inline-error', role: 'alert' });
   const button = el('button', { type: 'button', className: 'vote' });
   const show = () => {
     button.setAttribute('aria-pressed', String(post.voted));
     button.replaceChildren(el('span', { 'aria-hidden': 'true', text: '▲ ' }), post.voted ? 'Upvoted' : 'Upvote');
   };
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    error.textContent = '';
-    try {
-      const result = await api(post.voted ? 'DELETE' : 'PUT', `/api/posts/${post.id}/vote`);
-      post.voted = result.voted;
-      post.vote_count = result.vote_count;
-      document.querySelector('.post-detail .points').textContent = plural(post.vote_count, 'point');
-      show();
-    } catch (failure) {
-      if (!redirectIfLoggedOut(failure)) error.textContent = failure.message;
-    } finally {
-      button.disabled = false;
-    }
-  });
-  show();
-  return [button, error];
+  return [button, votesOnClick(post, button, () => document.querySelector('.post-detail .points'), show)];
 }
 
 /** "flag" for somebody else's post, and "remove" or "restore" for a moderator; forms open in `slot`. */

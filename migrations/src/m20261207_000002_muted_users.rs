@@ -10,7 +10,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261207_000003_muted_users"
+        "m20261207_000002_muted_users"
     }
 }
 
