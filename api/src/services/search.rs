@@ -11,9 +11,9 @@ use crate::{
     storage::{posts, search},
 };
 
-/// A page of the posts the query `q` finds (but those the viewer hid), best match first, rendered
-/// by `render`; cached per viewer like the listings. An empty query, one over 200 characters, or `domain:` without a
-/// site is refused (422, `q`).
+/// A page of the posts the query `q` finds (but those the viewer hid or people they muted
+/// wrote), best match first, rendered by `render`; cached per viewer like the listings. An empty
+/// query, one over 200 characters, or `domain:` without a site is refused (422, `q`).
 pub async fn search(
     app: &App,
     viewer: &Viewer,

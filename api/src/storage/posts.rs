@@ -172,7 +172,8 @@ async fn count(db: &impl ConnectionTrait, filter: &Filter, viewer: Option<i32>) 
 
 /// How many posts are shown (not removed) to `viewer`: one row, which the database's triggers
 /// keep exact with every insert, delete, removal and restore (migration
-/// `m20261206_000005_post_totals`), less the posts `viewer` hid.
+/// `m20261206_000005_post_totals`), less the posts `viewer` hid and those of people they muted
+/// ([`shown_to`]).
 async fn shown(db: &impl ConnectionTrait, viewer: Option<i32>) -> Result<u64, DbErr> {
     let statement = db.get_database_backend().build(Query::select().expr_as(shown_to(viewer), "shown"));
     let row = db.query_one_raw(statement).await?;

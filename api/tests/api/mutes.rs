@@ -150,3 +150,30 @@ async fn a_deleted_account_leaves_the_muted_list() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn twenty_parallel_mutes_and_unmutes_leave_what_was_asked() {
+    each_backend(|app| async move {
+        let (ada, _) = app.signed_up("ada").await;
+        app.signed_up("zed").await;
+        for method in ["PUT", "DELETE"] {
+            let calls = (0..20).map(|_| {
+                let ada = ada.clone();
+                tokio::spawn(async move {
+                    match method {
+                        "PUT" => ada.put("/api/users/zed/mute", &json!({})).await.status(),
+                        _ => ada.delete("/api/users/zed/mute").await.status(),
+                    }
+                })
+            });
+            for status in futures_util::future::join_all(calls).await {
+                assert_eq!(status.unwrap(), StatusCode::NO_CONTENT, "{method}");
+            }
+            let rows = app.count("muted_users").await;
+            assert_eq!(rows, i64::from(method == "PUT"), "{method}");
+            let listed = get(&ada, "/api/users/me/muted").await["users"].as_array().unwrap().len();
+            assert_eq!(listed, usize::from(method == "PUT"), "{method}");
+        }
+    })
+    .await;
+}
