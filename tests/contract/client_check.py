@@ -6,7 +6,9 @@ it on PYTHONPATH after generating it into a temp dir).
 
 Flow: sign up, the session says logged in, create a post, comment on it, reply
 to the comment and edit the reply, vote, read the post back (vote_count 1, the
-thread in order), save it and find it in the saved list, read the profile
+thread in order), save it and find it in the saved list, write a text post (no
+link: post_url null, its Markdown rendered), list the tags, set and read back
+the filtered tags, list posts with exclude_tags, read the profile
 (karma 1) and the person's comments, turn
 two-factor login on with a code computed from the secret, log out, a login
 without a code is refused, one with a recovery code works, ask for a password
@@ -31,12 +33,23 @@ import httpx
 from jtn_client import AuthenticatedClient, Client
 from jtn_client.api.comments import create_comment, update_comment
 from jtn_client.api.people import get_user, list_user_comments
-from jtn_client.api.posts import create_post, get_post, list_saved_posts, save_post, vote_post
+from jtn_client.api.posts import (
+    create_post,
+    get_filters,
+    get_post,
+    list_posts,
+    list_saved_posts,
+    list_tags,
+    save_post,
+    set_filters,
+    vote_post,
+)
 from jtn_client.api.account import confirm_two_factor, get_profile, start_two_factor
 from jtn_client.api.session import get_session
 from jtn_client.api.users import confirm_password_reset, log_in, log_out, request_password_reset, sign_up
 from jtn_client.models import (
     CommentEdit,
+    Filters,
     Login,
     NewComment,
     NewPost,
@@ -132,9 +145,30 @@ def main(api_url: str) -> None:
     check(r.parsed.total == 1 and [p.id for p in r.parsed.posts] == [post.id] and r.parsed.posts[0].saved,
           "the saved post is listed, saved")
 
+    r = create_post.sync_detailed(client=authed, body=NewPost(title="Ask: a text post", text="Is **this** a question?"))
+    check(r.status_code == 201 and r.parsed is not None, f"create_post (text) -> 201 (got {r.status_code})")
+    text_post = r.parsed
+    check(text_post.post_url is None and text_post.tags == [], "a text post has no link and no tags")
+    r = get_post.sync_detailed(text_post.id, client=anon)
+    check(r.status_code == 200 and r.parsed is not None, f"get_post (text) -> 200 (got {r.status_code})")
+    check(r.parsed.text == "Is **this** a question?", "the text post's text read back")
+    check(r.parsed.text_html == "<p>Is <strong>this</strong> a question?</p>\n", "the text post's Markdown rendered")
+    r = get_post.sync_detailed(post.id, client=anon)
+    check(r.parsed is not None and r.parsed.text is None and r.parsed.text_html is None, "a link post has no text")
+
+    r = list_tags.sync_detailed(client=anon)
+    check(r.status_code == 200 and r.parsed is not None and isinstance(r.parsed.tags, list), "list_tags -> 200")
+    r = set_filters.sync_detailed(client=authed, body=Filters(tags=[]))
+    check(r.status_code == 200 and r.parsed is not None and r.parsed.tags == [], "set_filters -> 200, none")
+    r = get_filters.sync_detailed(client=authed)
+    check(r.status_code == 200 and r.parsed is not None and r.parsed.tags == [], "get_filters -> 200, none")
+    r = list_posts.sync_detailed(client=anon, exclude_tags="no-such-tag", per_page=100)
+    check(r.status_code == 200 and r.parsed is not None and text_post.id in [p.id for p in r.parsed.posts],
+          "list_posts with exclude_tags naming no tag lists everything")
+
     r = get_user.sync_detailed(me.username.upper(), client=anon)
     check(r.status_code == 200 and r.parsed is not None, f"get_user -> 200 (got {r.status_code})")
-    check(r.parsed.karma == 1 and r.parsed.post_count == 1 and r.parsed.comment_count == 2, "profile counts")
+    check(r.parsed.karma == 1 and r.parsed.post_count == 2 and r.parsed.comment_count == 2, "profile counts")
 
     r = list_user_comments.sync_detailed(me.username, client=anon, per_page=1)
     check(r.status_code == 200 and r.parsed is not None, f"list_user_comments -> 200 (got {r.status_code})")

@@ -48,14 +48,24 @@ pub struct AnswerKey {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Answer {
-    /// A page of posts in one order, maybe of one author.
-    Page { page: u32, per_page: u32, author: Option<i32>, order: Ranking },
+    /// A page of posts in one order, maybe of one author or one tag (by name), without the posts
+    /// of the tags `exclude` names (sorted, each once).
+    Page {
+        page: u32,
+        per_page: u32,
+        author: Option<i32>,
+        order: Ranking,
+        tag: Option<String>,
+        exclude: Vec<String>,
+    },
     /// One post with its comments.
     Post(i32),
     /// An Atom feed, cached for no viewer.
     Feed(FeedOf),
-    /// A page of search results.
-    Search { query: std::sync::Arc<search::Query>, page: u32, per_page: u32 },
+    /// A page of search results, without the posts of the tags `exclude` names.
+    Search { query: std::sync::Arc<search::Query>, page: u32, per_page: u32, exclude: Vec<String> },
+    /// Every tag with its count of posts.
+    Tags,
 }
 
 /// Which posts a feed follows.
@@ -66,6 +76,8 @@ pub enum FeedOf {
     /// One person's posts, newest first, by their name in lower case (as the URL names them,
     /// so a cached feed is found without reading who that is).
     Author(String),
+    /// One tag's posts, newest first, by its name.
+    Tag(String),
 }
 
 /// The orders of listings that only writes change. "Most voted this week" is not one: posts

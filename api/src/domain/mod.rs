@@ -25,7 +25,7 @@ mod two_factor;
 pub use account::{Email, NewPassword, OneTimeCode, Password, TotpCode, Username};
 pub use bans::Ban;
 pub use community::{CommentFlagReason, InviteCode, ModerationReason, PostFlagReason};
-pub use news::{CommentText, PostTitle, PostUrl};
+pub use news::{CommentText, PostText, PostTitle, PostUrl, TAG_NAME_PATTERN, TagDescription, TagName};
 pub use roles::Role;
 pub use rule::{Refusal, Rule, Shape};
 pub use token::SessionToken;

@@ -1,4 +1,4 @@
-//! Post titles, post URLs and comment texts.
+//! Post titles, post URLs, post and comment texts, and tags.
 
 use super::{
     NOT_BLANK_PATTERN, POST_URL_PATTERN, Refusal, Rule,
@@ -110,9 +110,107 @@ impl Text for CommentText {
     }
 }
 
+/// A text post's Markdown: 1–10,000 characters as sent, not blank; kept trimmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostText(String);
+
+impl PostText {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl Text for PostText {
+    const NAME: &'static str = "string_post_text";
+    const FIELD: &'static str = "text";
+    const RULE: Rule = Rule::chars(1, 10_000).matching(NOT_BLANK_PATTERN, "must not be blank");
+
+    fn from_valid(text: String) -> Self {
+        Self(text.trim().to_owned())
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
+/// A tag's name: 2–25 of `[a-z0-9-]` (lower case, so one tag has one spelling).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TagName(String);
+
+impl TagName {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        text::parse(Self::FIELD, raw.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl Text for TagName {
+    const NAME: &'static str = "string_tag_name";
+    const FIELD: &'static str = "name";
+    const RULE: Rule =
+        Rule::chars(2, 25).matching(TAG_NAME_PATTERN, "must be 2–25 lower-case letters, digits or hyphens");
+
+    fn from_valid(text: String) -> Self {
+        Self(text)
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
+/// A tag's name: what [`TagName`] allows.
+pub const TAG_NAME_PATTERN: &str = r"^[a-z0-9-]{2,25}$";
+
+/// What belongs under a tag: up to 200 characters, kept trimmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagDescription(String);
+
+impl TagDescription {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl Text for TagDescription {
+    const NAME: &'static str = "string_tag_description";
+    const FIELD: &'static str = "description";
+    const RULE: Rule = Rule::chars(0, 200);
+
+    fn from_valid(text: String) -> Self {
+        Self(text.trim().to_owned())
+    }
+
+    fn text(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_names_are_lower_case_letters_digits_and_hyphens() {
+        for ok in ["go", "rust-lang", "c99", &"a".repeat(25)] {
+            assert!(TagName::parse(ok).is_ok(), "{ok} should be a tag name");
+        }
+        for bad in ["a", "Rust", "two words", "c++", "é", &"a".repeat(26)] {
+            assert!(TagName::parse(bad).is_err(), "{bad} should not be a tag name");
+        }
+    }
 
     #[test]
     fn titles_are_trimmed_and_bounded_in_characters() {

@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub title: String,
+    /// The link; the empty string for a text post (migration
+    /// `m20261207_000003_tags_and_text_posts`), which the storage layer reads as none.
     pub post_url: String,
     pub user_id: i32,
     pub created_at: DateTimeUtc,
@@ -24,6 +26,10 @@ pub struct Model {
     pub removed_at: Option<DateTimeUtc>,
     /// Why it was removed.
     pub removed_reason: Option<String>,
+    /// A text post's Markdown, as trimmed; `None` for a link post.
+    pub body: Option<String>,
+    /// `body` rendered and sanitised (`domain::markdown`).
+    pub body_html: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

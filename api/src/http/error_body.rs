@@ -50,6 +50,8 @@ pub enum ErrorCode {
     RateLimited,
     /// This link was posted in the last 30 days; `post_id` is that post.
     AlreadyPosted,
+    /// A tag of this name exists already.
+    TagExists,
     /// The caller's role does not allow this.
     Forbidden,
     /// One cannot flag one's own post or comment.

@@ -1,5 +1,5 @@
-//! Atom 1.0 feeds (DESIGN.md section 17), outside `/api`: the hot and new listings and each
-//! person's posts, 30 entries each, written by `atom_syndication`. A feed is cached like a page
+//! Atom 1.0 feeds (DESIGN.md sections 17 and 21), outside `/api`: the hot and new listings, each
+//! person's posts and each tag's, 30 entries each, written by `atom_syndication`. A feed is cached like a page
 //! of the API (`services::feeds`), so it is invalidated by the same writes, and carries an `ETag`
 //! so a feed reader polling an unchanged feed gets a `304` and no body.
 
@@ -26,13 +26,20 @@ use crate::{
 
 const CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 
-/// `route` with `/feeds/hot.atom`, `/feeds/new.atom` and `/user/:username/feed.atom` (beside the
-/// frontend's `/user/:username`, so they share one route tree).
+/// `route` with `/feeds/hot.atom`, `/feeds/new.atom`, `/user/:username/feed.atom` and
+/// `/t/:name/feed.atom` (beside the frontend's `/user/:username` and `/t/:name`, so they share
+/// one route tree).
 pub fn routes(route: Route) -> Route {
     route
         .at("/feeds/hot.atom", get(hot))
         .at("/feeds/new.atom", get(new))
         .at("/user/:username/feed.atom", get(person))
+        .at("/t/:name/feed.atom", get(tagged))
+}
+
+#[handler]
+async fn tagged(state: Data<&AppState>, req: &Request, Path(name): Path<String>) -> Response {
+    answer(&state, req, FeedOf::Tag(name)).await
 }
 
 #[handler]
@@ -50,7 +57,7 @@ async fn person(state: Data<&AppState>, req: &Request, Path(username): Path<Stri
     answer(&state, req, FeedOf::Author(username.to_lowercase())).await
 }
 
-/// The feed (404 for an unknown person), or `304` when the reader already has this version.
+/// The feed (404 for an unknown person or tag), or `304` when the reader already has this version.
 async fn answer(state: &AppState, req: &Request, of: FeedOf) -> Response {
     let base = state.config.public_url.as_str().trim_end_matches('/');
     let found = feeds::feed(state, of.clone(), |feed| render(base, &of, feed)).await;
@@ -88,7 +95,11 @@ fn render(base: &str, of: &FeedOf, feed: Feed) -> Bytes {
         (FeedOf::New, _) => {
             ("Just Tech News: new".to_owned(), "/new".to_owned(), "/feeds/new.atom".to_owned())
         }
-        (_, author) => {
+        (FeedOf::Tag(name), _) => {
+            let page = format!("/t/{}", links::component(name));
+            (format!("Just Tech News: posts tagged {name}"), page.clone(), format!("{page}/feed.atom"))
+        }
+        (FeedOf::Author(_), author) => {
             let name = author.unwrap_or_default();
             let page = format!("/user/{}", links::component(&name));
             (format!("Just Tech News: posts by {name}"), page.clone(), format!("{page}/feed.atom"))
@@ -111,9 +122,13 @@ fn entry(base: &str, row: &Summary) -> Entry {
     author.set_uri(format!("{base}/user/{}", links::component(&row.username)));
     let points = plural(row.vote_count.into(), "point");
     let comments = plural(row.comment_count, "comment");
+    // A link post leads with its link; a text post's text is on its page.
+    let lead = match &row.post_url {
+        Some(url) => format!("<p><a href=\"{link}\">{link}</a></p>", link = html(url)),
+        None => String::new(),
+    };
     let html = format!(
-        "<p><a href=\"{link}\">{link}</a></p><p>{points} by {who} · <a href=\"{page}\">{comments}</a></p>",
-        link = html(&row.post_url),
+        "{lead}<p>{points} by {who} · <a href=\"{page}\">{comments}</a></p>",
         who = html(&row.username),
     );
     let mut content = Content::default();
@@ -125,7 +140,9 @@ fn entry(base: &str, row: &Summary) -> Entry {
     entry.set_updated(fixed(row.updated_at));
     entry.set_published(fixed(row.created_at));
     entry.set_authors([author]);
-    entry.set_links([link(page, "alternate"), link(row.post_url.clone(), "related")]);
+    let mut links = vec![link(page, "alternate")];
+    links.extend(row.post_url.clone().map(|url| link(url, "related")));
+    entry.set_links(links);
     entry.set_summary(Text::plain(format!("{points} by {}, {comments}", row.username)));
     entry.set_content(content);
     entry

@@ -23,6 +23,7 @@ pub mod recovery;
 pub mod search;
 pub mod seed;
 pub mod sessions;
+pub mod tags;
 mod throttle;
 pub mod two_factor;
 pub mod votes;

@@ -1,5 +1,6 @@
-//! Posts (DESIGN.md sections 3, 11, 14, 15): listing them, one with its thread, posting,
-//! retitling and deleting.
+//! Posts (DESIGN.md sections 3, 11, 14, 15, 21): listing them (by tag too, and without the tags
+//! a reader leaves out), one with its thread, posting links and texts with their tags, editing
+//! and deleting.
 
 use bytes::Bytes;
 
@@ -9,12 +10,21 @@ use super::{
 };
 use crate::{
     db::{Answer, AnswerKey, Ranking},
-    domain::{PostTitle, PostUrl, links},
+    domain::{PostText, PostTitle, PostUrl, TagName, links},
     error::AppError,
-    storage::posts::{self, Filter, Order, PageQuery, Removed},
+    storage::{
+        posts::{self, Content, Filter, Order, PageQuery, Removed},
+        tags::{self, Excluded},
+    },
 };
 
-pub use crate::storage::{comments::Row as CommentRow, posts::Summary};
+pub use crate::storage::{
+    comments::Row as CommentRow,
+    posts::{Body, Summary},
+};
+
+/// How many tags a post may carry.
+pub const MAX_TAGS: usize = 3;
 
 /// A link posted again within this long is refused as a duplicate.
 const DUPLICATE_WINDOW: chrono::Duration = chrono::Duration::days(30);
@@ -40,17 +50,25 @@ pub struct Listing {
     pub author: Option<i32>,
     /// Only the posts of this link, compared normalised.
     pub url: Option<String>,
+    /// Only the posts carrying this tag.
+    pub tag: Option<TagName>,
+    /// Leave out the posts carrying any of these tags (beside a logged-in viewer's filters).
+    pub exclude: Vec<TagName>,
 }
 
-/// A page of posts in the order `listing` asks, rendered by `render`. Pages of the orders only
-/// writes change (newest, hottest, most voted ever) are cached per viewer.
+/// A page of posts in the order `listing` asks, rendered by `render`, without the posts that
+/// carry a tag the viewer filters (but in a listing of their own posts) or `listing` excludes
+/// (but for a tag page's own tag); `None`
+/// for the page of a tag that does not exist. Pages of the orders only writes change (newest,
+/// hottest, most voted ever) are cached per viewer.
 pub async fn list(
     app: &App,
     viewer: &Viewer,
     listing: Listing,
     render: impl FnOnce(Page<Summary>) -> Bytes,
-) -> Result<Bytes, AppError> {
-    let Listing { page, per_page, sort, author, url } = listing;
+) -> Result<Option<Bytes>, AppError> {
+    let Listing { page, per_page, sort, author, url, tag, exclude } = listing;
+    let exclude = names(exclude);
     let url_key = url.as_deref().map(links::key);
     let (order, ranking) = match sort {
         Sort::New => (Order::Newest, Some(Ranking::Newest)),
@@ -61,28 +79,48 @@ pub async fn list(
     // A link's posts are read afresh every time: nothing caches them.
     let ranking = ranking.filter(|_| url_key.is_none());
     let read = async {
+        let tag = match &tag {
+            Some(name) => match tags::id_of(&app.db, name.as_str()).await? {
+                Some(id) => Some(id),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        // A person's own posts are listed to them whatever they filter (their dashboard).
+        let filterer = viewer.id().filter(|&id| author != Some(id));
+        let excluded = Excluded { viewer: filterer, names: exclude.clone(), except: tag };
         let query = PageQuery {
             page: page.into(),
             per_page: per_page.into(),
-            filter: Filter { order, author, url_key },
+            filter: Filter { order, author, url_key, tag, excluded },
         };
         let (items, total) = posts::page_and_total(&app.db, &query, viewer.id()).await?;
         Ok::<_, AppError>(Some(render(Page { items, page, per_page, total })))
     };
     let page = match ranking {
         Some(order) => {
-            let key =
-                AnswerKey { viewer: viewer.id(), answer: Answer::Page { page, per_page, author, order } };
-            app.db.cached(viewer.changes, key, read).await?
+            let tag = tag.as_ref().map(|tag| tag.as_str().to_owned());
+            let answer = Answer::Page { page, per_page, author, order, tag, exclude: exclude.clone() };
+            app.db.cached(viewer.changes, AnswerKey { viewer: viewer.id(), answer }, read).await?
         }
         None => read.await?,
     };
-    page.ok_or(AppError::NotFound)
+    Ok(page)
+}
+
+/// Tag names as a listing keys and binds them: sorted, each once.
+pub(crate) fn names(tags: Vec<TagName>) -> Vec<String> {
+    let mut names: Vec<String> = tags.into_iter().map(TagName::into_inner).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// A post and its whole thread, as one viewer may see it.
 pub struct Thread {
     pub post: Summary,
+    /// A text post's text.
+    pub body: Body,
     /// In display order.
     pub comments: Vec<CommentRow>,
     /// Whether the viewer moderates (sees what moderators removed).
@@ -100,10 +138,11 @@ pub async fn get(
     let staff = viewer.is_staff();
     let read = async {
         let removed = if staff { Removed::Shown } else { Removed::Hidden };
-        let Some((post, comments)) = posts::with_thread(&app.db, id, viewer.id(), removed).await? else {
+        let Some((post, body, comments)) = posts::with_thread(&app.db, id, viewer.id(), removed).await?
+        else {
             return Ok(None);
         };
-        Ok::<_, AppError>(Some(render(Thread { post, comments, staff })))
+        Ok::<_, AppError>(Some(render(Thread { post, body, comments, staff })))
     };
     app.db.cached(viewer.changes, AnswerKey { viewer: viewer.id(), answer: Answer::Post(id) }, read).await
 }
@@ -112,25 +151,51 @@ pub async fn get(
 #[derive(Debug, PartialEq, Eq)]
 pub struct AlreadyPosted(pub i32);
 
-/// Posts a link for `user`, counted by the posts limit (`POST_RATE`); a link posted in the last
-/// 30 days (compared normalised) is refused with the existing post.
+/// A post to be: a link, a text or both, with up to [`MAX_TAGS`] tags.
+pub struct NewPost {
+    pub title: PostTitle,
+    pub url: Option<PostUrl>,
+    pub text: Option<PostText>,
+    pub tags: Vec<TagName>,
+}
+
+/// A post's edit: its title, and its text and tags when given.
+pub struct Edit {
+    pub title: PostTitle,
+    pub text: Option<PostText>,
+    pub tags: Option<Vec<TagName>>,
+}
+
+/// Posts a link, a text or both for `user`, counted by the posts limit (`POST_RATE`); a link
+/// posted in the last 30 days (compared normalised) is refused with the existing post. Neither
+/// a link nor a text, more than [`MAX_TAGS`] tags or a tag that does not exist: 422.
 pub async fn create(
     app: &App,
     user: &User,
-    title: PostTitle,
-    url: PostUrl,
+    new: NewPost,
 ) -> Result<Result<Summary, AlreadyPosted>, AppError> {
+    let NewPost { title, url, text, tags } = new;
+    if url.is_none() && text.is_none() {
+        return Err(AppError::validation("post_url", "a post needs a link (post_url), a text, or both"));
+    }
+    let tags = few(tags)?;
     let now = app.now();
     let limit = Limit::of(app.config.post_rate, "post");
-    let url_key = links::key(url.as_str());
+    let url_key = url.as_ref().map(|url| links::key(url.as_str()));
     let written = app
         .db
         .write(async |tx| {
+            let tags = known(tx, &tags).await?;
             limits::take(tx, limit, &user.id.to_string(), now).await?;
-            if let Some(post) = posts::recent_with_link(tx, &url_key, now - DUPLICATE_WINDOW).await? {
+            // Only links are compared for duplicates.
+            if let Some(url_key) = &url_key
+                && let Some(post) = posts::recent_with_link(tx, url_key, now - DUPLICATE_WINDOW).await?
+            {
                 return Err(Refusal::Refused(AlreadyPosted(post)));
             }
-            Ok(posts::create(tx, user.id, title, url, now).await?)
+            let id = posts::create(tx, user.id, title, Content { url, text }, now).await?;
+            tags::set_on_post(tx, id, &tags).await?;
+            Ok(id)
         })
         .await;
     let id = match Refusal::split(written)? {
@@ -141,20 +206,37 @@ pub async fn create(
     Ok(Ok(created.ok_or(AppError::NotFound)?))
 }
 
-/// Retitles post `id`, only for its author. `title` is the body as parsed: its refusal (422)
-/// comes after 404 and 403.
+/// Edits post `id`'s title, and its text and tags when given, only for its author. `edit` is the
+/// body as parsed: its refusal (422) comes after 404 and 403.
 pub async fn update(
     app: &App,
     user: &User,
     id: i32,
-    title: Result<PostTitle, AppError>,
+    edit: Result<Edit, AppError>,
 ) -> Result<Result<Summary, Denied>, AppError> {
     if let Err(denied) = authored(app, user, id).await? {
         return Ok(Err(denied));
     }
-    let title = title?;
+    let Edit { title, text, tags } = edit?;
+    let tags = tags.map(few).transpose()?;
     let now = app.now();
-    if !app.db.write(async |tx| posts::retitle(tx, id, user.id, title, now).await).await? {
+    let edited = app
+        .db
+        .write(async |tx| {
+            let tags = match &tags {
+                Some(tags) => Some(known(tx, tags).await?),
+                None => None,
+            };
+            if !posts::edit(tx, id, user.id, title, text, now).await? {
+                return Ok(false);
+            }
+            if let Some(tags) = tags {
+                tags::set_on_post(tx, id, &tags).await?;
+            }
+            Ok::<_, AppError>(true)
+        })
+        .await?;
+    if !edited {
         return Ok(Err(Denied::NotFound));
     }
     Ok(posts::summary(&app.db, id, Some(user.id), Removed::Hidden).await?.ok_or(Denied::NotFound))
@@ -167,6 +249,27 @@ pub async fn delete(app: &App, user: &User, id: i32) -> Result<Result<(), Denied
     }
     let deleted = app.db.write(async |tx| posts::delete(tx, id, user.id).await).await?;
     Ok(if deleted { Ok(()) } else { Err(Denied::NotFound) })
+}
+
+/// `tags` each once, if they are at most [`MAX_TAGS`].
+fn few(tags: Vec<TagName>) -> Result<Vec<TagName>, AppError> {
+    let mut tags = tags;
+    tags.sort_unstable();
+    tags.dedup();
+    if tags.len() > MAX_TAGS {
+        return Err(AppError::validation("tags", format!("a post has at most {MAX_TAGS} tags")));
+    }
+    Ok(tags)
+}
+
+/// The ids of these tags, or the 422 that names the first that does not exist.
+pub(crate) async fn known(
+    db: &impl sea_orm::ConnectionTrait,
+    tags: &[TagName],
+) -> Result<Vec<i32>, AppError> {
+    tags::ids_of(db, tags)
+        .await?
+        .map_err(|name| AppError::validation("tags", format!("there is no tag {name:?}")))
 }
 
 /// Whether post `id` is there and `user` wrote it.

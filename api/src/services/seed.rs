@@ -1,4 +1,5 @@
-//! Demo content: a handful of users, posts, comments, votes and a flag, so a fresh site has
+//! Demo content: a handful of users, tags, posts (links and a text), comments, votes and a flag,
+//! so a fresh site has
 //! something to show. Written through the same storage functions the API's writes use, in one
 //! unit of work. The demo login is an admin, so the moderation pages can be tried too.
 
@@ -6,14 +7,17 @@ use chrono::Duration;
 
 use super::App;
 use crate::{
-    domain::{CommentText, Email, Password, PostTitle, PostUrl, Role, Username},
+    domain::{
+        CommentText, Email, Password, PostText, PostTitle, PostUrl, Role, TagDescription, TagName, Username,
+    },
     error::AppError,
     storage::{
         accounts, comments,
         comments::Created,
         flags::{self, Target},
         moderation_log::{self, Action},
-        posts, votes,
+        posts::{self, Content},
+        tags, votes,
     },
 };
 
@@ -22,16 +26,34 @@ pub const DEMO_PASSWORD: &str = "demo-news-reader";
 
 const USERS: &[&str] = &["alesia", "jwilloughway", "iboddam", "dstanmer", "djiri"];
 
-const POSTS: &[(&str, &str)] = &[
-    ("Rust 2024 edition is out", "https://blog.rust-lang.org/"),
-    ("SQLite is not a toy database", "https://www.sqlite.org/whentouse.html"),
-    ("How HTTP cookies really work", "https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies"),
-    ("PostgreSQL: the world's most advanced open source database", "https://www.postgresql.org/"),
+const TAGS: &[(&str, &str)] = &[
+    ("ask", "Questions to the community: text posts"),
+    ("databases", "Storing, querying and keeping data"),
+    ("rust", "The Rust programming language"),
+    ("security", "Keeping accounts and systems safe"),
+    ("web", "Browsers, HTTP and the web platform"),
+];
+
+/// Each post: its title, its link, and the indexes of its tags in `TAGS`.
+const POSTS: &[(&str, &str, &[usize])] = &[
+    ("Rust 2024 edition is out", "https://blog.rust-lang.org/", &[2]),
+    ("SQLite is not a toy database", "https://www.sqlite.org/whentouse.html", &[1]),
+    ("How HTTP cookies really work", "https://developer.mozilla.org/en-US/docs/Web/HTTP/Cookies", &[3, 4]),
+    ("PostgreSQL: the world's most advanced open source database", "https://www.postgresql.org/", &[1]),
     (
         "OWASP Session Management Cheat Sheet",
         "https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html",
+        &[3],
     ),
 ];
+
+/// A text post, the newest, tagged `ask`.
+const ASK: (&str, &str) = (
+    "Ask JTN: how do you back up a small SQLite site?",
+    "We run a small site on **one SQLite file**. What do you use to back it up?\n\n\
+     - `VACUUM INTO` on a timer\n- Litestream\n- a file copy with the server stopped\n\n\
+     Which one has saved you?",
+);
 
 const COMMENTS: &[&str] = &[
     "Great read, thanks for sharing.",
@@ -76,13 +98,25 @@ pub async fn seed(app: &App) -> Result<Option<DemoLogin>, AppError> {
                     .push(created.ok_or_else(|| AppError::internal(format!("demo user {name} is taken")))?);
             }
 
+            let mut tag_ids = Vec::new();
+            for (name, description) in TAGS {
+                let name = TagName::parse(name)?;
+                let description =
+                    crate::domain::text::parse::<TagDescription>("description", (*description).into())?;
+                tags::create(tx, name.clone(), description, now).await?;
+                let id = tags::id_of(tx, name.as_str()).await?;
+                tag_ids.push(id.ok_or_else(|| AppError::internal("a demo tag is gone"))?);
+            }
+
             // Later posts are more popular: post i gets i + 1 votes, one per user.
             let mut post_ids = Vec::new();
-            for (i, (title, url)) in POSTS.iter().enumerate() {
+            for (i, (title, url, tagged)) in POSTS.iter().enumerate() {
                 let at = now - Duration::hours(24 * (POSTS.len() - i) as i64);
                 let author = user_ids[i % user_ids.len()];
-                let id =
-                    posts::create(tx, author, PostTitle::parse(title)?, PostUrl::parse(url)?, at).await?;
+                let content = Content { url: Some(PostUrl::parse(url)?), text: None };
+                let id = posts::create(tx, author, PostTitle::parse(title)?, content, at).await?;
+                let tagged: Vec<i32> = tagged.iter().map(|&tag| tag_ids[tag]).collect();
+                tags::set_on_post(tx, id, &tagged).await?;
                 for &voter in user_ids.iter().take(i + 1) {
                     let seen = votes::seen(tx, voter, id).await?;
                     let seen = seen.ok_or_else(|| AppError::internal("a demo post is gone"))?;
@@ -90,6 +124,14 @@ pub async fn seed(app: &App) -> Result<Option<DemoLogin>, AppError> {
                 }
                 post_ids.push(id);
             }
+
+            let (title, text) = ASK;
+            let text = crate::domain::text::parse::<PostText>("text", text.into())?;
+            let content = Content { url: None, text: Some(text) };
+            let ask =
+                posts::create(tx, user_ids[2], PostTitle::parse(title)?, content, now - Duration::hours(2))
+                    .await?;
+            tags::set_on_post(tx, ask, &[tag_ids[0]]).await?;
 
             // (id, post) of each comment written, in `COMMENTS` then `REPLIES` order.
             let mut written: Vec<(i32, i32)> = Vec::new();

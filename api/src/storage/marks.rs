@@ -108,7 +108,7 @@ pub async fn page(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<Summary>, u64), DbErr> {
-    let rows = posts::summaries(Some(user))
+    let rows = posts::summaries(db.get_database_backend(), Some(user))
         .join_rev(JoinType::InnerJoin, mark.to_post())
         .filter(mark.col(Column::UserId).eq(user))
         .filter(Expr::col((post::Entity, post::Column::RemovedAt)).is_null())

@@ -22,6 +22,7 @@ pub mod removals;
 pub mod resets;
 pub mod search;
 pub mod sessions;
+pub mod tags;
 pub mod two_factor;
 pub mod votes;
 

@@ -5,14 +5,17 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 
-use super::{Change, Tx, comments, marks, mutes};
+use super::{
+    Change, Tx, comments, marks, mutes,
+    tags::{self, Excluded},
+};
 use crate::{
-    domain::{PostTitle, PostUrl, links, ranking::hotness},
+    domain::{PostText, PostTitle, PostUrl, links, markdown, ranking::hotness},
     entities::{comment, muted_user, post, saved_post, user, vote},
 };
 
@@ -21,12 +24,15 @@ use crate::{
 pub struct Summary {
     pub id: i32,
     pub title: String,
-    pub post_url: String,
+    /// The link; `None` for a text post.
+    pub post_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub user_id: i32,
     pub username: String,
     pub vote_count: i32,
+    /// Its tags' names, comma-separated, in no order (`tags::names_of_post`); see [`Self::tags`].
+    pub tag_list: Option<String>,
     /// `None` only for a row not ranked yet, which the server never serves (see `ranking`).
     pub hotness: Option<f64>,
     pub comment_count: i64,
@@ -37,6 +43,22 @@ pub struct Summary {
     /// When a moderator removed it, if one did.
     pub removed_at: Option<DateTime<Utc>>,
     pub removed_reason: Option<String>,
+}
+
+impl Summary {
+    /// Its tags' names, in name order.
+    pub fn tags(&self) -> Vec<String> {
+        tags::split_names(self.tag_list.as_deref())
+    }
+}
+
+/// A text post's text, beside its summary on its own page.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    /// The Markdown as written (trimmed); `None` for a link post.
+    pub text: Option<String>,
+    /// `text` rendered and sanitised.
+    pub html: Option<String>,
 }
 
 /// The order of a listing. Ties are broken by id, highest first, so pages never overlap.
@@ -57,6 +79,10 @@ pub struct Filter {
     pub author: Option<i32>,
     /// Only posts of this link (`links::key`).
     pub url_key: Option<String>,
+    /// Only posts carrying this tag (by id).
+    pub tag: Option<i32>,
+    /// The tags whose posts are left out, apart from `tag`.
+    pub excluded: Excluded,
 }
 
 impl Filter {
@@ -64,13 +90,21 @@ impl Filter {
     fn is_everything(&self) -> bool {
         self.author.is_none()
             && self.url_key.is_none()
+            && self.tag.is_none()
             && !matches!(self.order, Order::MostVoted { since: Some(_) })
     }
 
     /// The filter on `select`, for `viewer`, whose hidden posts are left out, and the posts of
-    /// people they muted but in a listing of one author's posts.
+    /// people they muted but in a listing of one author's posts, and the posts with a tag left
+    /// out (`excluded`).
     fn apply(&self, mut select: Select<post::Entity>, viewer: Option<i32>) -> Select<post::Entity> {
         select = select.filter(post::Column::RemovedAt.is_null());
+        if let Some(tag) = self.tag {
+            select = select.filter(tags::carried(tag));
+        }
+        if let Some(keeps) = self.excluded.keeps() {
+            select = select.filter(keeps);
+        }
         if let Some(viewer) = viewer {
             select = select.filter(marks::not_hidden_by(viewer));
             // One author's posts, asked for by name (their page), are theirs even when muted.
@@ -107,7 +141,7 @@ pub async fn page(
     query: &PageQuery,
     viewer: Option<i32>,
 ) -> Result<Vec<Summary>, DbErr> {
-    ordered(query, viewer).into_model::<Summary>().all(db).await
+    ordered(db.get_database_backend(), query, viewer).into_model::<Summary>().all(db).await
 }
 
 /// A page (as [`page`]) and how many posts the filter lets through. Without a filter that is the
@@ -121,12 +155,16 @@ pub async fn page_and_total(
         let rows = page(db, query, viewer).await?;
         return Ok((rows, count(db, &query.filter, viewer).await?));
     }
-    let rows: Vec<Counted> =
-        ordered(query, viewer).column_as(shown_to(viewer), "shown").into_model::<Counted>().all(db).await?;
+    let excluded = &query.filter.excluded;
+    let rows: Vec<Counted> = ordered(db.get_database_backend(), query, viewer)
+        .column_as(shown_to(viewer, excluded), "shown")
+        .into_model::<Counted>()
+        .all(db)
+        .await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.shown).unwrap_or_default(),
         // A page past the last: the count alone.
-        None => shown(db, viewer).await?,
+        None => shown(db, viewer, excluded).await?,
     };
     Ok((rows.into_iter().map(|row| row.summary).collect(), total))
 }
@@ -143,20 +181,36 @@ struct Counted {
 const SHOWN: &str = "(SELECT shown FROM post_totals WHERE id = 1)";
 
 /// The number of shown posts `viewer` is shown, as an expression: the kept total less their
-/// hidden posts and the posts of the people they muted (two counts over index ranges of theirs,
-/// which never count a post twice), never a count over the table.
-fn shown_to(viewer: Option<i32>) -> Expr {
-    match viewer {
-        Some(viewer) => Expr::cust(SHOWN)
+/// hidden posts, the posts of the people they muted, and the other posts with a tag left out
+/// (three counts over index ranges of theirs, which never count a post twice), never a count
+/// over the table.
+fn shown_to(viewer: Option<i32>, excluded: &Excluded) -> Expr {
+    let mut shown = Expr::cust(SHOWN);
+    if let Some(viewer) = viewer {
+        shown = shown
             .sub(Expr::from(marks::hidden_count(viewer)))
-            .sub(Expr::from(mutes::muted_posts_count(viewer))),
-        None => Expr::cust(SHOWN),
+            .sub(Expr::from(mutes::muted_posts_count(viewer)));
     }
+    if let Some(takes) = excluded.takes() {
+        let mut count = Query::select();
+        count
+            .expr(Func::count(Expr::col(Asterisk)))
+            .from(post::Entity)
+            .and_where(takes)
+            .and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_null());
+        if let Some(viewer) = viewer {
+            count
+                .and_where(marks::not_hidden_by(viewer))
+                .and_where(mutes::not_muted_by(viewer, Expr::col((post::Entity, post::Column::UserId))));
+        }
+        shown = shown.sub(Expr::from(count));
+    }
+    shown
 }
 
 /// The page's statement, in its order.
-fn ordered(query: &PageQuery, viewer: Option<i32>) -> Select<post::Entity> {
-    let select = query.filter.apply(summaries(viewer), viewer);
+fn ordered(backend: DatabaseBackend, query: &PageQuery, viewer: Option<i32>) -> Select<post::Entity> {
+    let select = query.filter.apply(summaries(backend, viewer), viewer);
     let select = match query.filter.order {
         Order::Newest => select.order_by_desc(post::Column::CreatedAt),
         Order::Hottest => select.order_by_desc(post::Column::Hotness),
@@ -172,10 +226,11 @@ async fn count(db: &impl ConnectionTrait, filter: &Filter, viewer: Option<i32>) 
 
 /// How many posts are shown (not removed) to `viewer`: one row, which the database's triggers
 /// keep exact with every insert, delete, removal and restore (migration
-/// `m20261206_000005_post_totals`), less the posts `viewer` hid and those of people they muted
-/// ([`shown_to`]).
-async fn shown(db: &impl ConnectionTrait, viewer: Option<i32>) -> Result<u64, DbErr> {
-    let statement = db.get_database_backend().build(Query::select().expr_as(shown_to(viewer), "shown"));
+/// `m20261206_000005_post_totals`), less the posts `viewer` hid, those of people they muted and
+/// those with a tag left out ([`shown_to`]).
+async fn shown(db: &impl ConnectionTrait, viewer: Option<i32>, excluded: &Excluded) -> Result<u64, DbErr> {
+    let statement =
+        db.get_database_backend().build(Query::select().expr_as(shown_to(viewer, excluded), "shown"));
     let row = db.query_one_raw(statement).await?;
     let shown: Option<i64> = match row {
         Some(row) => row.try_get("", "shown")?,
@@ -200,7 +255,7 @@ pub async fn summary(
     viewer: Option<i32>,
     removed: Removed,
 ) -> Result<Option<Summary>, DbErr> {
-    let mut select = summaries(viewer).filter(post::Column::Id.eq(id));
+    let mut select = summaries(db.get_database_backend(), viewer).filter(post::Column::Id.eq(id));
     if removed == Removed::Hidden {
         select = select.filter(post::Column::RemovedAt.is_null());
     }
@@ -219,8 +274,9 @@ pub async fn with_thread(
     id: i32,
     viewer: Option<i32>,
     removed: Removed,
-) -> Result<Option<(Summary, Vec<comments::Row>)>, DbErr> {
-    let statement = db.get_database_backend().build(&thread_statement(id, viewer, removed));
+) -> Result<Option<(Summary, Body, Vec<comments::Row>)>, DbErr> {
+    let backend = db.get_database_backend();
+    let statement = backend.build(&thread_statement(backend, id, viewer, removed));
     let rows = db.query_all_raw(statement).await?;
     let Some(first) = rows.first() else { return Ok(None) };
     let post = ThreadPost::from_query_result(first, POST)?;
@@ -243,6 +299,7 @@ pub async fn with_thread(
         user_id: post.user_id,
         username: post.username,
         vote_count: post.vote_count,
+        tag_list: post.tag_list,
         hotness: post.hotness,
         comment_count: i64::try_from(comment_count).unwrap_or(i64::MAX),
         viewer_votes: i64::from(post.voter.is_some()),
@@ -250,7 +307,8 @@ pub async fn with_thread(
         removed_at: post.removed_at,
         removed_reason: post.removed_reason,
     };
-    Ok(Some((summary, comments::in_thread_order(thread))))
+    let body = Body { text: post.body, html: post.body_html };
+    Ok(Some((summary, body, comments::in_thread_order(thread))))
 }
 
 /// The prefix of the post's columns in [`with_thread`]'s rows (the comments' are unprefixed: they
@@ -262,30 +320,40 @@ const POST: &str = "p_";
 struct ThreadPost {
     id: i32,
     title: String,
-    post_url: String,
+    post_url: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     user_id: i32,
     username: String,
     vote_count: i32,
+    tag_list: Option<String>,
     hotness: Option<f64>,
     removed_at: Option<DateTime<Utc>>,
     removed_reason: Option<String>,
+    body: Option<String>,
+    body_html: Option<String>,
     /// The viewer's vote's `user_id`: there when the viewer upvoted the post.
     voter: Option<i32>,
     /// The viewer's saving's `user_id`: there when the viewer saved the post.
     saver: Option<i32>,
 }
 
-fn thread_statement(id: i32, viewer: Option<i32>, removed: Removed) -> SelectStatement {
+fn thread_statement(
+    backend: DatabaseBackend,
+    id: i32,
+    viewer: Option<i32>,
+    removed: Removed,
+) -> SelectStatement {
     // Tables under the names the statement gives them: the post's author, the viewer's vote,
     // and each comment's author.
     let (author, mine, kept, commenter, quiet) = ("author", "mine", "kept", "commenter", "quiet");
     let mut query = Query::select();
-    for column in SUMMARY_COLUMNS {
+    for column in SUMMARY_COLUMNS.into_iter().chain([post::Column::Body, post::Column::BodyHtml]) {
         query.expr_as(Expr::col((post::Entity, column)), format!("{POST}{}", column.as_str()));
     }
     query
+        .expr_as(link(), format!("{POST}post_url"))
+        .expr_as(tags::names_of_post(backend), format!("{POST}tag_list"))
         .expr_as(Expr::col((author, user::Column::Username)), format!("{POST}username"))
         .expr_as(Expr::col((mine, vote::Column::UserId)), format!("{POST}voter"))
         .expr_as(Expr::col((kept, saved_post::Column::UserId)), format!("{POST}saver"));
@@ -357,7 +425,7 @@ pub async fn summaries_of(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut rows = summaries(viewer)
+    let mut rows = summaries(db.get_database_backend(), viewer)
         .filter(post::Column::Id.is_in(ids.iter().copied()))
         .filter(post::Column::RemovedAt.is_null())
         .into_model::<Summary>()
@@ -386,11 +454,11 @@ pub async fn recent_with_link(
         .await
 }
 
-/// The post's own columns of a [`Summary`] (the author's name and the counts come from elsewhere).
-const SUMMARY_COLUMNS: [post::Column; 10] = [
+/// The post's own columns of a [`Summary`] (the link, the author's name, the tags and the counts
+/// come from elsewhere).
+const SUMMARY_COLUMNS: [post::Column; 9] = [
     post::Column::Id,
     post::Column::Title,
-    post::Column::PostUrl,
     post::Column::CreatedAt,
     post::Column::UpdatedAt,
     post::Column::UserId,
@@ -400,13 +468,21 @@ const SUMMARY_COLUMNS: [post::Column; 10] = [
     post::Column::RemovedReason,
 ];
 
-pub(super) fn summaries(viewer: Option<i32>) -> Select<post::Entity> {
+/// The link of a `posts` row: `NULL` for a text post, whose `post_url` is stored empty (migration
+/// `m20261207_000003_tags_and_text_posts`).
+fn link() -> Expr {
+    Expr::cust("NULLIF(posts.post_url, '')")
+}
+
+pub(super) fn summaries(backend: DatabaseBackend, viewer: Option<i32>) -> Select<post::Entity> {
     // With no viewer, compare against an id no row has, keeping one shape of statement.
     let viewer = viewer.unwrap_or(0);
     post::Entity::find()
         .select_only()
         .columns(SUMMARY_COLUMNS)
+        .column_as(link(), "post_url")
         .column(user::Column::Username)
+        .column_as(tags::names_of_post(backend), "tag_list")
         .join(JoinType::InnerJoin, post::Relation::User.def())
         .column_as(
             count_for_post(
@@ -458,19 +534,29 @@ pub async fn author_of(db: &impl ConnectionTrait, id: i32) -> Result<Option<i32>
         .await
 }
 
-/// Adds a post; returns its id.
+/// What a new post is: a link, a text, or both.
+pub struct Content {
+    pub url: Option<PostUrl>,
+    pub text: Option<PostText>,
+}
+
+/// Adds a post; returns its id. A text post's link is stored empty, with no key or site.
 pub async fn create(
     tx: &Tx,
     author: i32,
     title: PostTitle,
-    url: PostUrl,
+    content: Content,
     now: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
+    let Content { url, text } = content;
+    let body_html = text.as_ref().map(|text| markdown::render(text.as_str()));
     let row = post::ActiveModel {
         title: Set(title.into_inner()),
-        url_key: Set(Some(links::key(url.as_str()))),
-        site: Set(Some(links::site(url.as_str()))),
-        post_url: Set(url.into_inner()),
+        url_key: Set(url.as_ref().map(|url| links::key(url.as_str()))),
+        site: Set(url.as_ref().map(|url| links::site(url.as_str()))),
+        post_url: Set(url.map(PostUrl::into_inner).unwrap_or_default()),
+        body: Set(text.map(PostText::into_inner)),
+        body_html: Set(body_html),
         user_id: Set(author),
         created_at: Set(now),
         updated_at: Set(now),
@@ -482,17 +568,25 @@ pub async fn create(
     Ok(post::Entity::insert(row).exec(tx).await?.last_insert_id)
 }
 
-/// Retitles a post, only if `author` wrote it; returns whether a row changed hands.
-pub async fn retitle(
+/// Retitles a post, and gives it `text` if there is one, only if `author` wrote it; returns
+/// whether a row changed hands.
+pub async fn edit(
     tx: &Tx,
     id: i32,
     author: i32,
     title: PostTitle,
+    text: Option<PostText>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let result = post::Entity::update_many()
+    let mut update = post::Entity::update_many()
         .col_expr(post::Column::Title, Expr::value(title.into_inner()))
-        .col_expr(post::Column::UpdatedAt, Expr::value(now))
+        .col_expr(post::Column::UpdatedAt, Expr::value(now));
+    if let Some(text) = text {
+        update = update
+            .col_expr(post::Column::BodyHtml, Expr::value(markdown::render(text.as_str())))
+            .col_expr(post::Column::Body, Expr::value(text.into_inner()));
+    }
+    let result = update
         .filter(post::Column::Id.eq(id))
         .filter(post::Column::UserId.eq(author))
         .filter(post::Column::RemovedAt.is_null())
@@ -532,6 +626,8 @@ pub async fn key_unkeyed(tx: &Tx) -> Result<(), DbErr> {
             .select_only()
             .columns([post::Column::Id, post::Column::PostUrl])
             .filter(post::Column::UrlKey.is_null().or(post::Column::Site.is_null()))
+            // A text post has no link to key.
+            .filter(post::Column::PostUrl.ne(""))
             .limit(1000)
             .into_tuple()
             .all(tx)

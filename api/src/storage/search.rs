@@ -92,11 +92,13 @@ fn site_of(value: &str) -> String {
 }
 
 /// One page of the ids of the posts that match, in order, and how many match in all; for a
-/// `viewer`, the posts they hid and the posts of people they muted are left out.
+/// `viewer`, the posts they hid, the posts of people they muted and those carrying a tag they
+/// filter are left out, and for anyone those carrying a tag `exclude` names.
 pub async fn page(
     db: &impl ConnectionTrait,
     query: &Query,
     viewer: Option<i32>,
+    exclude: &[String],
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<i32>, u64), DbErr> {
@@ -104,7 +106,7 @@ pub async fn page(
         return Ok((Vec::new(), 0));
     }
     let backend = db.get_database_backend();
-    let plan = Plan::new(backend, query, viewer);
+    let plan = Plan::new(backend, query, viewer, exclude);
     let offset = (page - 1) * per_page;
     let ids = db
         .query_all_raw(plan.statement("p.id", Some((per_page, offset))))
@@ -134,7 +136,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(backend: DatabaseBackend, query: &Query, viewer: Option<i32>) -> Self {
+    fn new(backend: DatabaseBackend, query: &Query, viewer: Option<i32>, exclude: &[String]) -> Self {
         let mut plan = Plan {
             backend,
             from: "posts p",
@@ -171,15 +173,17 @@ impl Plan {
                         // `?` binds once: the ordering's copy is bound after every condition's.
                         plan.order_values.push(against.clone().into());
                         let matched = |placeholder| {
-                            format!("MATCH (s.title, s.site) AGAINST ({placeholder} IN BOOLEAN MODE)")
+                            format!("MATCH (s.title, s.site, s.body) AGAINST ({placeholder} IN BOOLEAN MODE)")
                         };
                         conditions.push(matched(plan.bind(against)));
                         rank = Some(format!("{} DESC", matched("?".to_owned())));
                     }
                     for word in unindexed {
                         let pattern = format!("(^|[[:space:]]){word}");
-                        conditions
-                            .push(format!("CONCAT(s.title, ' ', s.site) REGEXP {}", plan.bind(pattern)));
+                        conditions.push(format!(
+                            "CONCAT(s.title, ' ', s.site, ' ', s.body) REGEXP {}",
+                            plan.bind(pattern)
+                        ));
                     }
                 }
             }
@@ -195,6 +199,19 @@ impl Plan {
             let viewer = plan.bind(viewer_id);
             conditions.push(format!(
                 "NOT EXISTS (SELECT 1 FROM muted_users m WHERE m.user_id = {viewer} AND m.muted_id = p.user_id)"
+            ));
+            let viewer = plan.bind(viewer_id);
+            conditions.push(format!(
+                "NOT EXISTS (SELECT 1 FROM post_tags xt JOIN tag_filters f ON f.tag_id = xt.tag_id \
+                 WHERE xt.post_id = p.id AND f.user_id = {viewer})"
+            ));
+        }
+        if !exclude.is_empty() {
+            let names: Vec<String> = exclude.iter().map(|name| plan.bind(name.clone())).collect();
+            conditions.push(format!(
+                "NOT EXISTS (SELECT 1 FROM post_tags xt JOIN tags xn ON xn.id = xt.tag_id \
+                 WHERE xt.post_id = p.id AND xn.name IN ({}))",
+                names.join(", ")
             ));
         }
         plan.condition = conditions.join(" AND ");

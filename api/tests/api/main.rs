@@ -33,6 +33,7 @@ mod search;
 mod security;
 mod sessions;
 mod spec;
+mod tags;
 mod threads;
 mod two_factor;
 mod votes;

@@ -472,7 +472,14 @@ async fn the_demo_content_shows_through_the_api() {
             "seeding twice adds nothing"
         );
         let page = page(&app.client(), "").await;
-        assert_eq!(page["total"], 5);
+        assert_eq!(page["total"], 6);
+        // The newest is a text post, tagged; every post is tagged.
+        let ask = &page["posts"][0];
+        assert_eq!((ask["post_url"].clone(), ask["tags"].clone()), (Value::Null, json!(["ask"])));
+        assert!(page["posts"].as_array().unwrap().iter().all(|p| !p["tags"].as_array().unwrap().is_empty()));
+        let text = read(&app.client(), &format!("/api/posts/{}", ask["id"])).await;
+        assert!(text["text_html"].as_str().unwrap().contains("<strong>"), "{text}");
+        assert_eq!(read(&app.client(), "/api/tags").await["tags"].as_array().unwrap().len(), 5);
         assert!(page["posts"].as_array().unwrap().iter().any(|p| p["vote_count"].as_i64() > Some(0)));
         assert!(page["posts"].as_array().unwrap().iter().any(|p| p["comment_count"].as_i64() > Some(0)));
         let resp = app.client().log_in(&demo.email, demo.password).await;

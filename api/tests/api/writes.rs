@@ -204,6 +204,44 @@ async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
         done.insert("unmute_user");
 
         warm(&readers, &id).await;
+        let tag = json!({"name": "rust", "description": "The language"});
+        assert_eq!(status(admin.post("/api/tags", &tag).await).await, 201);
+        assert_eq!(json(&stranger, "/api/tags").await["tags"][0]["name"], "rust");
+        assert_eq!(status(there.client().get("/api/posts?tag=rust").await).await, 200);
+        done.insert("create_tag");
+
+        warm(&readers, &id).await;
+        assert_eq!(status(admin.put("/api/tags/rust", &json!({"description": "Rust"})).await).await, 200);
+        assert_eq!(json(&stranger, "/api/tags").await["tags"][0]["description"], "Rust");
+        done.insert("update_tag");
+
+        warm(&readers, &id).await;
+        let tagged = json!({"title": "Alpha story retold", "tags": ["rust"]});
+        assert_eq!(status(ada.put(&post_path, &tagged).await).await, 200);
+        assert_eq!(listed(&stranger, &id).await.unwrap()["tags"], json!(["rust"]));
+        assert_eq!(json(&stranger, &post_path).await["tags"], json!(["rust"]));
+        assert_eq!(json(&stranger, "/api/posts?tag=rust").await["total"], 1);
+        assert_eq!(json(&stranger, "/api/tags").await["tags"][0]["post_count"], 1);
+
+        warm(&readers, &id).await;
+        assert_eq!(status(grace.put("/api/users/me/filters", &json!({"tags": ["rust"]})).await).await, 200);
+        assert_eq!(listed(&grace_there, &id).await, None);
+        assert!(!json(&grace_there, "/api/search?q=story").await["posts"].to_string().contains("Alpha story"));
+        assert_eq!(json(&grace_there, "/api/posts?tag=rust").await["total"], 1, "a tag's own page");
+        assert!(listed(&stranger, &id).await.is_some(), "one person's filter is theirs alone");
+        warm(&readers, &id).await;
+        assert_eq!(status(grace.put("/api/users/me/filters", &json!({"tags": []})).await).await, 200);
+        assert!(listed(&grace_there, &id).await.is_some());
+        done.insert("set_filters");
+
+        warm(&readers, &id).await;
+        assert_eq!(status(admin.delete("/api/tags/rust").await).await, 204);
+        assert_eq!(listed(&stranger, &id).await.unwrap()["tags"], json!([]));
+        assert_eq!(json(&stranger, &post_path).await["tags"], json!([]));
+        assert_eq!(status(stranger.get("/api/posts?tag=rust").await).await, 404);
+        done.insert("delete_tag");
+
+        warm(&readers, &id).await;
         let written: Value =
             grace.post("/api/comments", &json!({"post_id": id, "comment_text": "first!"})).await.json().await.unwrap();
         let comment = written["id"].clone();

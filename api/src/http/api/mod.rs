@@ -16,6 +16,7 @@ mod posts;
 mod recovery;
 mod search;
 mod session;
+mod tags;
 mod two_factor;
 mod users;
 mod votes;
@@ -36,6 +37,7 @@ pub use posts::{PostApi, PostsApi};
 pub use recovery::PasswordResetApi;
 pub use search::SearchApi;
 pub use session::SessionApi;
+pub use tags::{FiltersApi, TagsApi};
 pub use two_factor::TwoFactorApi;
 pub use users::UsersApi;
 pub use votes::VotesApi;
@@ -101,7 +103,7 @@ impl Removal {
 /// Every resource's operations, in the order the spec lists their paths.
 type Apis = (
     (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
-    (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi),
+    (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi, TagsApi, FiltersApi),
     (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi),
     (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
 );
@@ -112,7 +114,7 @@ pub type ApiService = OpenApiService<Apis, ()>;
 pub fn service() -> ApiService {
     let apis = (
         (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
-        (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi),
+        (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi, TagsApi, FiltersApi),
         (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi),
         (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
     );

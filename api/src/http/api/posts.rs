@@ -8,7 +8,8 @@ use poem_openapi::{
 
 use super::{ApiTags, Removal, UserRef, comments::Comment, default_page, default_per_page};
 use crate::{
-    domain::{PostTitle, PostUrl},
+    domain::{PostText, PostTitle, PostUrl, TagName},
+    error::AppError,
     http::{
         AppState, CurrentUser,
         error_body::{ErrorBody, ErrorCode},
@@ -36,12 +37,14 @@ pub struct PostSummary {
     id: i32,
     /// The title, 1–200 characters.
     title: String,
-    /// The link: an absolute http or https URL.
-    post_url: String,
+    /// The link: an absolute http or https URL; `null` for a text post.
+    post_url: Nullable<String>,
     /// When it was posted.
     created_at: DateTime<Utc>,
     /// When its title was last edited (equal to `created_at` if never).
     updated_at: DateTime<Utc>,
+    /// Its tags' names (0–3), in name order.
+    tags: Vec<String>,
     // Who posted it. No doc comment on a field whose type is a named schema: poem-openapi would
     // wrap the `$ref` in `allOf` to carry it, which generated clients mishandle.
     author: UserRef,
@@ -63,10 +66,12 @@ pub struct PostSummary {
 
 impl From<Summary> for PostSummary {
     fn from(row: Summary) -> Self {
+        let tags = row.tags();
         Self {
             id: row.id,
             title: row.title,
-            post_url: row.post_url,
+            post_url: Nullable(row.post_url),
+            tags,
             created_at: row.created_at,
             updated_at: row.updated_at,
             author: UserRef { id: row.user_id, username: row.username },
@@ -85,6 +90,10 @@ impl From<Summary> for PostSummary {
 struct PostDetail {
     #[oai(flatten)]
     post: PostSummary,
+    /// A text post's Markdown as written (trimmed); `null` for a link post without text.
+    text: Nullable<String>,
+    /// `text` rendered as sanitised HTML (section 12's Markdown rules); `null` with `text`.
+    text_html: Nullable<String>,
     /// The whole thread in display order: depth-first, each comment followed by its replies,
     /// siblings oldest first.
     comments: Vec<Comment>,
@@ -154,27 +163,73 @@ impl PostPage {
     }
 }
 
-/// A new post.
+/// A new post: a link, a text, or both.
 #[derive(Object)]
 struct NewPost {
     /// 1–200 characters after trimming.
     title: PostTitle,
-    /// An absolute `http://` or `https://` URL, at most 2048 characters.
-    post_url: PostUrl,
+    /// An absolute `http://` or `https://` URL, at most 2048 characters. Optional when `text` is
+    /// given; a post with neither is refused (`field: "post_url"`).
+    post_url: Option<PostUrl>,
+    /// Markdown (section 12's rules), 1–10,000 characters as sent, not blank.
+    text: Option<PostText>,
+    /// Up to 3 tag names, each an existing tag (`GET /tags`); a name given twice counts once;
+    /// none if absent.
+    tags: Option<Vec<TagName>>,
 }
 
-/// A post's new title.
+/// A post's edit.
 #[derive(Object)]
 struct PostEdit {
     /// 1–200 characters after trimming.
     title: PostTitle,
+    /// New Markdown text, as for a new post; unchanged if absent or `null` (a text cannot be
+    /// taken off, only rewritten).
+    text: Option<PostText>,
+    /// Its tags from now on (up to 3 existing tags; `[]` for none); unchanged if absent.
+    tags: Option<Vec<TagName>>,
 }
+
+/// The tags `exclude_tags` names: comma-separated tag names, or the 422 that names it. Names of
+/// tags that do not exist leave nothing out (a tag deleted since a visitor chose to filter it
+/// must not break their listing).
+pub(super) fn excluded_tags(exclude_tags: Option<String>) -> Result<Vec<TagName>, AppError> {
+    let list = exclude_tags.unwrap_or_default();
+    let names: Vec<&str> = list.split(',').map(str::trim).filter(|name| !name.is_empty()).collect();
+    if names.len() > MAX_EXCLUDED {
+        return Err(AppError::validation("exclude_tags", format!("at most {MAX_EXCLUDED} tags")));
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            TagName::parse(name).map_err(|_| {
+                AppError::validation(
+                    "exclude_tags",
+                    format!("{name:?} is not a tag name (2–25 of a-z, 0-9, -)"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// How many tags `exclude_tags` may name.
+const MAX_EXCLUDED: usize = 100;
 
 #[derive(ApiResponse)]
 pub(super) enum ListResponse {
     /// A page of posts.
     #[oai(status = 200)]
     Ok(RenderedJson<PostPage>),
+}
+
+#[derive(ApiResponse)]
+enum TaggedListResponse {
+    /// A page of posts.
+    #[oai(status = 200)]
+    Ok(RenderedJson<PostPage>),
+    /// There is no tag of the name `tag` gives (`not_found`).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
 }
 
 #[derive(ApiResponse)]
@@ -228,6 +283,10 @@ pub(super) fn not_found() -> Json<ErrorBody> {
     ErrorBody::new(ErrorCode::NotFound, "there is no such post")
 }
 
+pub(super) fn no_such_tag() -> Json<ErrorBody> {
+    ErrorBody::new(ErrorCode::NotFound, "there is no such tag")
+}
+
 fn not_author() -> Json<ErrorBody> {
     ErrorBody::new(ErrorCode::NotAuthor, "only the author can change this post")
 }
@@ -257,7 +316,12 @@ impl PostsApi {
     /// A page of posts: the newest first (`sort=new`, the default), the hottest first
     /// (`sort=hot`), or the most voted first among those posted within `period` (`sort=top`).
     /// Ties go to the newer post. `user_id` narrows the list to one author, `url` to the posts
-    /// of one link (compared normalised, of any age). Posts a moderator removed are never listed.
+    /// of one link (compared normalised, of any age), `tag` to one tag's posts. Posts a
+    /// moderator removed are never listed; nor, for a logged-in caller, the posts they hid, those
+    /// of people they muted (but in a list of one author's posts) and those carrying a tag they
+    /// filter (`PUT /users/me/filters`; but a tag's own page lists its posts, and a list of the
+    /// caller's own posts all of them); nor, for anyone,
+    /// those carrying a tag `exclude_tags` names.
     #[oai(path = "/posts", method = "get", operation_id = "list_posts")]
     // poem-openapi takes each query parameter as an argument of its own.
     #[allow(clippy::too_many_arguments)]
@@ -282,24 +346,51 @@ impl PostsApi {
         /// the fragment, a trailing `/` and `utm_*` parameters make no difference).
         #[oai(validator(max_length = 2048))]
         url: Query<Option<String>>,
-    ) -> Result<ListResponse, Failure<Listing>> {
+        /// Only the posts carrying this tag (404 if there is no such tag).
+        #[oai(validator(max_length = 25))]
+        tag: Query<Option<String>>,
+        /// Leave out the posts carrying any of these tags: comma-separated tag names (at most
+        /// 100; a name of no tag leaves nothing out, a malformed name is refused). What a
+        /// visitor who is not logged in filters; a logged-in caller's own filters apply anyway.
+        #[oai(validator(max_length = 2700))]
+        exclude_tags: Query<Option<String>>,
+    ) -> Result<TaggedListResponse, Failure<Listing>> {
+        let exclude = excluded_tags(exclude_tags.0)?;
+        let tag = match tag.0 {
+            // A name no tag could have names no tag.
+            Some(name) => match TagName::parse(&name) {
+                Ok(tag) => Some(tag),
+                Err(_) => return Ok(TaggedListResponse::NotFound(no_such_tag())),
+            },
+            None => None,
+        };
         let sort = match sort.0.unwrap_or_default() {
             Sort::New => Order::New,
             Sort::Hot => Order::Hot,
             Sort::Top => Order::Top { period: period.0.unwrap_or_default().length() },
         };
-        let listing =
-            posts::Listing { page: page.0, per_page: per_page.0, sort, author: user_id.0, url: url.0 };
-        let page = posts::list(&state, &viewer, listing, PostPage::render).await?;
-        Ok(ListResponse::Ok(RenderedJson::from_bytes(page)))
+        let listing = posts::Listing {
+            page: page.0,
+            per_page: per_page.0,
+            sort,
+            author: user_id.0,
+            url: url.0,
+            tag,
+            exclude,
+        };
+        Ok(match posts::list(&state, &viewer, listing, PostPage::render).await? {
+            Some(page) => TaggedListResponse::Ok(RenderedJson::from_bytes(page)),
+            None => TaggedListResponse::NotFound(no_such_tag()),
+        })
     }
 
     /// Create a post
     ///
-    /// Counted by the posts limit (`POST_RATE`, 10 an hour by default). A link posted in the
-    /// last 30 days (and not removed) is refused with the existing post's id: compared
-    /// normalised, so `http`/`https`, `www.`, a trailing `/` or `utm_*` parameters make no new
-    /// link.
+    /// A link (`post_url`), a text (`text`, Markdown) or both, with up to 3 tags. Counted by the
+    /// posts limit (`POST_RATE`, 10 an hour by default). A link posted in the last 30 days (and
+    /// not removed) is refused with the existing post's id: compared normalised, so
+    /// `http`/`https`, `www.`, a trailing `/` or `utm_*` parameters make no new link. Texts are
+    /// never duplicates.
     #[oai(path = "/posts", method = "post", operation_id = "create_post")]
     async fn create(
         &self,
@@ -307,8 +398,9 @@ impl PostsApi {
         user: CurrentUser,
         body: JsonBody<NewPost>,
     ) -> Result<CreateResponse, Failure<Limited<Submission>>> {
-        let NewPost { title, post_url } = body.parse()?;
-        Ok(match posts::create(&state, &user, title, post_url).await? {
+        let NewPost { title, post_url, text, tags } = body.parse()?;
+        let new = posts::NewPost { title, url: post_url, text, tags: tags.unwrap_or_default() };
+        Ok(match posts::create(&state, &user, new).await? {
             Ok(created) => CreateResponse::Created(Json(created.into())),
             Err(AlreadyPosted(post_id)) => CreateResponse::AlreadyPosted(Json(ErrorBody {
                 code: ErrorCode::AlreadyPosted,
@@ -340,9 +432,10 @@ impl PostApi {
         })
     }
 
-    /// Edit a post's title
+    /// Edit a post
     ///
-    /// Only the author may; the link cannot be changed.
+    /// Only the author may: its title, and its text and tags when given. The link cannot be
+    /// changed.
     #[oai(path = "/posts/:id", method = "put", operation_id = "update_post")]
     async fn update(
         &self,
@@ -351,8 +444,8 @@ impl PostApi {
         id: Path<i32>,
         body: JsonBody<PostEdit>,
     ) -> Result<UpdateResponse, Failure<OwnForbidden<Submission>>> {
-        let title = body.parse().map(|PostEdit { title }| title);
-        Ok(match posts::update(&state, &user, id.0, title).await? {
+        let edit = body.parse().map(|PostEdit { title, text, tags }| posts::Edit { title, text, tags });
+        Ok(match posts::update(&state, &user, id.0, edit).await? {
             Ok(post) => UpdateResponse::Ok(Json(post.into())),
             Err(denied) => denied.into(),
         })
@@ -377,7 +470,8 @@ impl PostApi {
 
 /// A post and its thread, rendered for the viewer it was read for.
 fn render_thread(thread: Thread) -> bytes::Bytes {
-    let Thread { post, comments, staff } = thread;
+    let Thread { post, body, comments, staff } = thread;
     let comments = comments.into_iter().map(|row| Comment::seen_by(row, staff)).collect();
-    RenderedJson::render(&PostDetail { post: post.into(), comments }).bytes()
+    let (text, text_html) = (Nullable(body.text), Nullable(body.html));
+    RenderedJson::render(&PostDetail { post: post.into(), text, text_html, comments }).bytes()
 }

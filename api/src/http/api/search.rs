@@ -3,7 +3,7 @@ use poem_openapi::{OpenApi, param::Query};
 
 use super::{
     ApiTags, default_page, default_per_page,
-    posts::{ListResponse, PostPage},
+    posts::{ListResponse, PostPage, excluded_tags},
 };
 use crate::{
     http::{
@@ -13,18 +13,20 @@ use crate::{
     services::{Viewer, search},
 };
 
-/// `/search`: posts by the words of their titles and sites.
+/// `/search`: posts by the words of their titles, sites and texts.
 pub struct SearchApi;
 
 #[OpenApi(tag = "ApiTags::Posts")]
 impl SearchApi {
     /// Search posts
     ///
-    /// The posts whose title or link's site has every word of `q` as a word prefix, in any case,
+    /// The posts whose title, link's site or text has every word of `q` as a word prefix, in any case,
     /// best match first, then newest. `domain:example.com` keeps only the posts on that site
     /// (exactly that host, in any case, with or without `www.`). Words are runs of letters and
     /// digits in any script: quotes and operators only separate them, so any query is answered.
-    /// Posts a moderator removed are never found.
+    /// Posts a moderator removed are never found; nor, for a logged-in caller, the posts they
+    /// hid, those of people they muted and those carrying a tag they filter; nor, for anyone,
+    /// those carrying a tag `exclude_tags` names.
     #[oai(path = "/search", method = "get", operation_id = "search_posts")]
     async fn search(
         &self,
@@ -41,8 +43,14 @@ impl SearchApi {
         /// Posts per page, 1–100.
         #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<u32>,
+        /// Leave out the posts carrying any of these tags: comma-separated tag names, as for
+        /// `GET /posts`.
+        #[oai(validator(max_length = 2700))]
+        exclude_tags: Query<Option<String>>,
     ) -> Result<ListResponse, Failure<Listing>> {
-        let found = search::search(&state, &viewer, &q.0, page.0, per_page.0, PostPage::render).await?;
+        let exclude = excluded_tags(exclude_tags.0)?;
+        let found =
+            search::search(&state, &viewer, &q.0, page.0, per_page.0, exclude, PostPage::render).await?;
         Ok(ListResponse::Ok(RenderedJson::from_bytes(found)))
     }
 }

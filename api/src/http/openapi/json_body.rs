@@ -100,6 +100,15 @@ impl<T: ParseFromJSON> JsonBody<T> {
                         return Err(refused.refusal.in_field(name));
                     }
                 }
+                // An array of a domain type: the item it refused names the array.
+                Some(Value::Array(items)) => {
+                    if let Some(refused) = &refused
+                        && field.item_typename == Some(refused.type_name)
+                        && items.iter().any(|item| item.as_str() == Some(refused.text.as_str()))
+                    {
+                        return Err(refused.refusal.in_field(name));
+                    }
+                }
                 Some(_) => {}
             }
         }
@@ -120,6 +129,8 @@ struct Property {
     format: Option<&'static str>,
     /// The domain type that parses it, if one does.
     rust_typename: Option<&'static str>,
+    /// For an array, the domain type that parses each item, if one does.
+    item_typename: Option<&'static str>,
     /// The values an enum allows (empty for anything else).
     allowed: Vec<Value>,
 }
@@ -134,6 +145,13 @@ fn properties<T: Type>() -> Arc<[Property]> {
         T::register(&mut registry);
         let Some(schema) = registry.schemas.remove(&*T::name()) else { return Arc::new([]) };
         let property = |(name, property): &(&'static str, MetaSchemaRef)| {
+            let item_typename = match property {
+                MetaSchemaRef::Inline(p) => match p.items.as_deref() {
+                    Some(MetaSchemaRef::Inline(item)) => item.rust_typename,
+                    _ => None,
+                },
+                MetaSchemaRef::Reference(_) => None,
+            };
             let (ty, format, rust_typename, allowed) = match property {
                 MetaSchemaRef::Inline(p) => (p.ty, p.format, p.rust_typename, p.enum_items.clone()),
                 MetaSchemaRef::Reference(to) => match registry.schemas.get(to.as_str()) {
@@ -143,7 +161,8 @@ fn properties<T: Type>() -> Arc<[Property]> {
                     _ => ("object", None, None, Vec::new()),
                 },
             };
-            Property { name, required: schema.required.contains(name), ty, format, rust_typename, allowed }
+            let required = schema.required.contains(name);
+            Property { name, required, ty, format, rust_typename, item_typename, allowed }
         };
         schema.properties.iter().map(property).collect()
     });

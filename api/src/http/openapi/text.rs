@@ -120,6 +120,9 @@ json_text!(
     domain::PostTitle,
     domain::PostUrl,
     domain::CommentText,
+    domain::PostText,
+    domain::TagName,
+    domain::TagDescription,
     domain::ModerationReason,
     domain::InviteCode,
 );

@@ -1,0 +1,283 @@
+//! Tags (DESIGN.md section 21): the tags admins keep, the up to three a post carries, and the
+//! ones a person filters out of their listings. Every change to them states a change of
+//! content: a post's tags and every listing that filters by them are on cached pages.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement, UnionType},
+};
+
+use super::{Change, Tx};
+use crate::{
+    domain::{TagDescription, TagName},
+    entities::{post, post_tag, tag, tag_filter},
+};
+
+/// A tag as lists show it.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Tag {
+    pub name: String,
+    pub description: String,
+    /// How many shown (not removed) posts carry it.
+    pub post_count: i64,
+}
+
+/// Every tag, by name.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Tag>, DbErr> {
+    listed().order_by_asc(tag::Column::Name).into_model::<Tag>().all(db).await
+}
+
+/// The tag of this name, if there is one.
+pub async fn one(db: &impl ConnectionTrait, name: &str) -> Result<Option<Tag>, DbErr> {
+    Ok(listed().filter(tag::Column::Name.eq(name)).into_model::<Tag>().all(db).await?.into_iter().next())
+}
+
+/// Tags with their counts of shown posts, each counted from the tag's index range.
+fn listed() -> sea_orm::Select<tag::Entity> {
+    let mut count = Query::select();
+    count
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(post_tag::Entity)
+        .inner_join(
+            post::Entity,
+            Expr::col((post::Entity, post::Column::Id)).equals((post_tag::Entity, post_tag::Column::PostId)),
+        )
+        .and_where(
+            Expr::col((post_tag::Entity, post_tag::Column::TagId)).equals((tag::Entity, tag::Column::Id)),
+        )
+        .and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_null());
+    tag::Entity::find()
+        .select_only()
+        .columns([tag::Column::Name, tag::Column::Description])
+        .column_as(Expr::from(count), "post_count")
+}
+
+/// The id of the tag of this name.
+pub async fn id_of(db: &impl ConnectionTrait, name: &str) -> Result<Option<i32>, DbErr> {
+    tag::Entity::find()
+        .select_only()
+        .column(tag::Column::Id)
+        .filter(tag::Column::Name.eq(name))
+        .into_tuple()
+        .all(db)
+        .await
+        .map(|ids: Vec<i32>| ids.into_iter().next())
+}
+
+/// The ids of the tags of these names, or the first name no tag has.
+pub async fn ids_of(db: &impl ConnectionTrait, names: &[TagName]) -> Result<Result<Vec<i32>, String>, DbErr> {
+    if names.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    let found: Vec<(i32, String)> = tag::Entity::find()
+        .select_only()
+        .columns([tag::Column::Id, tag::Column::Name])
+        .filter(tag::Column::Name.is_in(names.iter().map(TagName::as_str)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        match found.iter().find(|(_, found)| found == name.as_str()) {
+            Some((id, _)) => ids.push(*id),
+            None => return Ok(Err(name.as_str().to_owned())),
+        }
+    }
+    Ok(Ok(ids))
+}
+
+/// Adds a tag; `false` if one of that name exists.
+pub async fn create(
+    tx: &Tx,
+    name: TagName,
+    description: TagDescription,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let row = tag::ActiveModel {
+        name: Set(name.into_inner()),
+        description: Set(description.into_inner()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    // The unique key decides between two admins creating one name at once (as sign-up does).
+    match tag::Entity::insert(row).exec(tx).await {
+        Ok(_) => {
+            tx.changed(Change::Content);
+            Ok(true)
+        }
+        Err(err) if super::is_unique_violation(&err) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// Describes the tag anew; `false` if there is no such tag.
+pub async fn describe(tx: &Tx, name: &TagName, description: TagDescription) -> Result<bool, DbErr> {
+    // Whether it is there, asked apart: MariaDB counts only rows an update changes.
+    let Some(id) = id_of(tx, name.as_str()).await? else { return Ok(false) };
+    tag::Entity::update_many()
+        .col_expr(tag::Column::Description, Expr::value(description.into_inner()))
+        .filter(tag::Column::Id.eq(id))
+        .exec(tx)
+        .await?;
+    tx.changed(Change::Content);
+    Ok(true)
+}
+
+/// Deletes the tag, taking it off its posts and out of every filter; `false` if there is none.
+pub async fn delete(tx: &Tx, name: &TagName) -> Result<bool, DbErr> {
+    let Some(id) = id_of(tx, name.as_str()).await? else { return Ok(false) };
+    // The foreign keys cascade too; deleting explicitly keeps it true on any configuration.
+    post_tag::Entity::delete_many().filter(post_tag::Column::TagId.eq(id)).exec(tx).await?;
+    tag_filter::Entity::delete_many().filter(tag_filter::Column::TagId.eq(id)).exec(tx).await?;
+    tag::Entity::delete_many().filter(tag::Column::Id.eq(id)).exec(tx).await?;
+    tx.changed(Change::Content);
+    Ok(true)
+}
+
+/// Gives post `post` exactly these tags.
+pub async fn set_on_post(tx: &Tx, post: i32, tags: &[i32]) -> Result<(), DbErr> {
+    post_tag::Entity::delete_many().filter(post_tag::Column::PostId.eq(post)).exec(tx).await?;
+    if !tags.is_empty() {
+        let rows =
+            tags.iter().map(|&tag_id| post_tag::ActiveModel { post_id: Set(post), tag_id: Set(tag_id) });
+        post_tag::Entity::insert_many(rows).exec_without_returning(tx).await?;
+    }
+    tx.changed(Change::Content);
+    Ok(())
+}
+
+/// The names of the tags `user` filters out, by name.
+pub async fn filters(db: &impl ConnectionTrait, user: i32) -> Result<Vec<String>, DbErr> {
+    tag_filter::Entity::find()
+        .select_only()
+        .column(tag::Column::Name)
+        .join(
+            JoinType::InnerJoin,
+            tag_filter::Entity::belongs_to(tag::Entity)
+                .from(tag_filter::Column::TagId)
+                .to(tag::Column::Id)
+                .into(),
+        )
+        .filter(tag_filter::Column::UserId.eq(user))
+        .order_by_asc(tag::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Makes `tags` exactly the tags `user` filters out.
+pub async fn set_filters(tx: &Tx, user: i32, tags: &[i32]) -> Result<(), DbErr> {
+    tag_filter::Entity::delete_many().filter(tag_filter::Column::UserId.eq(user)).exec(tx).await?;
+    if !tags.is_empty() {
+        let rows =
+            tags.iter().map(|&tag_id| tag_filter::ActiveModel { user_id: Set(user), tag_id: Set(tag_id) });
+        tag_filter::Entity::insert_many(rows).exec_without_returning(tx).await?;
+    }
+    tx.changed(Change::Content);
+    Ok(())
+}
+
+/// The tags a listing leaves out: those its viewer filters and those it names (unknown names
+/// leave nothing out).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Excluded {
+    /// The logged-in viewer, whose filters apply.
+    pub viewer: Option<i32>,
+    /// Tag names the caller passed (`exclude_tags`).
+    pub names: Vec<String>,
+    /// A tag never left out: the tag page's own.
+    pub except: Option<i32>,
+}
+
+impl Excluded {
+    /// Whether it leaves nothing out, whatever is stored.
+    fn is_nothing(&self) -> bool {
+        self.viewer.is_none() && self.names.is_empty()
+    }
+
+    /// `SELECT` of the ids of the tags left out: the viewer's filters and the named tags.
+    fn ids(&self) -> SelectStatement {
+        let mut filtered = Query::select();
+        filtered
+            .column(tag_filter::Column::TagId)
+            .from(tag_filter::Entity)
+            .and_where(Expr::col(tag_filter::Column::UserId).eq(self.viewer.unwrap_or(0)));
+        let mut named = Query::select();
+        named
+            .column(tag::Column::Id)
+            .from(tag::Entity)
+            .and_where(Expr::col(tag::Column::Name).is_in(self.names.iter().map(String::as_str)));
+        match (self.viewer.is_some(), !self.names.is_empty()) {
+            (true, true) => filtered.union(UnionType::All, named).to_owned(),
+            (true, false) => filtered,
+            _ => named,
+        }
+    }
+
+    /// The `post_tags` rows that leave their post out.
+    fn rows(&self) -> SelectStatement {
+        let mut rows = Query::select();
+        rows.column(post_tag::Column::PostId)
+            .from(post_tag::Entity)
+            .and_where(Expr::col((post_tag::Entity, post_tag::Column::TagId)).in_subquery(self.ids()));
+        if let Some(except) = self.except {
+            rows.and_where(Expr::col((post_tag::Entity, post_tag::Column::TagId)).ne(except));
+        }
+        rows
+    }
+
+    /// The condition on `posts` that keeps the posts with none of the tags left out: for each
+    /// post looked at, a probe of its (up to three) tags.
+    pub fn keeps(&self) -> Option<Expr> {
+        if self.is_nothing() {
+            return None;
+        }
+        let mut rows = self.rows();
+        rows.and_where(
+            Expr::col((post_tag::Entity, post_tag::Column::PostId)).equals((post::Entity, post::Column::Id)),
+        );
+        Some(Expr::exists(rows).not())
+    }
+
+    /// The condition on `posts` that takes the posts with a tag left out: the posts of those tags,
+    /// from the tags' index ranges (what a total subtracts).
+    pub fn takes(&self) -> Option<Expr> {
+        if self.is_nothing() {
+            return None;
+        }
+        Some(Expr::col((post::Entity, post::Column::Id)).in_subquery(self.rows()))
+    }
+}
+
+/// The condition on `posts` that keeps the posts carrying tag `id`.
+pub fn carried(id: i32) -> Expr {
+    let mut rows = Query::select();
+    rows.column(post_tag::Column::PostId)
+        .from(post_tag::Entity)
+        .and_where(Expr::col(post_tag::Column::TagId).eq(id));
+    Expr::col((post::Entity, post::Column::Id)).in_subquery(rows)
+}
+
+/// A post's tag names, comma-separated (names hold no commas), as an expression on `posts`:
+/// `NULL` when it has none. Read beside each summary, so a page stays one statement.
+pub fn names_of_post(backend: DatabaseBackend) -> Expr {
+    let names = match backend {
+        DatabaseBackend::Postgres => "string_agg(t.name, ',')",
+        // SQLite's and MariaDB's default separator is the comma.
+        _ => "GROUP_CONCAT(t.name)",
+    };
+    Expr::cust(format!(
+        "(SELECT {names} FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = posts.id)"
+    ))
+}
+
+/// The names [`names_of_post`] read, in name order.
+pub fn split_names(names: Option<&str>) -> Vec<String> {
+    let mut names: Vec<String> =
+        names.unwrap_or_default().split(',').filter(|name| !name.is_empty()).map(str::to_owned).collect();
+    names.sort_unstable();
+    names
+}
