@@ -13,7 +13,7 @@ import { removedMark, removeForm, restoreForm } from './mod-tools.js';
 import { canReply, depthClass, isOwn, nestComments } from './thread.js';
 import { userHref } from './urls.js';
 
-const MARKDOWN_HINT = 'Markdown works: *italic*, **bold**, `code`, > quotes, lists and links.';
+export const MARKDOWN_HINT = 'Markdown works: *italic*, **bold**, `code`, > quotes, lists and links.';
 
 /** " on 01/02/24" (or `lead` and the date), and " · edited" once it has been. */
 export function commentDates(comment, lead = ' on ') {

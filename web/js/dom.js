@@ -1,6 +1,6 @@
 // Tiny DOM builder: every string child becomes a text node, so user content is never parsed as
-// HTML. The one exception is `serverHtml`, for the comment bodies the server has already
-// rendered from Markdown and sanitised.
+// HTML. The one exception is `serverHtml`, for the comment bodies and text posts the server has
+// already rendered from Markdown and sanitised.
 
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -30,10 +30,10 @@ export function pageMessage(title, text, link) {
 }
 
 /**
- * A comment's `comment_html` as a fragment ready to insert. The server rendered it from Markdown
- * and sanitised it (DESIGN.md section 12); this is the only place in the frontend that parses
- * HTML, and comment bodies are the only thing passed to it. A <template> parses inertly: nothing
- * in it runs or loads until inserted.
+ * A comment's `comment_html` or a text post's `text_html` as a fragment ready to insert. The
+ * server rendered it from Markdown and sanitised it (DESIGN.md sections 12 and 21); this is the
+ * only place in the frontend that parses HTML, and those two are the only things passed to it.
+ * A <template> parses inertly: nothing in it runs or loads until inserted.
  */
 export function serverHtml(html) {
   const template = document.createElement('template');

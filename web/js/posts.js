@@ -7,9 +7,18 @@ import { flagForm } from './flags.js';
 import { domainOf, exactTime, idFromPath, plural, relativeTime } from './format.js';
 import { formOpeners, redirectIfLoggedOut } from './forms.js';
 import { removedMark } from './mod-tools.js';
+import { tagLinks } from './tags.js';
 import { userHref } from './urls.js';
 
-export function postTitle(post, tag = 'h2', id = undefined) {
+/**
+ * The post's title as a `tag` heading (or paragraph): a link post's title opens its link in a new
+ * tab, its site beside it; a text post's (`post_url` null) leads to its own page, and on that
+ * page (`own`) is no link at all.
+ */
+export function postTitle(post, tag = 'h2', id = undefined, { own = false } = {}) {
+  if (!post.post_url) {
+    return el(tag, { id, className: 'post-title' }, own ? post.title : el('a', { href: `/post/${post.id}`, text: post.title }));
+  }
   const domain = domainOf(post.post_url);
   return el(tag, { id, className: 'post-title' },
     el('a', { href: post.post_url, target: '_blank', rel: 'noopener noreferrer', text: post.title }),
@@ -21,9 +30,10 @@ export function postedAt(post) {
   return el('time', { datetime: post.created_at, title: exactTime(post.created_at), text: relativeTime(post.created_at) });
 }
 
-/** "N points by USER TIME AGO | N comments", then ` | ` and each of `actions` (e.g. "flag"). */
+/** The post's tags (links to their pages), "N points by USER TIME AGO | N comments", then ` | ` and each of `actions` (e.g. "flag"). */
 export function postMeta(post, ...actions) {
   return el('p', { className: 'post-meta' },
+    tagLinks(post),
     el('span', { className: 'points', text: plural(post.vote_count, 'point') }),
     ' by ', el('a', { className: 'author', href: userHref(post.author.username), text: post.author.username }),
     ' ', postedAt(post), ' | ',
@@ -31,7 +41,7 @@ export function postMeta(post, ...actions) {
     actions.flatMap((action) => [' | ', action]));
 }
 
-/** One post in a list: title, domain, meta line, the mark of a removed post, and any extra controls. */
+/** One post in a list: title, domain, meta line (with its tags), the mark of a removed post, and any extra controls. */
 export function postItem(post, ...extra) {
   return el('li', { className: 'post' }, postTitle(post), postMeta(post), post.removed ? removedMark(post.removed) : null, ...extra);
 }

@@ -9,31 +9,77 @@ export const DEFAULT_PERIOD = 'week';
 
 const SORTS = { '/': 'hot', '/new': 'new', '/top': 'top' };
 
+/** A tag's page and the two sorts beside it: `/t/{name}`, `/t/{name}/new`, `/t/{name}/top`. */
+const TAG_PATH = /^\/t\/([^/]+)(?:\/(new|top))?\/?$/;
+
+/** A path segment decoded; as it came when it is not valid percent-encoding (the API then finds no such tag). */
+function decoded(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /**
- * The listing a page URL asks for: `{sort, period, page}`. `/` is hot, `/new` newest,
+ * The listing a page URL asks for: `{sort, period, page, tag}`. `/` is hot, `/new` newest,
  * `/top` most voted within `?period=` (week when missing or unknown); `period` is null
- * for the other two.
+ * for the other two. `/t/{name}` and its `/new` and `/top` are the same three kept to one tag,
+ * `tag` its name decoded (null off a tag's page).
  */
 export function listingFor(pathname, search) {
-  const sort = SORTS[pathname] || 'hot';
+  const tagged = TAG_PATH.exec(pathname);
+  const sort = tagged ? tagged[2] || 'hot' : SORTS[pathname] || 'hot';
   const params = new URLSearchParams(search);
   const asked = params.get('period');
   const period = sort === 'top' ? (PERIODS.includes(asked) ? asked : DEFAULT_PERIOD) : null;
-  return { sort, period, page: pageFromSearch(search) };
+  return { sort, period, page: pageFromSearch(search), tag: tagged ? decoded(tagged[1]) : null };
 }
 
-/** `GET /api/posts` for a listing, one page of `perPage`. */
-export function listingApiPath({ sort, period, page }, perPage) {
+/**
+ * Sets `exclude_tags=a,b` on `params` for the tags in `excluded` (an anonymous visitor's filters;
+ * a logged-in reader's are the server's to apply), leaving it off when there are none.
+ */
+function excluding(params, excluded) {
+  if (excluded.length) params.set('exclude_tags', excluded.join(','));
+  return params;
+}
+
+/**
+ * `GET /api/posts` for a listing, one page of `perPage`, leaving out the tags in `excluded` but
+ * the listing's own (a tag's page shows its posts even to someone who filters it out elsewhere).
+ */
+export function listingApiPath({ sort, period, page, tag = null }, perPage, excluded = []) {
   const params = new URLSearchParams({ sort });
+  if (tag !== null) params.set('tag', tag);
   if (period) params.set('period', period);
   params.set('page', String(page));
   params.set('per_page', String(perPage));
-  return `/api/posts?${params}`;
+  return `/api/posts?${excluding(params, excluded.filter((name) => name !== tag))}`;
 }
 
-/** The `/top` link for a period; the default one is plain `/top`. */
-export function periodHref(period) {
-  return period === DEFAULT_PERIOD ? '/top' : `/top?period=${encodeURIComponent(period)}`;
+/** `GET /api/posts` for someone's posts, newest first, one page of `perPage`, leaving out the tags in `excluded`. */
+export function userPostsApiPath(userId, page, perPage, excluded = []) {
+  const params = new URLSearchParams({ user_id: String(userId), sort: 'new', page: String(page), per_page: String(perPage) });
+  return `/api/posts?${excluding(params, excluded)}`;
+}
+
+/** A tag's page (its hot posts). */
+export function tagHref(name) {
+  return `/t/${encodeURIComponent(name)}`;
+}
+
+/** A listing's own URL for `sort` ('hot', 'new' or 'top'): the front page's, or within `tag`'s page. */
+export function sortHref(sort, tag = null) {
+  const base = tag === null ? '' : tagHref(tag);
+  if (sort === 'hot') return base || '/';
+  return `${base}/${sort}`;
+}
+
+/** The `/top` link for a period (within `tag`'s page when given); the default one has no `?period=`. */
+export function periodHref(period, tag = null) {
+  const top = sortHref('top', tag);
+  return period === DEFAULT_PERIOD ? top : `${top}?period=${encodeURIComponent(period)}`;
 }
 
 /**
@@ -96,14 +142,18 @@ export function searchFor(search) {
   return { q: new URLSearchParams(search).get('q'), page: pageFromSearch(search) };
 }
 
-/** `GET /api/search` for a query, one page of `perPage`. */
-export function searchApiPath({ q, page }, perPage) {
+/** `GET /api/search` for a query, one page of `perPage`, leaving out the tags in `excluded`. */
+export function searchApiPath({ q, page }, perPage, excluded = []) {
   const params = new URLSearchParams({ q, page: String(page), per_page: String(perPage) });
-  return `/api/search?${params}`;
+  return `/api/search?${excluding(params, excluded)}`;
 }
 
-/** The Atom feed beside a listing: the newest posts for `/new`, the hot ones otherwise. */
-export function listingFeedHref(sort) {
+/**
+ * The Atom feed beside a listing: a tag's own on its pages; elsewhere the newest posts for `/new`,
+ * the hot ones otherwise.
+ */
+export function listingFeedHref(sort, tag = null) {
+  if (tag !== null) return `${tagHref(tag)}/feed.atom`;
   return sort === 'new' ? '/feeds/new.atom' : '/feeds/hot.atom';
 }
 

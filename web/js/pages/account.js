@@ -1,13 +1,15 @@
-// `/account`: your profile, invitations, change password, two-factor authentication, the people
-// you muted, your sessions, delete account.
+// `/account`: your profile, invitations, change password, two-factor authentication, the tags
+// you filter out, the people you muted, your sessions, delete account.
 
 import { api } from '../api.js';
-import { el } from '../dom.js';
+import { el, fill } from '../dom.js';
+import { filtersForm, loadFilters } from '../filters.js';
 import { formatDate } from '../format.js';
 import { busy, onSubmit, redirectIfLoggedOut } from '../forms.js';
 import { boot } from '../header.js';
 import { invitationsSection } from '../invitations.js';
 import { showMuted } from '../mutes.js';
+import { allTags } from '../tags.js';
 import { twoFactorSection } from '../two-factor.js';
 
 /** Shows the profile and returns it (GET /api/users/me), or null when it could not be loaded. */
@@ -46,6 +48,14 @@ function sessionItem(session, refresh) {
   return item;
 }
 
+/** "Filtered tags": a checkbox a tag, saved to the account; "There are no tags yet." when none. */
+async function showFilters(session) {
+  const [tags, chosen] = await Promise.all([allTags(), loadFilters(session)]);
+  const form = filtersForm(session, tags, chosen, { idPrefix: 'account-filter' });
+  fill(document.getElementById('filters-body'), form);
+  document.getElementById('filters-empty').hidden = Boolean(form);
+}
+
 async function showSessions() {
   const list = document.getElementById('session-list');
   const form = document.getElementById('end-others-form');
@@ -69,7 +79,7 @@ boot(async (session) => {
   }
   document.getElementById('account').hidden = false;
   const muted = showMuted(document.getElementById('muted-list'), document.getElementById('muted-empty'));
-  const [me, refreshSessions] = await Promise.all([showProfile(), showSessions(), invitationsSection(), muted]);
+  const [me, refreshSessions] = await Promise.all([showProfile(), showSessions(), invitationsSection(), muted, showFilters(session)]);
   const twoFactor = document.getElementById('two-factor');
   if (me) twoFactorSection(twoFactor, me, refreshSessions);
   else twoFactor.hidden = true;

@@ -1,23 +1,31 @@
-// `/dashboard/edit/{id}`: change your post's title, delete it (after a second confirmation
-// click), or comment on it. Somebody else's post → back to the dashboard.
+// `/dashboard/edit/{id}`: change your post's title, text and tags, delete it (after a second
+// confirmation click), or comment on it. Somebody else's post → back to the dashboard.
 
 import { api } from '../api.js';
-import { commentsSection } from '../comments.js';
+import { commentsSection, MARKDOWN_HINT } from '../comments.js';
 import { el, fill } from '../dom.js';
 import { busy, field, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
 import { loadPost, postMeta, postTitle } from '../posts.js';
+import { allTags, MAX_POST_TAGS, tagFieldset, tickedTags } from '../tags.js';
 
-function titleForm(post, summary) {
+function postForm(post, tags, summary) {
   const form = el('form', { className: 'card', novalidate: true, 'aria-labelledby': 'edit-heading' },
-    el('h2', { id: 'edit-heading', text: 'Edit title' }),
+    el('h2', { id: 'edit-heading', text: 'Title, text and tags' }),
     field({ label: 'Title', name: 'title', id: 'edit-title', value: post.title, required: true, maxlength: 200 }),
-    el('button', { type: 'submit', text: 'Save title' }),
+    field({ label: 'Text', name: 'text', id: 'edit-text', textarea: true, rows: 8, maxlength: 10000, hint: MARKDOWN_HINT, text: post.text }),
+    tagFieldset({ legend: 'Tags', hint: `Up to ${MAX_POST_TAGS}.`, tags, chosen: post.tags, name: 'tags', idPrefix: 'edit-tag', max: MAX_POST_TAGS }),
+    el('button', { type: 'submit', text: 'Save changes' }),
     el('p', { className: 'form-status', role: 'status' }));
   const status = form.querySelector('.form-status');
-  onSubmit(form, async ({ title }) => {
+  onSubmit(form, async ({ title, text }) => {
     status.textContent = '';
-    const updated = await api('PUT', `/api/posts/${post.id}`, { title });
+    const body = { title, tags: tickedTags(form, 'tags') };
+    // The text is sent only when it changed: absent keeps it. (Emptied, it is sent empty, for the
+    // API to say why it cannot be.)
+    if (text !== (post.text || '')) body.text = text;
+    const updated = await api('PUT', `/api/posts/${post.id}`, body);
+    if ('text' in body) post.text = body.text;
     Object.assign(post, updated);
     summary.replaceChildren(postTitle(post, 'p'), postMeta(post));
     status.textContent = 'Saved.';
@@ -61,13 +69,14 @@ boot(async (session, main) => {
     location.replace('/dashboard');
     return;
   }
+  const tags = await allTags();
   document.title = `Edit: ${post.title} · Just Tech News`;
   const summary = el('div', { className: 'post-detail' }, postTitle(post, 'p'), postMeta(post));
   fill(main,
     el('p', { className: 'back' }, el('a', { href: '/dashboard', text: '← Back to dashboard' })),
     el('h1', { text: 'Edit post' }),
     summary,
-    titleForm(post, summary),
+    postForm(post, tags, summary),
     deleteForm(post),
     commentsSection(post, session));
 });

@@ -1,14 +1,16 @@
 // `/moderation`: the public moderation log, newest first, paged (`?page=`). Moderators and admins
 // also see, above it, the queue of flagged posts and comments, each to remove or whose author
-// to ban, and a form to ban or unban anyone by name.
+// to ban, and a form to ban or unban anyone by name; admins also the tags, to make, describe and
+// delete.
 
 import { api } from '../api.js';
-import { actionText, banText, isModerator, logReason, reasonsText, targetHref } from '../community.js';
+import { actionText, banText, isAdmin, isModerator, logReason, reasonsText, targetHref } from '../community.js';
 import { el, fill, pager } from '../dom.js';
 import { formatDate, pageFromSearch, plural } from '../format.js';
 import { busy, formOpeners } from '../forms.js';
 import { boot } from '../header.js';
 import { ban, banFields, banForm, removeForm, unban } from '../mod-tools.js';
+import { tagAdminSection } from '../tag-admin.js';
 import { commentHref, pageHref, userHref } from '../urls.js';
 
 const PER_PAGE = 20;
@@ -117,5 +119,5 @@ boot(async (session) => {
     if (message) $('queue-heading').focus();
   };
   banUserForm(() => changed());
-  await Promise.all([showQueue(changed), showLog()]);
+  await Promise.all([showQueue(changed), showLog(), isAdmin(session) ? tagAdminSection($('tag-admin')) : null]);
 });

@@ -1,11 +1,11 @@
-// `/post/{id}`: one post and its comments; for a logged-in reader also the upvote button, the
-// comment form and "flag" (on others' posts), and for a moderator "remove" or "restore", with
-// a removed post marked as such.
+// `/post/{id}`: one post (a text post's text below its title) and its comments; for a logged-in
+// reader also the upvote button, the comment form and "flag" (on others' posts), and for a
+// moderator "remove" or "restore", with a removed post marked as such.
 
 import { api } from '../api.js';
 import { commentsSection } from '../comments.js';
 import { canFlag, isModerator } from '../community.js';
-import { el, fill } from '../dom.js';
+import { el, fill, serverHtml } from '../dom.js';
 import { flagForm } from '../flags.js';
 import { formOpeners } from '../forms.js';
 import { boot } from '../header.js';
@@ -49,11 +49,12 @@ boot(async (session, main) => {
       document.getElementById('post-title').focus();
     };
     const actions = postActions(post, session, slot, redraw);
-    const title = postTitle(post, 'h1', 'post-title');
+    const title = postTitle(post, 'h1', 'post-title', { own: true });
     title.tabIndex = -1;
     fill(main,
       el('article', { className: 'post-detail card' },
         title, postMeta(post),
+        post.text_html ? el('div', { className: 'post-text' }, serverHtml(post.text_html)) : null,
         post.removed ? removedMark(post.removed) : null,
         session.logged_in ? el('div', { className: 'vote-row' }, voteButton(post), el('div', { className: 'post-actions' }, saveButton(post, 'post-title'), ...actions)) : null,
         slot),

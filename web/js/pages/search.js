@@ -2,10 +2,12 @@
 // (`domain:example.com` keeps to one site), 20 a page with Prev / Next, each shown as on the front
 // page. Without `q` the page is just the box; a query the API refuses (empty, over 200 characters,
 // `domain:` alone) has its message beside the box. The box is a plain GET form, so another search
-// loads the page afresh, with or without JavaScript.
+// loads the page afresh, with or without JavaScript. An anonymous visitor's filtered tags are left
+// out (a logged-in reader's, the server leaves out itself).
 
 import { api } from '../api.js';
 import { el, fill, pager } from '../dom.js';
+import { excludedTags } from '../filters.js';
 import { plural, searchRefusal } from '../format.js';
 import { showError } from '../forms.js';
 import { boot } from '../header.js';
@@ -28,7 +30,7 @@ boot(async (session) => {
 
   let found;
   try {
-    found = await api('GET', searchApiPath(query, PER_PAGE));
+    found = await api('GET', searchApiPath(query, PER_PAGE, excludedTags(session)));
   } catch (error) {
     if (error.status !== 422) throw error;
     error.message = searchRefusal(error.message);

@@ -8,13 +8,14 @@ import { api } from '../api.js';
 import { commentBody, commentDates } from '../comments.js';
 import { canBan, isAdmin, ROLES } from '../community.js';
 import { el, fill, pageMessage, pager } from '../dom.js';
+import { excludedTags } from '../filters.js';
 import { formatDate, pageFromSearch, plural } from '../format.js';
 import { field, formOpeners, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
 import { banForm, bannedMark, unban } from '../mod-tools.js';
 import { isMuted, muteButton } from '../mutes.js';
 import { listedPost } from '../posts.js';
-import { commentHref, pageHref, userFeedHref, userHref, usernameFromPath } from '../urls.js';
+import { commentHref, pageHref, userFeedHref, userHref, usernameFromPath, userPostsApiPath } from '../urls.js';
 
 const PER_PAGE = 20;
 
@@ -134,7 +135,7 @@ boot(async (session, main) => {
   const postsPage = pageFromSearch(location.search, 'posts_page');
   const commentsPage = pageFromSearch(location.search, 'comments_page');
   const [posts, comments] = await Promise.all([
-    api('GET', `/api/posts?user_id=${user.id}&sort=new&page=${postsPage}&per_page=${PER_PAGE}`),
+    api('GET', userPostsApiPath(user.id, postsPage, PER_PAGE, excludedTags(session))),
     api('GET', `/api/users/${encodeURIComponent(user.username)}/comments?page=${commentsPage}&per_page=${PER_PAGE}`),
   ]);
   fill(main,

@@ -205,7 +205,7 @@ describe('the dashboard', () => {
     assert.equal(await title.inputValue(), 'Original title');
     await shot(page, 'story-edit-375');
     await title.fill('Better title');
-    await page.getByRole('button', { name: 'Save title' }).click();
+    await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await page.goto('/dashboard');
     await page.locator('#post-list .post', { hasText: 'Better title' }).waitFor();
