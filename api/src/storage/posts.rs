@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
-    sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 
 use super::{
@@ -346,14 +346,15 @@ fn thread_statement(
 ) -> SelectStatement {
     // Tables under the names the statement gives them: the post's author, the viewer's vote,
     // and each comment's author.
-    let (author, mine, kept, commenter, quiet) = ("author", "mine", "kept", "commenter", "quiet");
+    let (author, mine, kept, commenter, quiet, named) =
+        ("author", "mine", "kept", "commenter", "quiet", "named");
     let mut query = Query::select();
     for column in SUMMARY_COLUMNS.into_iter().chain([post::Column::Body, post::Column::BodyHtml]) {
         query.expr_as(Expr::col((post::Entity, column)), format!("{POST}{}", column.as_str()));
     }
     query
         .expr_as(link(), format!("{POST}post_url"))
-        .expr_as(tags::names_of_post(backend), format!("{POST}tag_list"))
+        .expr_as(Expr::col((named, Alias::new("names"))), format!("{POST}tag_list"))
         .expr_as(Expr::col((author, user::Column::Username)), format!("{POST}username"))
         .expr_as(Expr::col((mine, vote::Column::UserId)), format!("{POST}voter"))
         .expr_as(Expr::col((kept, saved_post::Column::UserId)), format!("{POST}saver"));
@@ -386,6 +387,12 @@ fn thread_statement(
             Expr::col((kept, saved_post::Column::PostId))
                 .equals((post::Entity, post::Column::Id))
                 .and(Expr::col((kept, saved_post::Column::UserId)).eq(viewer.unwrap_or(0))),
+        )
+        .join_subquery(
+            JoinType::LeftJoin,
+            tags::names_of(backend, id),
+            named,
+            Expr::col((named, Alias::new("post_id"))).equals((post::Entity, post::Column::Id)),
         )
         .left_join(
             comment::Entity,
