@@ -221,6 +221,14 @@ class SqliteDb:
             con.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", rows)
         con.close()
 
+    def replace_counts(self, counts):
+        con = sqlite3.connect(self.path)
+        with con:
+            con.execute("DELETE FROM tag_set_counts")
+            con.executemany("INSERT INTO tag_set_counts (tag_a, tag_b, tag_c, shown) VALUES (?, ?, ?, ?)",
+                            [(*k, v) for k, v in sorted(counts.items())])
+        con.close()
+
     def finish_load(self):
         con = sqlite3.connect(self.path)
         if os.environ.get("BENCH_ANALYZE"):  # off: the server never runs ANALYZE itself
@@ -272,6 +280,10 @@ class PostgresDb:
             return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
         data = "".join("\t".join(esc(v) for v in r) + "\n" for r in rows)
         self.psql(f"COPY {table} ({','.join(cols)}) FROM STDIN", stdin=data)
+
+    def replace_counts(self, counts):
+        self.psql("DELETE FROM tag_set_counts")
+        self.copy("tag_set_counts", ["tag_a", "tag_b", "tag_c", "shown"], [(*k, v) for k, v in sorted(counts.items())])
 
     def finish_load(self):
         for t in ("users", "posts", "comments", "tags"):
@@ -347,6 +359,7 @@ class Loader:
         self.users = n
 
     def load_tags(self):
+        self.tag_sets = {}
         at = self.ts(self.now - timedelta(days=400))
         self.db.copy("tags", ["id", "name", "description", "created_at"],
                      [(i + 1, name, f"About {name}", at) for i, name in enumerate(TAGS)])
@@ -398,6 +411,15 @@ class Loader:
         self.db.copy("votes", ["user_id", "post_id", "created_at"], votes)
         self.db.copy("post_tags", ["post_id", "tag_id"],
                      [(pid, tag) for pid in range(first, n + 1) for tag in self.tags_of(pid)])
+        # ... and the counts of tag sets the server keeps with every post (`storage::tags`): every
+        # non-empty set within each post's tags, ids ascending, 0 for each missing.
+        for pid in range(first, n + 1):
+            tags = self.tags_of(pid)
+            for mask in range(1, 1 << len(tags)):
+                members = [t for i, t in enumerate(tags) if mask & (1 << i)]
+                key = tuple(members + [0] * (3 - len(members)))
+                self.tag_sets[key] = self.tag_sets.get(key, 0) + 1
+        self.db.replace_counts(self.tag_sets)
         self.posts = n
         self.db.finish_load()
 
@@ -930,18 +952,21 @@ SHAPED_SQL = ("SELECT posts.id, posts.title, NULLIF(posts.post_url, '') AS post_
               "AND muted_users.muted_id = posts.user_id) "
               "ORDER BY posts.hotness DESC, posts.id DESC LIMIT 20 OFFSET 0")
 
-# ... and its total: the kept count less three counts over the reader's own index ranges.
+# ... and its total: the kept count, less the posts of the filtered tags by inclusion-exclusion
+# over the counts of tag sets, less two counts over the reader's own index ranges.
+KEEPS = ("NOT EXISTS (SELECT post_id FROM post_tags WHERE post_tags.tag_id IN "
+         "(SELECT tag_id FROM tag_filters WHERE user_id = {u}) AND post_tags.post_id = posts.id)")
+FILTERED_IDS = "(SELECT tag_id FROM tag_filters WHERE user_id = {u})"
 SHAPED_TOTAL_SQL = ("SELECT (SELECT shown FROM post_totals WHERE id = 1) "
+                    "- (SELECT COALESCE(SUM(CASE WHEN tag_b = 0 THEN shown WHEN tag_c = 0 THEN -shown ELSE shown END), 0) "
+                    f"FROM tag_set_counts WHERE tag_a IN {FILTERED_IDS} AND (tag_b = 0 OR tag_b IN {FILTERED_IDS}) "
+                    f"AND (tag_c = 0 OR tag_c IN {FILTERED_IDS})) "
                     "- (SELECT COUNT(*) FROM hidden_posts INNER JOIN posts ON posts.id = hidden_posts.post_id "
                     "WHERE hidden_posts.user_id = {u} AND posts.removed_at IS NULL AND NOT EXISTS "
-                    "(SELECT 1 FROM muted_users WHERE muted_users.user_id = {u} AND muted_users.muted_id = posts.user_id)) "
+                    "(SELECT 1 FROM muted_users WHERE muted_users.user_id = {u} AND muted_users.muted_id = posts.user_id) "
+                    f"AND {KEEPS}) "
                     "- (SELECT COUNT(*) FROM muted_users INNER JOIN posts ON posts.user_id = muted_users.muted_id "
-                    "WHERE muted_users.user_id = {u} AND posts.removed_at IS NULL) "
-                    "- (SELECT COUNT(*) FROM posts WHERE posts.id IN (SELECT post_id FROM post_tags WHERE "
-                    "post_tags.tag_id IN (SELECT tag_id FROM tag_filters WHERE user_id = {u})) "
-                    "AND posts.removed_at IS NULL AND NOT EXISTS (SELECT 1 FROM hidden_posts WHERE "
-                    "hidden_posts.user_id = {u} AND hidden_posts.post_id = posts.id) AND NOT EXISTS "
-                    "(SELECT 1 FROM muted_users WHERE muted_users.user_id = {u} AND muted_users.muted_id = posts.user_id))")
+                    f"WHERE muted_users.user_id = {{u}} AND posts.removed_at IS NULL AND {KEEPS})")
 
 
 def explain_shaped(db, shaped):

@@ -5,6 +5,12 @@
 //!   `(tag_id, post_id)` for a tag's page; gone with either the post or the tag, so deleting a
 //!   tag takes it off its posts in the same statement. `tag_filters`: the tags a person leaves
 //!   out of their listings, keyed `(user_id, tag_id)`, gone with either.
+//! - `tag_set_counts`: how many shown (not removed) posts carry each set of tags that some post
+//!   carries within its own: for a post tagged `{a, b}`, the rows `(a)`, `(b)` and `(a, b)` each
+//!   count it. A set is its tag ids in ascending order, `0` where it has fewer than three. Kept by
+//!   the server in the unit of work of every write that changes a post's tags or whether it is
+//!   shown (`storage::tags`), so that a listing without a person's filtered tags is counted by
+//!   inclusion–exclusion over a few of these rows, not by reading the filtered tags' posts.
 //! - `posts.body` and `posts.body_html`: a post's Markdown text and its sanitised rendering,
 //!   `NULL` for a link post. A text post has no link: its `post_url` is stored as the empty
 //!   string, which the storage layer reads back as none. (SQLite cannot relax a `NOT NULL` but by
@@ -166,6 +172,17 @@ impl MigrationTrait for Migration {
             Index::create().name("idx_tag_filters_tag_id").table(Tbl::TagFilters).col(Col::TagId).to_owned();
         manager.create_index(index).await?;
 
+        let mut counts = Table::create();
+        counts
+            .table(Tbl::TagSetCounts)
+            .col(ColumnDef::new(Col::TagA).integer().not_null())
+            .col(ColumnDef::new(Col::TagB).integer().not_null())
+            .col(ColumnDef::new(Col::TagC).integer().not_null())
+            .col(ColumnDef::new(Col::Shown).big_integer().not_null())
+            .primary_key(Index::create().col(Col::TagA).col(Col::TagB).col(Col::TagC));
+        mysql(&mut counts);
+        manager.create_table(counts.to_owned()).await?;
+
         for column in [Col::Body, Col::BodyHtml] {
             let mut def = ColumnDef::new(column);
             match backend {
@@ -202,6 +219,7 @@ enum Tbl {
     Tags,
     PostTags,
     TagFilters,
+    TagSetCounts,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -215,4 +233,8 @@ enum Col {
     UserId,
     Body,
     BodyHtml,
+    TagA,
+    TagB,
+    TagC,
+    Shown,
 }

@@ -86,11 +86,11 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Whether it lets every shown post through (only orders them).
-    fn is_everything(&self) -> bool {
+    /// Whether the number of posts it lets through is kept (`post_totals` and the counts of tag
+    /// sets), rather than counted: all shown posts, or one tag's, without the tags left out.
+    fn is_counted(&self) -> bool {
         self.author.is_none()
             && self.url_key.is_none()
-            && self.tag.is_none()
             && !matches!(self.order, Order::MostVoted { since: Some(_) })
     }
 
@@ -151,20 +151,20 @@ pub async fn page_and_total(
     query: &PageQuery,
     viewer: Option<i32>,
 ) -> Result<(Vec<Summary>, u64), DbErr> {
-    if !query.filter.is_everything() {
+    if !query.filter.is_counted() {
         let rows = page(db, query, viewer).await?;
         return Ok((rows, count(db, &query.filter, viewer).await?));
     }
-    let excluded = &query.filter.excluded;
-    let rows: Vec<Counted> = ordered(db.get_database_backend(), query, viewer)
-        .column_as(shown_to(viewer, excluded), "shown")
+    let backend = db.get_database_backend();
+    let rows: Vec<Counted> = ordered(backend, query, viewer)
+        .column_as(shown_to(backend, viewer, &query.filter), "shown")
         .into_model::<Counted>()
         .all(db)
         .await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.shown).unwrap_or_default(),
         // A page past the last: the count alone.
-        None => shown(db, viewer, excluded).await?,
+        None => shown(db, viewer, &query.filter).await?,
     };
     Ok((rows.into_iter().map(|row| row.summary).collect(), total))
 }
@@ -180,30 +180,23 @@ struct Counted {
 /// The number of shown posts, as an expression.
 const SHOWN: &str = "(SELECT shown FROM post_totals WHERE id = 1)";
 
-/// The number of shown posts `viewer` is shown, as an expression: the kept total less their
-/// hidden posts, the posts of the people they muted, and the other posts with a tag left out
-/// (three counts over index ranges of theirs, which never count a post twice), never a count
-/// over the table.
-fn shown_to(viewer: Option<i32>, excluded: &Excluded) -> Expr {
-    let mut shown = Expr::cust(SHOWN);
+/// How many posts a counted filter ([`Filter::is_counted`]) lets through for `viewer`, as an
+/// expression, never a count over the table: the kept total of shown posts, or of those carrying
+/// the filter's tag, less those with a tag left out (both from the counts of tag sets,
+/// `tags::Excluded::kept_count`), less the viewer's hidden posts and the posts of the people they
+/// muted that the filter would list (two counts over index ranges of theirs, which never count a
+/// post twice).
+fn shown_to(backend: DatabaseBackend, viewer: Option<i32>, filter: &Filter) -> Expr {
+    let mut shown = filter.excluded.kept_count(backend, filter.tag, Expr::cust(SHOWN));
     if let Some(viewer) = viewer {
-        shown = shown
-            .sub(Expr::from(marks::hidden_count(viewer)))
-            .sub(Expr::from(mutes::muted_posts_count(viewer)));
-    }
-    if let Some(takes) = excluded.takes() {
-        let mut count = Query::select();
-        count
-            .expr(Func::count(Expr::col(Asterisk)))
-            .from(post::Entity)
-            .and_where(takes)
-            .and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_null());
-        if let Some(viewer) = viewer {
-            count
-                .and_where(marks::not_hidden_by(viewer))
-                .and_where(mutes::not_muted_by(viewer, Expr::col((post::Entity, post::Column::UserId))));
+        let mut hidden = marks::hidden_count(viewer);
+        let mut muted = mutes::muted_posts_count(viewer);
+        let listed = filter.tag.map(tags::carried).into_iter().chain(filter.excluded.keeps());
+        for condition in listed {
+            hidden.and_where(condition.clone());
+            muted.and_where(condition);
         }
-        shown = shown.sub(Expr::from(count));
+        shown = shown.sub(Expr::from(hidden)).sub(Expr::from(muted));
     }
     shown
 }
@@ -224,13 +217,12 @@ async fn count(db: &impl ConnectionTrait, filter: &Filter, viewer: Option<i32>) 
     filter.apply(post::Entity::find(), viewer).count(db).await
 }
 
-/// How many posts are shown (not removed) to `viewer`: one row, which the database's triggers
-/// keep exact with every insert, delete, removal and restore (migration
-/// `m20261206_000005_post_totals`), less the posts `viewer` hid, those of people they muted and
-/// those with a tag left out ([`shown_to`]).
-async fn shown(db: &impl ConnectionTrait, viewer: Option<i32>, excluded: &Excluded) -> Result<u64, DbErr> {
-    let statement =
-        db.get_database_backend().build(Query::select().expr_as(shown_to(viewer, excluded), "shown"));
+/// How many posts a counted filter lets through for `viewer` ([`shown_to`]): from one row the
+/// database's triggers keep exact with every insert, delete, removal and restore (migration
+/// `m20261206_000005_post_totals`) and the counts of tag sets the server keeps with them.
+async fn shown(db: &impl ConnectionTrait, viewer: Option<i32>, filter: &Filter) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let statement = backend.build(Query::select().expr_as(shown_to(backend, viewer, filter), "shown"));
     let row = db.query_one_raw(statement).await?;
     let shown: Option<i64> = match row {
         Some(row) => row.try_get("", "shown")?,
@@ -610,6 +602,10 @@ pub async fn edit(
 /// deleting explicitly keeps it true on any engine configuration). Returns whether the post was
 /// deleted.
 pub async fn delete(tx: &Tx, id: i32, author: i32) -> Result<bool, DbErr> {
+    let this = Expr::col((post::Entity, post::Column::Id))
+        .eq(id)
+        .and(Expr::col((post::Entity, post::Column::UserId)).eq(author));
+    tags::count_posts(tx, this, tags::Posts::Shown, -1).await?;
     let deleted = post::Entity::delete_many()
         .filter(post::Column::Id.eq(id))
         .filter(post::Column::UserId.eq(author))

@@ -69,7 +69,14 @@ pub async fn set_removed(
                 Some(_) => update.filter(post::Column::RemovedAt.is_null()),
                 None => update.filter(post::Column::RemovedAt.is_not_null()),
             };
-            (update.exec(tx).await?.rows_affected > 0, title)
+            let changed = update.exec(tx).await?.rows_affected > 0;
+            if changed {
+                // It leaves the shown posts, or comes back to them, with its tags.
+                let this = sea_orm::sea_query::ExprTrait::eq(Expr::col((post::Entity, post::Column::Id)), id);
+                let delta = if reason.is_some() { -1 } else { 1 };
+                super::tags::count_posts(tx, this, super::tags::Posts::Any, delta).await?;
+            }
+            (changed, title)
         }
         Target::Comment(id) => {
             let Some((text, deleted)) = comment::Entity::find_by_id(id)

@@ -1,13 +1,21 @@
 //! Tags (DESIGN.md section 21): the tags admins keep, the up to three a post carries, and the
 //! ones a person filters out of their listings. Every change to them states a change of
 //! content: a post's tags and every listing that filters by them are on cached pages.
+//!
+//! Beside them, `tag_set_counts` (migration `m20261207_000003_tags_and_text_posts`): how many
+//! shown posts carry each set of tags found within some post's own. Every write that changes a
+//! post's tags or whether it is shown keeps it here ([`set_on_post`], [`count_posts`]), in its
+//! unit of work; a listing without some tags is then counted by inclusion–exclusion over a few
+//! of its rows ([`Excluded::kept_count`]), not by reading those tags' posts.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement, UnionType},
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, DeriveIden, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    sea_query::{Asterisk, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement, UnionType},
 };
 
 use super::{Change, Tx};
@@ -129,6 +137,17 @@ pub async fn describe(tx: &Tx, name: &TagName, description: TagDescription) -> R
 /// Deletes the tag, taking it off its posts and out of every filter; `false` if there is none.
 pub async fn delete(tx: &Tx, name: &TagName) -> Result<bool, DbErr> {
     let Some(id) = id_of(tx, name.as_str()).await? else { return Ok(false) };
+    // Every set without it keeps its count: its posts still carry the rest.
+    let sets = Query::delete()
+        .from_table(Counts::Table)
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(Counts::TagA).eq(id))
+                .add(Expr::col(Counts::TagB).eq(id))
+                .add(Expr::col(Counts::TagC).eq(id)),
+        )
+        .to_owned();
+    tx.execute_raw(tx.get_database_backend().build(&sets)).await?;
     // The foreign keys cascade too; deleting explicitly keeps it true on any configuration.
     post_tag::Entity::delete_many().filter(post_tag::Column::TagId.eq(id)).exec(tx).await?;
     tag_filter::Entity::delete_many().filter(tag_filter::Column::TagId.eq(id)).exec(tx).await?;
@@ -137,16 +156,107 @@ pub async fn delete(tx: &Tx, name: &TagName) -> Result<bool, DbErr> {
     Ok(true)
 }
 
-/// Gives post `post` exactly these tags.
+/// Gives post `post` exactly these tags (and keeps the counts of tag sets).
 pub async fn set_on_post(tx: &Tx, post: i32, tags: &[i32]) -> Result<(), DbErr> {
+    let this = Expr::col((post::Entity, post::Column::Id)).eq(post);
+    count_posts(tx, this.clone(), Posts::Shown, -1).await?;
     post_tag::Entity::delete_many().filter(post_tag::Column::PostId.eq(post)).exec(tx).await?;
     if !tags.is_empty() {
         let rows =
             tags.iter().map(|&tag_id| post_tag::ActiveModel { post_id: Set(post), tag_id: Set(tag_id) });
         post_tag::Entity::insert_many(rows).exec_without_returning(tx).await?;
     }
+    count_posts(tx, this, Posts::Shown, 1).await?;
     tx.changed(Change::Content);
     Ok(())
+}
+
+/// Which of the posts a condition selects [`count_posts`] counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Posts {
+    /// Only those shown (not removed).
+    Shown,
+    /// Shown or not: the post whose removal or restore is being counted.
+    Any,
+}
+
+/// Adds `delta` (1 or -1) to the count of every set of tags within the tag set of each post
+/// `which` (a condition on `posts`) selects: what a post coming into or leaving the shown posts,
+/// or its tags changing, does to the counts. Every write that deletes, removes or restores posts
+/// calls it, with the posts as they are while they still count (or already count) as shown.
+pub async fn count_posts(tx: &Tx, which: Expr, posts: Posts, delta: i64) -> Result<(), DbErr> {
+    let mut select = Query::select();
+    select
+        .column((post_tag::Entity, post_tag::Column::PostId))
+        .column((post_tag::Entity, post_tag::Column::TagId))
+        .from(post_tag::Entity)
+        .inner_join(
+            post::Entity,
+            Expr::col((post::Entity, post::Column::Id)).equals((post_tag::Entity, post_tag::Column::PostId)),
+        )
+        .and_where(which)
+        .order_by((post_tag::Entity, post_tag::Column::PostId), Order::Asc)
+        .order_by((post_tag::Entity, post_tag::Column::TagId), Order::Asc);
+    if posts == Posts::Shown {
+        select.and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_null());
+    }
+    let backend = tx.get_database_backend();
+    let rows = tx.query_all_raw(backend.build(&select)).await?;
+    let mut sets: Vec<(i32, Vec<i32>)> = Vec::new();
+    for row in rows {
+        let (post, tag): (i32, i32) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        match sets.last_mut() {
+            Some((last, tags)) if *last == post => tags.push(tag),
+            _ => sets.push((post, vec![tag])),
+        }
+    }
+    let mut deltas = BTreeMap::<[i32; 3], i64>::new();
+    for (_, tags) in &sets {
+        for set in subsets(tags) {
+            *deltas.entry(set).or_default() += delta;
+        }
+    }
+    let (marks, add) = match backend {
+        DatabaseBackend::MySql => ("?, ?, ?, ?", "ON DUPLICATE KEY UPDATE shown = shown + VALUES(shown)"),
+        DatabaseBackend::Postgres => (
+            "$1, $2, $3, $4",
+            "ON CONFLICT (tag_a, tag_b, tag_c) DO UPDATE SET shown = tag_set_counts.shown + excluded.shown",
+        ),
+        _ => ("?, ?, ?, ?", "ON CONFLICT (tag_a, tag_b, tag_c) DO UPDATE SET shown = shown + excluded.shown"),
+    };
+    let sql = format!("INSERT INTO tag_set_counts (tag_a, tag_b, tag_c, shown) VALUES ({marks}) {add}");
+    // In key order, so writers that meet on the same rows take them in one order.
+    for ([a, b, c], delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
+        let values: Vec<Value> = vec![a.into(), b.into(), c.into(), delta.into()];
+        tx.execute_raw(Statement::from_sql_and_values(backend, sql.clone(), values)).await?;
+    }
+    Ok(())
+}
+
+/// Every non-empty set within `tags` (ascending; a post carries at most three) as the key of
+/// `tag_set_counts`: its ids ascending, `0` for each missing.
+fn subsets(tags: &[i32]) -> Vec<[i32; 3]> {
+    let tags = &tags[..tags.len().min(3)];
+    (1u32..1 << tags.len())
+        .map(|mask| {
+            let mut set = [0; 3];
+            let members = tags.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0);
+            for (slot, (_, tag)) in members.enumerate() {
+                set[slot] = *tag;
+            }
+            set
+        })
+        .collect()
+}
+
+/// `tag_set_counts`, for the statements built here.
+#[derive(DeriveIden, Clone, Copy)]
+enum Counts {
+    #[sea_orm(iden = "tag_set_counts")]
+    Table,
+    TagA,
+    TagB,
+    TagC,
 }
 
 /// The names of the tags `user` filters out, by name.
@@ -242,13 +352,47 @@ impl Excluded {
         Some(Expr::exists(rows).not())
     }
 
-    /// The condition on `posts` that takes the posts with a tag left out: the posts of those tags,
-    /// from the tags' index ranges (what a total subtracts).
-    pub fn takes(&self) -> Option<Expr> {
-        if self.is_nothing() {
-            return None;
+    /// How many shown posts carry `tag` (any post, with `None`) and none of the tags left out
+    /// (but `tag`), as an expression, `shown` being the number of all shown posts: from the
+    /// counts of tag sets, by inclusion–exclusion. A row for a set counts `+` for one tag, `-` for
+    /// two, `+` for three. Summed over the sets within the tags left out, it is how many shown
+    /// posts carry any of them, taken from `shown`; summed over the sets that hold `tag` and
+    /// otherwise only tags left out, it is how many carry `tag` and none of them. It reads a few
+    /// rows per tag left out, never their posts.
+    pub fn kept_count(&self, backend: DatabaseBackend, tag: Option<i32>, shown: Expr) -> Expr {
+        if tag.is_none() && self.is_nothing() {
+            return shown;
         }
-        Some(Expr::col((post::Entity, post::Column::Id)).in_subquery(self.rows()))
+        let left_out = |column: Counts| -> Expr {
+            if self.is_nothing() {
+                Expr::cust("1 = 0")
+            } else {
+                Expr::col((Counts::Table, column)).in_subquery(self.ids())
+            }
+        };
+        let is = |column: Counts, id: i32| Expr::col((Counts::Table, column)).eq(id);
+        let mut sets = Query::select();
+        sets.expr(Expr::cust(match backend {
+            DatabaseBackend::Postgres => "CAST(COALESCE(SUM(CASE WHEN tag_b = 0 THEN shown WHEN tag_c = 0 THEN -shown ELSE shown END), 0) AS BIGINT)",
+            DatabaseBackend::MySql => "CAST(COALESCE(SUM(CASE WHEN tag_b = 0 THEN shown WHEN tag_c = 0 THEN -shown ELSE shown END), 0) AS SIGNED)",
+            _ => "COALESCE(SUM(CASE WHEN tag_b = 0 THEN shown WHEN tag_c = 0 THEN -shown ELSE shown END), 0)",
+        }))
+        .from(Counts::Table);
+        match tag {
+            None => {
+                sets.and_where(left_out(Counts::TagA))
+                    .and_where(is(Counts::TagB, 0).or(left_out(Counts::TagB)))
+                    .and_where(is(Counts::TagC, 0).or(left_out(Counts::TagC)));
+                shown.sub(Expr::from(sets))
+            }
+            Some(tag) => {
+                sets.and_where(is(Counts::TagA, tag).or(is(Counts::TagB, tag)).or(is(Counts::TagC, tag)))
+                    .and_where(is(Counts::TagA, tag).or(left_out(Counts::TagA)))
+                    .and_where(is(Counts::TagB, 0).or(is(Counts::TagB, tag)).or(left_out(Counts::TagB)))
+                    .and_where(is(Counts::TagC, 0).or(is(Counts::TagC, tag)).or(left_out(Counts::TagC)));
+                Expr::from(sets)
+            }
+        }
     }
 }
 
@@ -303,4 +447,18 @@ pub fn split_names(names: Option<&str>) -> Vec<String> {
         names.unwrap_or_default().split(',').filter(|name| !name.is_empty()).map(str::to_owned).collect();
     names.sort_unstable();
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subsets;
+
+    #[test]
+    fn a_posts_tag_sets_are_every_non_empty_set_within_its_tags_padded_with_zeros() {
+        assert_eq!(subsets(&[]), Vec::<[i32; 3]>::new());
+        assert_eq!(subsets(&[4]), vec![[4, 0, 0]]);
+        let mut three = subsets(&[2, 5, 9]);
+        three.sort_unstable();
+        assert_eq!(three, vec![[2, 0, 0], [2, 5, 0], [2, 5, 9], [2, 9, 0], [5, 0, 0], [5, 9, 0], [9, 0, 0]]);
+    }
 }

@@ -425,3 +425,102 @@ async fn a_post_without_a_link_or_text_and_bad_texts_are_refused_and_store_nothi
     })
     .await;
 }
+
+/// Every post id a listing at `path` lists, page by page, and the total each page states.
+async fn everything(client: &Client, path: &str) -> (Vec<i64>, Vec<i64>) {
+    let join = if path.contains('?') { '&' } else { '?' };
+    let (mut ids, mut totals) = (Vec::new(), Vec::new());
+    for page in 1.. {
+        let (found, total) = listed(client, &format!("{path}{join}per_page=2&page={page}")).await;
+        totals.push(total);
+        if found.is_empty() {
+            break;
+        }
+        ids.extend(found);
+    }
+    (ids, totals)
+}
+
+#[tokio::test]
+async fn a_filtered_listings_total_is_exact_through_every_change_of_tags_and_posts() {
+    each_backend(|app| async move {
+        let (admin, ada) = tagged_site(&app).await;
+        let (moderator, _) = app.signed_up_as("mod", "moderator").await;
+        let (grace, _) = app.signed_up("grace").await;
+        let (zed, _) = app.signed_up("zed").await;
+        assert_eq!(grace.put("/api/users/me/filters", &json!({"tags": ["rust", "go"]})).await.status(), StatusCode::OK);
+        let anonymous = app.client();
+        // Each listing, as whom: a reader's filters, an anonymous exclusion, tag pages with both.
+        let listings: [(&Client, &str); 6] = [
+            (&grace, "/api/posts?sort=hot"),
+            (&grace, "/api/posts?tag=web"),
+            (&grace, "/api/posts?tag=rust"),
+            (&anonymous, "/api/posts?sort=new&exclude_tags=go,web"),
+            (&anonymous, "/api/posts?tag=rust&exclude_tags=go"),
+            (&anonymous, "/api/posts?tag=go&exclude_tags=go,rust,web"),
+        ];
+        let check = |when: &'static str| {
+            async move {
+                for (client, path) in listings {
+                    let (ids, totals) = everything(client, path).await;
+                    let count = ids.len() as i64;
+                    assert!(totals.iter().all(|&t| t == count), "{path} {when}: {count} listed, totals {totals:?}");
+                }
+            }
+        };
+        let mut posts = Vec::new();
+        for (i, tags) in [
+            &["rust"][..],
+            &["go"],
+            &["web"],
+            &["go", "rust"],
+            &["go", "rust", "web"],
+            &["rust", "web"],
+            &[],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let author = if i % 2 == 0 { &ada } else { &zed };
+            posts.push(tagged(author, &format!("Story {i}"), tags).await);
+        }
+        check("after posting").await;
+        // Grace hides one post and mutes zed: the filtered counts less what is theirs.
+        assert_eq!(grace.put(&format!("/api/posts/{}/hide", posts[2]), &json!({})).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(grace.put("/api/users/zed/mute", &json!({})).await.status(), StatusCode::NO_CONTENT);
+        check("after hiding and muting").await;
+        let edit = json!({"title": "Story 0", "tags": ["web", "go"]});
+        assert_eq!(ada.put(&format!("/api/posts/{}", posts[0]), &edit).await.status(), StatusCode::OK);
+        check("after retagging").await;
+        let remove = format!("/api/moderation/posts/{}/remove", posts[4]);
+        assert_eq!(moderator.post(&remove, &json!({"reason": "spam"})).await.status(), StatusCode::NO_CONTENT);
+        check("after a removal").await;
+        let restore = format!("/api/moderation/posts/{}/restore", posts[4]);
+        assert_eq!(moderator.post(&restore, &json!({})).await.status(), StatusCode::NO_CONTENT);
+        check("after a restore").await;
+        assert_eq!(ada.delete(&format!("/api/posts/{}", posts[6])).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(ada.delete(&format!("/api/posts/{}", posts[4])).await.status(), StatusCode::NO_CONTENT);
+        check("after deleting posts").await;
+        let gone = zed.delete_json("/api/users/me", &json!({"password": crate::harness::PASSWORD})).await;
+        assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+        check("after an account went with its posts").await;
+        assert_eq!(admin.delete("/api/tags/go").await.status(), StatusCode::NO_CONTENT);
+        let listings_left = [(&grace, "/api/posts?sort=hot"), (&anonymous, "/api/posts?sort=new&exclude_tags=go,web")];
+        for (client, path) in listings_left {
+            let (ids, totals) = everything(client, path).await;
+            assert!(totals.iter().all(|&t| t == ids.len() as i64), "{path} after a tag went: {totals:?}");
+        }
+        // What is kept matches a count from scratch.
+        let sum = match app.test_database().backend {
+            Backend::MySql => "CAST(COALESCE(SUM(shown), 0) AS SIGNED)",
+            Backend::Postgres => "CAST(COALESCE(SUM(shown), 0) AS BIGINT)",
+            Backend::Sqlite => "COALESCE(SUM(shown), 0)",
+        };
+        let kept = app.scalar(&format!("SELECT {sum} FROM tag_set_counts WHERE tag_b = 0")).await;
+        let carried = app
+            .scalar("SELECT COUNT(*) FROM post_tags JOIN posts ON posts.id = post_tags.post_id WHERE posts.removed_at IS NULL")
+            .await;
+        assert_eq!(kept, carried, "one tag's counts add up to the tags shown posts carry");
+    })
+    .await;
+}

@@ -78,7 +78,15 @@ impl<T: ParseFromJSON> JsonBody<T> {
                 None | Some(Value::Null) if field.required => {
                     return Err(AppError::validation(name, format!("{name} is required")));
                 }
-                None | Some(Value::Null) => {}
+                None => {}
+                // An optional field may be left out, but is `null` only where the schema says so.
+                Some(Value::Null) if !field.nullable => {
+                    return Err(AppError::validation(
+                        name,
+                        format!("{name} must be {} or left out", expected(field.ty, field.format)),
+                    ));
+                }
+                Some(Value::Null) => {}
                 Some(value) if !field.allowed.is_empty() && !field.allowed.contains(value) => {
                     let allowed: Vec<_> = field.allowed.iter().filter_map(Value::as_str).collect();
                     return Err(AppError::validation(
@@ -131,6 +139,8 @@ struct Property {
     rust_typename: Option<&'static str>,
     /// For an array, the domain type that parses each item, if one does.
     item_typename: Option<&'static str>,
+    /// Whether the schema allows `null`.
+    nullable: bool,
     /// The values an enum allows (empty for anything else).
     allowed: Vec<Value>,
 }
@@ -145,6 +155,10 @@ fn properties<T: Type>() -> Arc<[Property]> {
         T::register(&mut registry);
         let Some(schema) = registry.schemas.remove(&*T::name()) else { return Arc::new([]) };
         let property = |(name, property): &(&'static str, MetaSchemaRef)| {
+            let nullable = match property {
+                MetaSchemaRef::Inline(p) => p.nullable,
+                MetaSchemaRef::Reference(_) => false,
+            };
             let item_typename = match property {
                 MetaSchemaRef::Inline(p) => match p.items.as_deref() {
                     Some(MetaSchemaRef::Inline(item)) => item.rust_typename,
@@ -162,7 +176,7 @@ fn properties<T: Type>() -> Arc<[Property]> {
                 },
             };
             let required = schema.required.contains(name);
-            Property { name, required, ty, format, rust_typename, item_typename, allowed }
+            Property { name, required, ty, format, rust_typename, item_typename, nullable, allowed }
         };
         schema.properties.iter().map(property).collect()
     });
