@@ -138,39 +138,27 @@ impl MigrationTrait for Migration {
         mysql(&mut tags);
         manager.create_table(tags.to_owned()).await?;
 
-        let mut post_tags = Table::create();
-        post_tags
-            .table(Tbl::PostTags)
-            .col(ColumnDef::new(Col::PostId).integer().not_null())
-            .col(ColumnDef::new(Col::TagId).integer().not_null())
-            .primary_key(Index::create().col(Col::PostId).col(Col::TagId))
-            .foreign_key(&mut cascade(Tbl::PostTags, Col::PostId, Tbl::Posts))
-            .foreign_key(&mut cascade(Tbl::PostTags, Col::TagId, Tbl::Tags));
-        mysql(&mut post_tags);
-        manager.create_table(post_tags.to_owned()).await?;
-        // A tag's posts (its page and its count), and what goes with a deleted tag.
-        let index = Index::create()
-            .name("idx_post_tags_tag_id_post_id")
-            .table(Tbl::PostTags)
-            .col(Col::TagId)
-            .col(Col::PostId)
-            .to_owned();
-        manager.create_index(index).await?;
-
-        let mut filters = Table::create();
-        filters
-            .table(Tbl::TagFilters)
-            .col(ColumnDef::new(Col::UserId).integer().not_null())
-            .col(ColumnDef::new(Col::TagId).integer().not_null())
-            .primary_key(Index::create().col(Col::UserId).col(Col::TagId))
-            .foreign_key(&mut cascade(Tbl::TagFilters, Col::UserId, Tbl::Users))
-            .foreign_key(&mut cascade(Tbl::TagFilters, Col::TagId, Tbl::Tags));
-        mysql(&mut filters);
-        manager.create_table(filters.to_owned()).await?;
-        // What goes with a deleted tag (the foreign key's cascade looks the rows up by tag).
-        let index =
-            Index::create().name("idx_tag_filters_tag_id").table(Tbl::TagFilters).col(Col::TagId).to_owned();
-        manager.create_index(index).await?;
+        // Two tables of pairs, each keyed by both and gone with either, and indexed by tag: a
+        // tag's posts (its page and its count), and what goes with a deleted tag (the foreign
+        // keys' cascades look the rows up by tag).
+        let pairs = [
+            (Tbl::PostTags, Col::PostId, Tbl::Posts, "idx_post_tags_tag_id_post_id"),
+            (Tbl::TagFilters, Col::UserId, Tbl::Users, "idx_tag_filters_tag_id_user_id"),
+        ];
+        for (name, owner, parent, by_tag) in pairs {
+            let mut table = Table::create();
+            table
+                .table(name)
+                .col(ColumnDef::new(owner).integer().not_null())
+                .col(ColumnDef::new(Col::TagId).integer().not_null())
+                .primary_key(Index::create().col(owner).col(Col::TagId))
+                .foreign_key(&mut cascade(name, owner, parent))
+                .foreign_key(&mut cascade(name, Col::TagId, Tbl::Tags));
+            mysql(&mut table);
+            manager.create_table(table.to_owned()).await?;
+            let index = Index::create().name(by_tag).table(name).col(Col::TagId).col(owner).to_owned();
+            manager.create_index(index).await?;
+        }
 
         let mut counts = Table::create();
         counts

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { DESKTOP, launchBrowser, openPage, PASSWORD, PHONE, shot, startServer, uniqueName } from './harness.js';
+import { DESKTOP, launchBrowser, openPage, PHONE, shot, signedUpMember, startServer } from './harness.js';
 
 let server;
 let browser;
@@ -20,18 +20,9 @@ after(async () => {
   await server?.stop();
 });
 
-/** A signed-up member with a page of their own, and `call(method, path, body)` for the API. */
-async function member(viewport = DESKTOP, prefix = 'member') {
-  const opened = await openPage(browser, server.url, viewport);
-  const username = uniqueName(prefix);
-  const call = async (method, path, body) => {
-    const response = await opened.context.request.fetch(path, { method, data: body });
-    const text = await response.text();
-    if (!response.ok()) throw new Error(`${method} ${path}: ${response.status()} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  await call('POST', '/api/users', { username, email: `${username}@example.com`, password: PASSWORD });
-  return { ...opened, username, call };
+/** A signed-up member with a page of their own (the harness's `signedUpMember`). */
+function member(viewport = DESKTOP, prefix = 'member') {
+  return signedUpMember(browser, server.url, viewport, prefix);
 }
 
 async function settled(page) {

@@ -173,6 +173,24 @@ export async function openPage(browser, baseURL, viewport = DESKTOP) {
   };
 }
 
+/**
+ * A member signed up through the API in a page of their own (see `openPage`) at `viewport`, with
+ * their `username` and `call(method, path, body)`, which calls the API as them and throws on
+ * any answer but a 2xx.
+ */
+export async function signedUpMember(browser, baseURL, viewport = DESKTOP, prefix = 'member') {
+  const opened = await openPage(browser, baseURL, viewport);
+  const username = uniqueName(prefix);
+  const call = async (method, path, body) => {
+    const response = await opened.context.request.fetch(path, { method, data: body });
+    const text = await response.text();
+    if (!response.ok()) throw new Error(`${method} ${path}: ${response.status()} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  await call('POST', '/api/users', { username, email: `${username}@example.com`, password: PASSWORD });
+  return { ...opened, username, call };
+}
+
 /** Saves a full-page screenshot as tests/screenshots/NAME.png, or only `clip` (`{x, y, width, height}`). */
 export async function shot(page, name, clip = undefined) {
   mkdirSync(SCREENSHOTS, { recursive: true });

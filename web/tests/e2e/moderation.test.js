@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { createPost, DESKTOP, launchBrowser, openPage, PASSWORD, PHONE, shot, signUp, startServer, uniqueName } from './harness.js';
+import { createPost, DESKTOP, launchBrowser, openPage, PASSWORD, PHONE, shot, signedUpMember, signUp, startServer, uniqueName } from './harness.js';
 
 let server;
 let browser;
@@ -22,18 +22,9 @@ after(async () => {
   await server?.stop();
 });
 
-/** A signed-up member with a page of their own, and `call(method, path, body)` for the API. */
-async function member(viewport = DESKTOP, prefix = 'member', site = server) {
-  const opened = await openPage(browser, site.url, viewport);
-  const username = uniqueName(prefix);
-  const call = async (method, path, body) => {
-    const response = await opened.context.request.fetch(path, { method, data: body });
-    const text = await response.text();
-    if (!response.ok()) throw new Error(`${method} ${path}: ${response.status()} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  await call('POST', '/api/users', { username, email: `${username}@example.com`, password: PASSWORD });
-  return { ...opened, username, call };
+/** A signed-up member with a page of their own (the harness's `signedUpMember`), on `site`. */
+function member(viewport = DESKTOP, prefix = 'member', site = server) {
+  return signedUpMember(browser, site.url, viewport, prefix);
 }
 
 /** A member given `role` ('moderator' or 'admin') on the command line. */
