@@ -8,17 +8,8 @@ use serde_json::{Value, json};
 
 use crate::{
     harness::{Backend, Client, TestApp, assert_error, each_backend},
-    posts::{fresh_link, listed, read},
+    posts::{LISTINGS, fresh_link, listed, read},
 };
-
-/// Every path that lists posts, as one caller reads them (the search matches every test post).
-const LISTINGS: [&str; 5] = [
-    "/api/posts",
-    "/api/posts?sort=hot",
-    "/api/posts?sort=top&period=all",
-    "/api/posts?sort=top&period=day",
-    "/api/search?q=story",
-];
 
 /// Creates tags as `admin`.
 async fn tags(admin: &Client, names: &[&str]) {
@@ -521,6 +512,44 @@ async fn a_filtered_listings_total_is_exact_through_every_change_of_tags_and_pos
             .scalar("SELECT COUNT(*) FROM post_tags JOIN posts ON posts.id = post_tags.post_id WHERE posts.removed_at IS NULL")
             .await;
         assert_eq!(kept, carried, "one tag's counts add up to the tags shown posts carry");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tagged_posts_written_in_parallel_leave_the_kept_counts_exact() {
+    each_backend(|app| async move {
+        tagged_site(&app).await;
+        let mut writers = Vec::new();
+        for i in 0..20 {
+            writers.push(app.signed_up(&format!("writer{i}")).await.0);
+        }
+        // Twenty people post at once into overlapping tag sets, and half retag at once after.
+        let sets: [&[&str]; 4] = [&["rust"], &["go", "rust"], &["go", "rust", "web"], &["web"]];
+        let posted = futures_util::future::join_all(
+            writers.iter().enumerate().map(|(i, writer)| tagged(writer, "Parallel story", sets[i % 4])),
+        )
+        .await;
+        let retags = writers.iter().zip(&posted).step_by(2).map(|(writer, id)| async move {
+            let edit = json!({"title": "Parallel story", "tags": ["go"]});
+            assert_eq!(writer.put(&format!("/api/posts/{id}"), &edit).await.status(), StatusCode::OK);
+        });
+        futures_util::future::join_all(retags).await;
+        let anonymous = app.client();
+        for path in ["/api/posts?exclude_tags=rust", "/api/posts?exclude_tags=go,web", "/api/posts?tag=go&exclude_tags=rust"] {
+            let (ids, totals) = everything(&anonymous, path).await;
+            assert!(totals.iter().all(|&t| t == ids.len() as i64), "{path}: {} listed, totals {totals:?}", ids.len());
+        }
+        let sum = match app.test_database().backend {
+            Backend::MySql => "CAST(COALESCE(SUM(shown), 0) AS SIGNED)",
+            Backend::Postgres => "CAST(COALESCE(SUM(shown), 0) AS BIGINT)",
+            Backend::Sqlite => "COALESCE(SUM(shown), 0)",
+        };
+        let pairs = app.scalar(&format!("SELECT {sum} FROM tag_set_counts WHERE tag_b <> 0 AND tag_c = 0")).await;
+        let carried = app
+            .scalar("SELECT COUNT(*) FROM post_tags a JOIN post_tags b ON b.post_id = a.post_id AND b.tag_id > a.tag_id")
+            .await;
+        assert_eq!(pairs, carried, "the pairs' counts are the pairs the posts carry");
     })
     .await;
 }
