@@ -94,6 +94,20 @@ export function field({ label, name, id, type = 'text', textarea = false, option
 }
 
 /**
+ * A two-step confirmation: `start` shows `confirm` (with its `no` button) in its place and `no`
+ * puts `start` back, focus following each time; the form's submit is the "yes".
+ */
+export function confirmStep(start, confirm, no) {
+  const ask = (asking) => {
+    start.hidden = asking;
+    confirm.hidden = !asking;
+    (asking ? no : start).focus();
+  };
+  start.addEventListener('click', () => ask(true));
+  no.addEventListener('click', () => ask(false));
+}
+
+/**
  * Buttons that each open their form in `slot`, one at a time: `items` are `{text, className,
  * open(close)}`, `open` returning the form. `close()` empties the slot and gives focus back to
  * the button that opened it; `attrs` go on every button (e.g. `aria-describedby`).

@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { el, fill } from './dom.js';
-import { busy, clearError, field, onSubmit } from './forms.js';
+import { busy, clearError, confirmStep, field, onSubmit } from './forms.js';
 import { plural } from './format.js';
 import { allTags } from './tags.js';
 import { tagHref } from './urls.js';
@@ -16,13 +16,7 @@ function deleteControl(tag, refresh) {
   const confirm = el('div', { className: 'confirm', hidden: true },
     el('p', { text: `Delete ${tag.name}? It comes off ${plural(tag.post_count, 'post')}.` }), yes, no);
   const form = el('form', { className: 'inline-form' }, start, confirm);
-  const ask = (asking) => {
-    start.hidden = asking;
-    confirm.hidden = !asking;
-    (asking ? no : start).focus();
-  };
-  start.addEventListener('click', () => ask(true));
-  no.addEventListener('click', () => ask(false));
+  confirmStep(start, confirm, no);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     busy(form, async () => {

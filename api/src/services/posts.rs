@@ -178,7 +178,7 @@ pub async fn create(
     if url.is_none() && text.is_none() {
         return Err(AppError::validation("post_url", "a post needs a link (post_url), a text, or both"));
     }
-    let tags = few(tags)?;
+    let tags = post_tags(tags)?;
     let now = app.now();
     let limit = Limit::of(app.config.post_rate, "post");
     let url_key = url.as_ref().map(|url| links::key(url.as_str()));
@@ -218,7 +218,7 @@ pub async fn update(
         return Ok(Err(denied));
     }
     let Edit { title, text, tags } = edit?;
-    let tags = tags.map(few).transpose()?;
+    let tags = tags.map(post_tags).transpose()?;
     let now = app.now();
     let edited = app
         .db
@@ -251,15 +251,20 @@ pub async fn delete(app: &App, user: &User, id: i32) -> Result<Result<(), Denied
     Ok(if deleted { Ok(()) } else { Err(Denied::NotFound) })
 }
 
-/// `tags` each once, if they are at most [`MAX_TAGS`].
-fn few(tags: Vec<TagName>) -> Result<Vec<TagName>, AppError> {
+/// `tags` each once, if they are at most `most`; else the 422 of `tags` saying `too_many`.
+pub(crate) fn few(tags: Vec<TagName>, most: usize, too_many: &str) -> Result<Vec<TagName>, AppError> {
     let mut tags = tags;
     tags.sort_unstable();
     tags.dedup();
-    if tags.len() > MAX_TAGS {
-        return Err(AppError::validation("tags", format!("a post has at most {MAX_TAGS} tags")));
+    if tags.len() > most {
+        return Err(AppError::validation("tags", too_many));
     }
     Ok(tags)
+}
+
+/// `tags` each once, if a post may carry them all.
+fn post_tags(tags: Vec<TagName>) -> Result<Vec<TagName>, AppError> {
+    few(tags, MAX_TAGS, &format!("a post has at most {MAX_TAGS} tags"))
 }
 
 /// The ids of these tags, or the 422 that names the first that does not exist.

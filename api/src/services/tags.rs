@@ -3,7 +3,10 @@
 
 use bytes::Bytes;
 
-use super::{App, User, posts::known};
+use super::{
+    App, User,
+    posts::{few, known},
+};
 use crate::{
     db::{Answer, AnswerKey},
     domain::{TagDescription, TagName},
@@ -69,12 +72,7 @@ pub async fn filters(app: &App, user: &User) -> Result<Vec<String>, AppError> {
 /// Makes `names` exactly the tags `user` filters out (422 naming `tags` for one that does not
 /// exist); returns them as stored.
 pub async fn set_filters(app: &App, user: &User, names: Vec<TagName>) -> Result<Vec<String>, AppError> {
-    let mut names = names;
-    names.sort_unstable();
-    names.dedup();
-    if names.len() > MAX_FILTERS {
-        return Err(AppError::validation("tags", format!("at most {MAX_FILTERS} tags")));
-    }
+    let names = few(names, MAX_FILTERS, &format!("at most {MAX_FILTERS} tags"))?;
     app.db
         .write(async |tx| {
             let ids = known(tx, &names).await?;

@@ -372,10 +372,13 @@ impl Excluded {
         };
         let is = |column: Counts, id: i32| Expr::col((Counts::Table, column)).eq(id);
         let mut sets = Query::select();
+        let sum =
+            "COALESCE(SUM(CASE WHEN tag_b = 0 THEN shown WHEN tag_c = 0 THEN -shown ELSE shown END), 0)";
+        // A sum of `BIGINT` is `NUMERIC` on PostgreSQL and `DECIMAL` on MariaDB: a whole number again.
         sets.expr(Expr::cust(match backend {
-            DatabaseBackend::Postgres => "CAST(COALESCE(SUM(CASE WHEN tag_b = 0 THEN shown WHEN tag_c = 0 THEN -shown ELSE shown END), 0) AS BIGINT)",
-            DatabaseBackend::MySql => "CAST(COALESCE(SUM(CASE WHEN tag_b = 0 THEN shown WHEN tag_c = 0 THEN -shown ELSE shown END), 0) AS SIGNED)",
-            _ => "COALESCE(SUM(CASE WHEN tag_b = 0 THEN shown WHEN tag_c = 0 THEN -shown ELSE shown END), 0)",
+            DatabaseBackend::Postgres => format!("CAST({sum} AS BIGINT)"),
+            DatabaseBackend::MySql => format!("CAST({sum} AS SIGNED)"),
+            _ => sum.to_owned(),
         }))
         .from(Counts::Table);
         match tag {
@@ -408,11 +411,7 @@ pub fn carried(id: i32) -> Expr {
 /// A post's tag names, comma-separated (names hold no commas), as an expression on `posts`:
 /// `NULL` when it has none. Read beside each summary, so a page stays one statement.
 pub fn names_of_post(backend: DatabaseBackend) -> Expr {
-    let names = match backend {
-        DatabaseBackend::Postgres => "string_agg(t.name, ',')",
-        // SQLite's and MariaDB's default separator is the comma.
-        _ => "GROUP_CONCAT(t.name)",
-    };
+    let names = comma_joined(backend);
     Expr::cust(format!(
         "(SELECT {names} FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = posts.id)"
     ))
@@ -421,14 +420,10 @@ pub fn names_of_post(backend: DatabaseBackend) -> Expr {
 /// `(post_id, names)` of post `id` alone, `names` as [`names_of_post`] has them: a derived table
 /// a post's page joins once, rather than a subquery run again for each of its comments' rows.
 pub fn names_of(backend: DatabaseBackend, id: i32) -> SelectStatement {
-    let names = match backend {
-        DatabaseBackend::Postgres => "string_agg(t.name, ',')",
-        _ => "GROUP_CONCAT(t.name)",
-    };
     let (pt, t) = ("pt", "t");
     Query::select()
         .expr_as(Expr::col((pt, post_tag::Column::PostId)), "post_id")
-        .expr_as(Expr::cust(names), "names")
+        .expr_as(Expr::cust(comma_joined(backend)), "names")
         .from_as(post_tag::Entity, pt)
         .join_as(
             JoinType::InnerJoin,
@@ -439,6 +434,15 @@ pub fn names_of(backend: DatabaseBackend, id: i32) -> SelectStatement {
         .and_where(Expr::col((pt, post_tag::Column::PostId)).eq(id))
         .group_by_col((pt, post_tag::Column::PostId))
         .to_owned()
+}
+
+/// The aggregate of the names `t.name` of a post's tags, comma-separated, on `backend`.
+fn comma_joined(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => "string_agg(t.name, ',')",
+        // SQLite's and MariaDB's default separator is the comma.
+        _ => "GROUP_CONCAT(t.name)",
+    }
 }
 
 /// The names [`names_of_post`] read, in name order.

@@ -6,16 +6,8 @@ use serde_json::json;
 
 use crate::{
     harness::{assert_error, each_backend},
-    posts::{listed, post, read as get},
+    posts::{LISTINGS, listed, post, read as get},
 };
-
-const LISTINGS: [&str; 5] = [
-    "/api/posts",
-    "/api/posts?sort=hot",
-    "/api/posts?sort=top&period=all",
-    "/api/posts?sort=top&period=day",
-    "/api/search?q=story",
-];
 
 #[tokio::test]
 async fn a_hidden_post_leaves_every_listing_search_and_total_of_the_hider_alone() {

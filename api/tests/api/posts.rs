@@ -30,6 +30,16 @@ pub async fn read(client: &Client, path: &str) -> Value {
     resp.json().await.unwrap()
 }
 
+/// Every path that lists posts, in each of its orders (the search finds every post titled
+/// "… story").
+pub const LISTINGS: [&str; 5] = [
+    "/api/posts",
+    "/api/posts?sort=hot",
+    "/api/posts?sort=top&period=all",
+    "/api/posts?sort=top&period=day",
+    "/api/search?q=story",
+];
+
 /// The ids of the posts a page of posts at `path` lists, and its total.
 pub async fn listed(client: &Client, path: &str) -> (Vec<i64>, i64) {
     let page = read(client, path).await;

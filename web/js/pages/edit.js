@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { commentsSection, MARKDOWN_HINT } from '../comments.js';
 import { el, fill } from '../dom.js';
-import { busy, field, onSubmit } from '../forms.js';
+import { busy, confirmStep, field, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
 import { loadPost, postMeta, postTitle } from '../posts.js';
 import { allTags, MAX_POST_TAGS, tagFieldset, tickedTags } from '../tags.js';
@@ -41,13 +41,7 @@ function deleteForm(post) {
     el('p', { id: 'delete-question', text: 'Are you sure? The post and its comments will be gone for good.' }), yes, no);
   const form = el('form', { className: 'card danger-zone', 'aria-labelledby': 'delete-heading' },
     el('h2', { id: 'delete-heading', text: 'Delete post' }), start, confirm);
-  const ask = (asking) => {
-    start.hidden = asking;
-    confirm.hidden = !asking;
-    (asking ? no : start).focus();
-  };
-  start.addEventListener('click', () => ask(true));
-  no.addEventListener('click', () => ask(false));
+  confirmStep(start, confirm, no);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     busy(form, async () => {
