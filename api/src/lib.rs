@@ -35,7 +35,7 @@ pub use http::AppState;
 use crate::{
     config::Config,
     db::{Budgets, Db, StatementLog},
-    services::{App, maintenance},
+    services::{App, maintenance, notifications},
 };
 
 /// Why the server could not start.
@@ -114,6 +114,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         // Aborted however this future ends (a test drops it to stop the server).
         let sweeper = AbortOnDrop(tokio::spawn(maintenance::sweep_forever(self.state.app.clone())));
+        let mailer = AbortOnDrop(tokio::spawn(notifications::mail_forever(self.state.app.clone())));
         let passwords = self.state.passwords.clone();
         tokio::spawn(async move { passwords.warm_up().await });
         let limits = self.state.config.connections;
@@ -137,7 +138,7 @@ impl Application {
             stop.cancel();
         };
         let (site, scrapes, ()) = tokio::join!(site, scrapes, stopping);
-        drop(sweeper);
+        drop((sweeper, mailer));
         site.and(scrapes)
     }
 }

@@ -16,6 +16,7 @@ mod m20261206_000006_varchar_hashes;
 mod m20261207_000001_saved_and_hidden_posts;
 mod m20261207_000002_muted_users;
 mod m20261207_000003_tags_and_text_posts;
+mod m20261207_000004_inbox;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_saved_and_hidden_posts::Migration),
             Box::new(m20261207_000002_muted_users::Migration),
             Box::new(m20261207_000003_tags_and_text_posts::Migration),
+            Box::new(m20261207_000004_inbox::Migration),
         ]
     }
 }

@@ -65,6 +65,8 @@ pub struct Config {
     pub session_cache: usize,
     /// KiB of rendered answers cached at most (`ANSWER_CACHE_KIB`); 0 caches none.
     pub answer_cache_kib: usize,
+    /// How often new notifications are looked for to be mailed (20 s; tests make it shorter).
+    pub inbox_mail_every: Duration,
     /// The source of "now"; tests move it forward instead of sleeping.
     pub clock: Clock,
 }
@@ -211,6 +213,7 @@ impl Config {
             log_format: parse("LOG_FORMAT", "text")?,
             session_cache: parse("SESSION_CACHE", "100000")?,
             answer_cache_kib: parse("ANSWER_CACHE_KIB", "6144")?,
+            inbox_mail_every: Duration::from_secs(20),
             clock: Clock::system(),
         })
     }

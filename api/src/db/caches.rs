@@ -12,6 +12,7 @@
 //! | `Content` (posts, comments, votes, removals, accounts, roles) | — | all |
 //! | `Sessions(which)` (ended; role or ban changed) | those | — |
 //! | `SessionSeen` | that one's `last_seen_at` set | — |
+//! | `Inbox(user)` (a notification made or read, or its post gone) | the user's | — |
 //!
 //! Answers are invalidated all at once: any write to what they show may change any page (an
 //! order, a total, a count), and finer invalidation would need a concurrency test for each key
@@ -159,6 +160,7 @@ impl Caches {
             Change::SessionSeen { token_hash, at } => {
                 self.sessions.update(token_hash, |s| s.last_seen_at = *at)
             }
+            Change::Inbox(user) => self.sessions.invalidate_where(|_, s| s.user_id == *user),
         }
     }
 

@@ -25,6 +25,10 @@ pub struct Model {
     pub banned_until: Option<DateTimeUtc>,
     /// Why it was banned.
     pub ban_reason: Option<String>,
+    /// Whether new notifications are mailed (DESIGN.md section 20).
+    pub email_notifications: bool,
+    /// When the last mail of notifications was sent.
+    pub notified_at: Option<DateTimeUtc>,
 }
 
 /// Shows who, never the hash.

@@ -210,6 +210,7 @@ fn param_message(name: &str, reason: &str) -> String {
         "per_page" => "per_page must be a whole number from 1 to 100".into(),
         "sort" => "sort must be new, hot or top".into(),
         "period" => "period must be day, week, month, year or all".into(),
+        "unread" => "unread must be true or false".into(),
         "q" if reason.contains("expects an input") => "q is required".into(),
         "q" => "q must be 1 to 200 characters".into(),
         _ if reason.contains("expects an input") => format!("{name} is required"),

@@ -226,6 +226,8 @@ pub struct Profile {
     pub two_factor: bool,
     /// Unused recovery codes (0 while two-factor login is off).
     pub recovery_codes_left: u64,
+    /// Their inbox's settings.
+    pub settings: super::notifications::Settings,
 }
 
 /// `user`'s own account.
@@ -241,6 +243,7 @@ pub async fn profile(app: &App, user: &User) -> Result<Profile, AppError> {
         created_at: account.created_at,
         two_factor,
         recovery_codes_left,
+        settings: super::notifications::Settings { email_notifications: account.email_notifications },
     })
 }
 

@@ -16,6 +16,7 @@ pub mod maintenance;
 pub mod marks;
 pub mod moderation;
 pub mod mutes;
+pub mod notifications;
 pub mod passwords;
 pub mod people;
 pub mod posts;
@@ -73,6 +74,8 @@ pub struct User {
     pub session_id: i32,
     /// Their role as of this request.
     pub role: Role,
+    /// How many of their notifications were unread as of this request.
+    pub unread: u64,
 }
 
 /// Who is asking for something the answer cache may hold.

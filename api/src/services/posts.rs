@@ -123,6 +123,8 @@ pub struct Thread {
     pub body: Body,
     /// In display order.
     pub comments: Vec<CommentRow>,
+    /// Whether the viewer muted the thread (no notifications come from it).
+    pub muted: bool,
     /// Whether the viewer moderates (sees what moderators removed).
     pub staff: bool,
 }
@@ -138,11 +140,11 @@ pub async fn get(
     let staff = viewer.is_staff();
     let read = async {
         let removed = if staff { Removed::Shown } else { Removed::Hidden };
-        let Some((post, body, comments)) = posts::with_thread(&app.db, id, viewer.id(), removed).await?
-        else {
+        let Some(found) = posts::with_thread(&app.db, id, viewer.id(), removed).await? else {
             return Ok(None);
         };
-        Ok::<_, AppError>(Some(render(Thread { post, body, comments, staff })))
+        let posts::WithThread { summary: post, body, thread_muted: muted, comments } = found;
+        Ok::<_, AppError>(Some(render(Thread { post, body, comments, muted, staff })))
     };
     app.db.cached(viewer.changes, AnswerKey { viewer: viewer.id(), answer: Answer::Post(id) }, read).await
 }

@@ -67,7 +67,7 @@ const COMMENTS: &[&str] = &[
 const REPLIES: &[(usize, &str)] = &[
     (4, "Yes: the `bench/` folder of this very site has a few, with *p99* figures."),
     (5, "> with p99 figures\n\nThat is the part **most** write-ups leave out."),
-    (0, "Agreed. See also <https://www.sqlite.org/np1queryprob.html>."),
+    (0, "Agreed, @alesia. See also <https://www.sqlite.org/np1queryprob.html>."),
 ];
 
 /// The accounts and the password a person can log in with.

@@ -44,6 +44,7 @@ pub async fn resolve(app: &App, token_hash: &str) -> Result<Resolved, DbErr> {
         username: session.username,
         session_id: session.id,
         role: Role::from_column(&session.role),
+        unread: u64::try_from(session.unread).unwrap_or(0),
     });
     Ok(Resolved { user, changes })
 }

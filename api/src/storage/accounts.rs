@@ -169,7 +169,8 @@ pub async fn delete(tx: &Tx, id: i32) -> Result<(), DbErr> {
     votes::withdraw_all(tx, id).await?;
     comments::delete_all_by(tx, id).await?;
     let theirs = sea_orm::sea_query::ExprTrait::eq(Expr::col((post::Entity, post::Column::UserId)), id);
-    super::tags::count_posts(tx, theirs, super::tags::Posts::Shown, -1).await?;
+    super::tags::count_posts(tx, theirs.clone(), super::tags::Posts::Shown, -1).await?;
+    super::notifications::posts_going(tx, theirs).await?;
     post::Entity::delete_many().filter(post::Column::UserId.eq(id)).exec(tx).await?;
     user::Entity::delete_by_id(id).exec(tx).await?;
     Ok(())

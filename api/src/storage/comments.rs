@@ -19,7 +19,10 @@ use sea_orm::{
     JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, sea_query::Expr,
 };
 
-use super::{Change, Tx};
+use super::{
+    Change, Tx,
+    notifications::{self, Cause, Kind},
+};
 use crate::{
     domain::{CommentText, markdown},
     entities::{comment, post, user},
@@ -164,7 +167,8 @@ pub enum Created {
     Gone,
 }
 
-/// Adds a comment by `author` on `post`, answering `parent` if given.
+/// Adds a comment by `author` on `post`, answering `parent` if given, and notifies whom it
+/// concerns (the author of what it answers, the people it mentions: `notifications::notify`).
 pub async fn create(
     tx: &Tx,
     author: i32,
@@ -173,17 +177,16 @@ pub async fn create(
     text: &CommentText,
     now: DateTime<Utc>,
 ) -> Result<Created, DbErr> {
-    if !shown(tx, post).await? {
-        return Ok(Created::NoSuchPost);
-    }
-    let depth = match parent {
-        None => 0,
+    let Some(post_author) = shown_author(tx, post).await? else { return Ok(Created::NoSuchPost) };
+    let (depth, answers) = match parent {
+        None => (0, Some((post_author, Kind::PostComment))),
         Some(parent) => match replyable(tx, post, parent).await? {
-            Ok(depth) => depth,
+            Ok((depth, parent_author)) => (depth, parent_author.map(|author| (author, Kind::Reply))),
             Err(why) => return why_not(tx, post, why).await,
         },
     };
-    let html = markdown::render(text.as_str());
+    let mentioned = notifications::mentioned(tx, text.as_str()).await?;
+    let html = mentioned.render(text.as_str());
     let row = comment::ActiveModel {
         comment_text: Set(text.as_str().to_owned()),
         comment_html: Set(Some(html.clone())),
@@ -197,28 +200,33 @@ pub async fn create(
         ..Default::default()
     };
     tx.changed(Change::Content);
-    match comment::Entity::insert(row).exec(tx).await {
-        Ok(inserted) => Ok(Created::Added { id: inserted.last_insert_id, depth, html }),
+    let id = match comment::Entity::insert(row).exec(tx).await {
+        Ok(inserted) => inserted.last_insert_id,
         // The post, or the parent, went a moment ago (the transaction is spoilt on PostgreSQL:
         // the caller abandons it, and reads why after).
-        Err(err) if super::is_missing_reference(&err) => Ok(Created::Gone),
-        Err(err) => Err(err),
-    }
+        Err(err) if super::is_missing_reference(&err) => return Ok(Created::Gone),
+        Err(err) => return Err(err),
+    };
+    let cause = Cause { actor: author, post, comment: Some(id), answers, mentioned: mentioned.ids };
+    notifications::notify(tx, &cause, now).await?;
+    Ok(Created::Added { id, depth, html })
 }
 
-/// The depth a reply to `parent` gets, or why there can be none.
+/// The depth a reply to `parent` gets and who wrote `parent`, or why there can be none.
 async fn replyable(
     db: &impl ConnectionTrait,
     post: i32,
     parent: i32,
-) -> Result<Result<i32, &'static str>, DbErr> {
-    let found: Option<(i32, i32, bool, Option<DateTime<Utc>>)> = comment::Entity::find_by_id(parent)
+) -> Result<Result<(i32, Option<i32>), &'static str>, DbErr> {
+    type Found = (i32, i32, bool, Option<DateTime<Utc>>, Option<i32>);
+    let found: Option<Found> = comment::Entity::find_by_id(parent)
         .select_only()
         .columns([
             comment::Column::PostId,
             comment::Column::Depth,
             comment::Column::Deleted,
             comment::Column::RemovedAt,
+            comment::Column::UserId,
         ])
         .into_tuple()
         .one(db)
@@ -226,21 +234,21 @@ async fn replyable(
     Ok(match found {
         Some((on, ..)) if on != post => Err("there is no such comment on this post"),
         None => Err("there is no such comment on this post"),
-        Some((_, _, true, _)) => Err("that comment was deleted"),
-        Some((_, _, _, Some(_))) => Err("that comment was removed by a moderator"),
+        Some((_, _, true, ..)) => Err("that comment was deleted"),
+        Some((_, _, _, Some(_), _)) => Err("that comment was removed by a moderator"),
         Some((_, depth, ..)) if depth >= MAX_DEPTH => Err("replies may be at most 8 deep"),
-        Some((_, depth, ..)) => Ok(depth + 1),
+        Some((_, depth, _, _, author)) => Ok((depth + 1, author)),
     })
 }
 
-/// Whether `post` exists and was not removed.
-async fn shown(db: &impl ConnectionTrait, post: i32) -> Result<bool, DbErr> {
+/// Who wrote `post`, if it exists and was not removed.
+async fn shown_author(db: &impl ConnectionTrait, post: i32) -> Result<Option<i32>, DbErr> {
     let found = post::Entity::find_by_id(post)
         .select_only()
-        .column(post::Column::Id)
+        .column(post::Column::UserId)
         .filter(post::Column::RemovedAt.is_null())
         .into_tuple::<i32>();
-    Ok(found.one(db).await?.is_some())
+    found.one(db).await
 }
 
 /// A missing post outranks a bad parent (404 before 422).
@@ -273,9 +281,10 @@ pub async fn edit(
     text: &CommentText,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let html = notifications::mentioned(tx, text.as_str()).await?.render(text.as_str());
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::CommentText, Expr::value(text.as_str()))
-        .col_expr(comment::Column::CommentHtml, Expr::value(markdown::render(text.as_str())))
+        .col_expr(comment::Column::CommentHtml, Expr::value(html))
         .col_expr(comment::Column::UpdatedAt, Expr::value(now))
         .filter(comment::Column::Id.eq(id))
         .filter(comment::Column::UserId.eq(author))

@@ -16,6 +16,7 @@ pub mod login_failures;
 pub mod marks;
 pub mod moderation_log;
 pub mod mutes;
+pub mod notifications;
 pub mod posts;
 pub mod ranking;
 pub mod removals;
@@ -49,6 +50,8 @@ pub enum Change {
     Sessions(Sessions),
     /// A session was seen at `at`: its `last_seen_at` was written.
     SessionSeen { token_hash: String, at: DateTime<Utc> },
+    /// This person's count of unread notifications, which their sessions are read with, changed.
+    Inbox(i32),
 }
 
 /// Which sessions a [`Change::Sessions`] is about.

@@ -12,11 +12,12 @@ use sea_orm::{
 
 use super::{
     Change, Tx, comments, marks, mutes,
+    notifications::{self, Cause, Mentioned},
     tags::{self, Excluded},
 };
 use crate::{
-    domain::{PostText, PostTitle, PostUrl, links, markdown, ranking::hotness},
-    entities::{comment, muted_user, post, saved_post, user, vote},
+    domain::{PostText, PostTitle, PostUrl, links, ranking::hotness},
+    entities::{comment, muted_user, post, saved_post, thread_mute, user, vote},
 };
 
 /// A post as lists show it: the row, its author's name, and its counts for one viewer.
@@ -266,7 +267,7 @@ pub async fn with_thread(
     id: i32,
     viewer: Option<i32>,
     removed: Removed,
-) -> Result<Option<(Summary, Body, Vec<comments::Row>)>, DbErr> {
+) -> Result<Option<WithThread>, DbErr> {
     let backend = db.get_database_backend();
     let statement = backend.build(&thread_statement(backend, id, viewer, removed));
     let rows = db.query_all_raw(statement).await?;
@@ -300,7 +301,18 @@ pub async fn with_thread(
         removed_reason: post.removed_reason,
     };
     let body = Body { text: post.body, html: post.body_html };
-    Ok(Some((summary, body, comments::in_thread_order(thread))))
+    let thread_muted = post.thread_muter.is_some();
+    Ok(Some(WithThread { summary, body, thread_muted, comments: comments::in_thread_order(thread) }))
+}
+
+/// A post with its thread, as [`with_thread`] reads it for one viewer.
+pub struct WithThread {
+    pub summary: Summary,
+    pub body: Body,
+    /// Whether the viewer muted the post's thread.
+    pub thread_muted: bool,
+    /// In display order.
+    pub comments: Vec<comments::Row>,
 }
 
 /// The prefix of the post's columns in [`with_thread`]'s rows (the comments' are unprefixed: they
@@ -328,6 +340,8 @@ struct ThreadPost {
     voter: Option<i32>,
     /// The viewer's saving's `user_id`: there when the viewer saved the post.
     saver: Option<i32>,
+    /// The viewer's thread mute's `user_id`: there when the viewer muted the thread.
+    thread_muter: Option<i32>,
 }
 
 fn thread_statement(
@@ -338,8 +352,8 @@ fn thread_statement(
 ) -> SelectStatement {
     // Tables under the names the statement gives them: the post's author, the viewer's vote,
     // and each comment's author.
-    let (author, mine, kept, commenter, quiet, named) =
-        ("author", "mine", "kept", "commenter", "quiet", "named");
+    let (author, mine, kept, hushed, commenter, quiet, named) =
+        ("author", "mine", "kept", "hushed", "commenter", "quiet", "named");
     let mut query = Query::select();
     for column in SUMMARY_COLUMNS.into_iter().chain([post::Column::Body, post::Column::BodyHtml]) {
         query.expr_as(Expr::col((post::Entity, column)), format!("{POST}{}", column.as_str()));
@@ -349,7 +363,8 @@ fn thread_statement(
         .expr_as(Expr::col((named, Alias::new("names"))), format!("{POST}tag_list"))
         .expr_as(Expr::col((author, user::Column::Username)), format!("{POST}username"))
         .expr_as(Expr::col((mine, vote::Column::UserId)), format!("{POST}voter"))
-        .expr_as(Expr::col((kept, saved_post::Column::UserId)), format!("{POST}saver"));
+        .expr_as(Expr::col((kept, saved_post::Column::UserId)), format!("{POST}saver"))
+        .expr_as(Expr::col((hushed, thread_mute::Column::UserId)), format!("{POST}thread_muter"));
     for column in comments::ROW_COLUMNS {
         query.column((comment::Entity, column));
     }
@@ -379,6 +394,14 @@ fn thread_statement(
             Expr::col((kept, saved_post::Column::PostId))
                 .equals((post::Entity, post::Column::Id))
                 .and(Expr::col((kept, saved_post::Column::UserId)).eq(viewer.unwrap_or(0))),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            thread_mute::Entity,
+            hushed,
+            Expr::col((hushed, thread_mute::Column::PostId))
+                .equals((post::Entity, post::Column::Id))
+                .and(Expr::col((hushed, thread_mute::Column::UserId)).eq(viewer.unwrap_or(0))),
         )
         .join_subquery(
             JoinType::LeftJoin,
@@ -539,7 +562,8 @@ pub struct Content {
     pub text: Option<PostText>,
 }
 
-/// Adds a post; returns its id. A text post's link is stored empty, with no key or site.
+/// Adds a post; returns its id. A text post's link is stored empty, with no key or site; the
+/// people its text mentions are notified.
 pub async fn create(
     tx: &Tx,
     author: i32,
@@ -548,7 +572,11 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
     let Content { url, text } = content;
-    let body_html = text.as_ref().map(|text| markdown::render(text.as_str()));
+    let mentioned = match &text {
+        Some(text) => notifications::mentioned(tx, text.as_str()).await?,
+        None => Mentioned::default(),
+    };
+    let body_html = text.as_ref().map(|text| mentioned.render(text.as_str()));
     let row = post::ActiveModel {
         title: Set(title.into_inner()),
         url_key: Set(url.as_ref().map(|url| links::key(url.as_str()))),
@@ -564,7 +592,10 @@ pub async fn create(
         ..Default::default()
     };
     tx.changed(Change::Content);
-    Ok(post::Entity::insert(row).exec(tx).await?.last_insert_id)
+    let id = post::Entity::insert(row).exec(tx).await?.last_insert_id;
+    let cause = Cause { actor: author, post: id, comment: None, answers: None, mentioned: mentioned.ids };
+    notifications::notify(tx, &cause, now).await?;
+    Ok(id)
 }
 
 /// Retitles a post, and gives it `text` if there is one, only if `author` wrote it; returns
@@ -581,8 +612,9 @@ pub async fn edit(
         .col_expr(post::Column::Title, Expr::value(title.into_inner()))
         .col_expr(post::Column::UpdatedAt, Expr::value(now));
     if let Some(text) = text {
+        let html = notifications::mentioned(tx, text.as_str()).await?.render(text.as_str());
         update = update
-            .col_expr(post::Column::BodyHtml, Expr::value(markdown::render(text.as_str())))
+            .col_expr(post::Column::BodyHtml, Expr::value(html))
             .col_expr(post::Column::Body, Expr::value(text.into_inner()));
     }
     let result = update
@@ -605,7 +637,8 @@ pub async fn delete(tx: &Tx, id: i32, author: i32) -> Result<bool, DbErr> {
     let this = Expr::col((post::Entity, post::Column::Id))
         .eq(id)
         .and(Expr::col((post::Entity, post::Column::UserId)).eq(author));
-    tags::count_posts(tx, this, tags::Posts::Shown, -1).await?;
+    tags::count_posts(tx, this.clone(), tags::Posts::Shown, -1).await?;
+    notifications::posts_going(tx, this).await?;
     let deleted = post::Entity::delete_many()
         .filter(post::Column::Id.eq(id))
         .filter(post::Column::UserId.eq(author))

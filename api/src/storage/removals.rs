@@ -74,7 +74,9 @@ pub async fn set_removed(
                 // It leaves the shown posts, or comes back to them, with its tags.
                 let this = sea_orm::sea_query::ExprTrait::eq(Expr::col((post::Entity, post::Column::Id)), id);
                 let delta = if reason.is_some() { -1 } else { 1 };
-                super::tags::count_posts(tx, this, super::tags::Posts::Any, delta).await?;
+                super::tags::count_posts(tx, this.clone(), super::tags::Posts::Any, delta).await?;
+                // Its notifications leave their readers' lists and counts, or come back.
+                super::notifications::posts_going(tx, this).await?;
             }
             (changed, title)
         }

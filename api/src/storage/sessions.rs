@@ -11,7 +11,7 @@ use sea_orm::{
     sea_query::{Expr, JoinType},
 };
 
-use super::{Change, Sessions, Tx, changes};
+use super::{Change, Sessions, Tx, changes, notifications};
 use crate::{
     domain::SessionToken,
     entities::{session, user},
@@ -20,8 +20,9 @@ use crate::{
 /// User agents are kept for the sessions list, cut to this many characters.
 const USER_AGENT_MAX: usize = 512;
 
-/// A session and whose it is: with the user's role and ban, read in the same statement, so a
-/// role change or a ban holds from the user's very next request.
+/// A session and whose it is: with the user's role, ban and count of unread notifications, read
+/// in the same statement, so a role change or a ban holds from the user's very next request, and
+/// a reply is counted in the header of the very next page.
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct LiveSession {
     pub id: i32,
@@ -33,6 +34,8 @@ pub struct LiveSession {
     pub role: String,
     pub banned_at: Option<DateTime<Utc>>,
     pub banned_until: Option<DateTime<Utc>>,
+    /// How many of the user's notifications are unread (DESIGN.md section 20).
+    pub unread: i64,
 }
 
 /// A session's row with the change counter beside it: what [`find`] reads.
@@ -44,7 +47,8 @@ struct Found {
 }
 
 /// The SQL of [`find`] on `backend`, built once; the token hash is its one value: the session
-/// joined to its user, and the database's change counter (`NULL` where there is none).
+/// joined to its user, the user's count of unread notifications, and the database's change
+/// counter (`NULL` where there is none).
 pub fn lookup_sql(backend: DatabaseBackend) -> &'static str {
     static SQL: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let slot = match backend {
@@ -67,6 +71,10 @@ pub fn lookup_sql(backend: DatabaseBackend) -> &'static str {
                 user::Column::BannedAt,
                 user::Column::BannedUntil,
             ])
+            .column_as(
+                notifications::unread_of(Expr::col((session::Entity, session::Column::UserId))),
+                "unread",
+            )
             .column_as(Expr::cust(changes::value_sql(backend).unwrap_or("NULL")), "changes")
             .join(JoinType::InnerJoin, session::Relation::User.def())
             .filter(session::Column::TokenHash.eq(""))

@@ -110,6 +110,7 @@ pub fn test_config(database_url: &str) -> Config {
         log_format: just_tech_news::config::LogFormat::Text,
         session_cache: 100_000,
         answer_cache_kib: 6144,
+        inbox_mail_every: std::time::Duration::from_millis(100),
         clock: Clock::system(),
     }
 }

@@ -12,7 +12,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
-    harness::{Backend, Mail, PASSWORD, TestDatabase},
+    harness::{Backend, Mail, PASSWORD, TestApp, TestDatabase, test_config},
+    inbox::comment,
+    posts::post,
     process::{free_port, start_with},
 };
 
@@ -148,4 +150,28 @@ async fn a_mail_server_that_comes_up_late_still_gets_the_mail() {
     let mail = smtp.first_mail(Duration::from_secs(20)).await;
     assert_eq!(mail.to, "ada@example.com");
     assert!(mail.body.contains("/reset#token="));
+}
+
+#[tokio::test]
+async fn a_notification_is_mailed_through_a_real_smtp_server() {
+    let Some(python) = smtp_python() else { return };
+    let folder = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = SmtpServer::start(&python, port, &folder.path().join("maildir"));
+    let db = TestDatabase::create(Backend::Sqlite).await;
+    let mut config = test_config(&db.url);
+    config.mail.smtp = Some(format!("smtp://127.0.0.1:{port}").parse().unwrap());
+    let app = TestApp::spawn(config, Some(db)).await;
+    let (ada, _) = app.signed_up("ada").await;
+    let (bob, _) = app.signed_up("bob").await;
+    let resp = ada.put("/api/users/me/settings", &json!({"email_notifications": true})).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let story = post(&ada, "Ada story").await["id"].as_i64().unwrap();
+    let said = comment(&bob, story, None, "well said, @ada").await;
+
+    let mail = smtp.first_mail(Duration::from_secs(10)).await;
+    assert_eq!(mail.to, "ada@example.com");
+    assert!(mail.subject.starts_with("bob commented on your post"), "{}", mail.subject);
+    let link = format!("http://127.0.0.1:3000/post/{story}#comment-{said}");
+    assert!(mail.body.split_whitespace().any(|word| word == link), "{}", mail.body);
 }

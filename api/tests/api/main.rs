@@ -15,6 +15,7 @@ mod faults;
 mod feeds;
 mod freshness;
 mod hidden;
+mod inbox;
 mod invites;
 mod limits;
 mod mail;

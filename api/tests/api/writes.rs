@@ -257,6 +257,42 @@ async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
         assert_eq!(json(&stranger, &post_path).await["comments"][0]["comment_text"], "second!");
         done.insert("update_comment");
 
+        // Grace's comment on Ada's post is in Ada's inbox, counted by her next session check on
+        // every instance; so is each change to the inbox.
+        let unread = |client: &Client| {
+            let client = client.clone();
+            async move { client.session().await["user"]["unread"].clone() }
+        };
+        assert_eq!(unread(&ada_there).await, 1);
+        let notification = json(&ada_there, "/api/notifications").await["notifications"][0]["id"].clone();
+        let read_one = format!("/api/notifications/{notification}/read");
+        assert_eq!(status(ada.put(&read_one, &json!({})).await).await, 204);
+        assert_eq!(unread(&ada_there).await, 0);
+        assert_eq!(json(&ada_there, "/api/notifications").await["notifications"][0]["read"], true);
+        done.insert("mark_notification_read");
+        let body = json!({"title": "Beta notes", "text": "More to read"});
+        let beta = ada.post("/api/posts", &body).await.json::<Value>().await.unwrap()["id"].clone();
+        let beta_path = format!("/api/posts/{beta}");
+        grace.post("/api/comments", &json!({"post_id": beta, "comment_text": "noted"})).await;
+        assert_eq!(unread(&ada_there).await, 1);
+        let newest = json(&ada_there, "/api/notifications").await["notifications"][0]["id"].clone();
+        let read_all = ada.post("/api/notifications/read", &json!({"up_to_id": newest})).await;
+        assert_eq!(status(read_all).await, 204);
+        assert_eq!(unread(&ada_there).await, 0);
+        done.insert("mark_notifications_read");
+        assert_eq!(json(&ada_there, &beta_path).await["muted"], false);
+        assert_eq!(status(ada.put(&format!("{beta_path}/mute"), &json!({})).await).await, 204);
+        assert_eq!(json(&ada_there, &beta_path).await["muted"], true);
+        done.insert("mute_thread");
+        assert_eq!(status(ada.delete(&format!("{beta_path}/mute")).await).await, 204);
+        assert_eq!(json(&ada_there, &beta_path).await["muted"], false);
+        done.insert("unmute_thread");
+        let settings = json!({"email_notifications": true});
+        assert_eq!(status(ada.put("/api/users/me/settings", &settings).await).await, 200);
+        assert_eq!(json(&ada_there, "/api/users/me").await["settings"], settings);
+        done.insert("change_settings");
+        assert_eq!(status(ada.delete(&beta_path).await).await, 204);
+
         let mod_there = there.client_with_cookie(&login_token(&app, "mod").await);
         let queue = || async { json(&mod_there, "/api/moderation/queue").await["items"].as_array().unwrap().len() };
         let post_flag = format!("/api/posts/{id}/flag");

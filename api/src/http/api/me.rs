@@ -16,7 +16,7 @@ use crate::{
     },
     services::{
         accounts::{self, Client},
-        sessions,
+        notifications, sessions,
     },
 };
 
@@ -37,6 +37,22 @@ struct Profile {
     two_factor: bool,
     /// How many unused recovery codes you have (0 while two-factor login is off).
     recovery_codes_left: u64,
+    // Your settings. (No doc comment: on a `$ref` poem-openapi would wrap it in `allOf`.)
+    settings: Settings,
+}
+
+/// Your settings.
+#[derive(Object)]
+pub(super) struct Settings {
+    /// Whether new notifications are mailed to you: the first within a minute, then at most one
+    /// mail every 15 minutes with what came since. Off unless you turn it on.
+    pub(super) email_notifications: bool,
+}
+
+impl From<notifications::Settings> for Settings {
+    fn from(settings: notifications::Settings) -> Self {
+        Self { email_notifications: settings.email_notifications }
+    }
 }
 
 /// A change of password.
@@ -95,6 +111,13 @@ enum ReauthResponse {
     /// Too many failed logins for this account or from this address (`too_many_attempts`).
     #[oai(status = 429)]
     TooManyAttempts(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
+}
+
+#[derive(ApiResponse)]
+enum SettingsResponse {
+    /// Your settings, as they are now.
+    #[oai(status = 200)]
+    Ok(Json<Settings>),
 }
 
 #[derive(ApiResponse)]
@@ -160,7 +183,7 @@ impl AccountApi {
         state: Data<&AppState>,
         me: CurrentUser,
     ) -> Result<ProfileResponse, Failure<PrivateRead>> {
-        let accounts::Profile { id, username, email, created_at, two_factor, recovery_codes_left } =
+        let accounts::Profile { id, username, email, created_at, two_factor, recovery_codes_left, settings } =
             accounts::profile(&state, &me).await?;
         Ok(ProfileResponse::Ok(Json(Profile {
             id,
@@ -169,7 +192,24 @@ impl AccountApi {
             created_at,
             two_factor,
             recovery_codes_left,
+            settings: settings.into(),
         })))
+    }
+
+    /// Change your settings
+    ///
+    /// `email_notifications`: when on, new notifications are mailed to you (never for those
+    /// already read, nor for those that came while it was off).
+    #[oai(path = "/users/me/settings", method = "put", operation_id = "change_settings")]
+    async fn change_settings(
+        &self,
+        state: Data<&AppState>,
+        me: CurrentUser,
+        body: JsonBody<Settings>,
+    ) -> Result<SettingsResponse, Failure<Submission>> {
+        let Settings { email_notifications } = body.parse()?;
+        let settings = notifications::Settings { email_notifications };
+        Ok(SettingsResponse::Ok(Json(notifications::set_settings(&state, &me, settings).await?.into())))
     }
 
     /// Change your password

@@ -11,6 +11,7 @@ mod marks;
 mod me;
 mod moderation;
 mod mutes;
+mod notifications;
 mod people;
 mod posts;
 mod recovery;
@@ -32,6 +33,7 @@ pub use marks::MarksApi;
 pub use me::AccountApi;
 pub use moderation::{AdminApi, ModerationApi, ModerationLogApi};
 pub use mutes::MutesApi;
+pub use notifications::NotificationsApi;
 pub use people::PeopleApi;
 pub use posts::{PostApi, PostsApi};
 pub use recovery::PasswordResetApi;
@@ -61,6 +63,8 @@ pub enum ApiTags {
     Moderation,
     /// Invitations to sign up.
     Invitations,
+    /// Your notifications: replies, comments on your posts, mentions; muted threads.
+    Inbox,
     /// Whether the service can serve.
     Health,
 }
@@ -104,7 +108,7 @@ impl Removal {
 type Apis = (
     (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
     (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi, TagsApi, FiltersApi),
-    (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi),
+    (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi, NotificationsApi),
     (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
 );
 
@@ -115,7 +119,7 @@ pub fn service() -> ApiService {
     let apis = (
         (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
         (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi, TagsApi, FiltersApi),
-        (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi),
+        (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi, NotificationsApi),
         (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
     );
     OpenApiService::new(apis, "Just Tech News", env!("CARGO_PKG_VERSION"))

@@ -94,6 +94,9 @@ struct PostDetail {
     text: Nullable<String>,
     /// `text` rendered as sanitised HTML (section 12's Markdown rules); `null` with `text`.
     text_html: Nullable<String>,
+    /// Whether the caller muted this post's thread (`PUT /posts/{id}/mute`): no notifications
+    /// come from it. `false` when anonymous.
+    muted: bool,
     /// The whole thread in display order: depth-first, each comment followed by its replies,
     /// siblings oldest first.
     comments: Vec<Comment>,
@@ -470,8 +473,8 @@ impl PostApi {
 
 /// A post and its thread, rendered for the viewer it was read for.
 fn render_thread(thread: Thread) -> bytes::Bytes {
-    let Thread { post, body, comments, staff } = thread;
+    let Thread { post, body, comments, muted, staff } = thread;
     let comments = comments.into_iter().map(|row| Comment::seen_by(row, staff)).collect();
     let (text, text_html) = (Nullable(body.text), Nullable(body.html));
-    RenderedJson::render(&PostDetail { post: post.into(), text, text_html, comments }).bytes()
+    RenderedJson::render(&PostDetail { post: post.into(), text, text_html, muted, comments }).bytes()
 }

@@ -23,6 +23,9 @@ struct SessionUser {
     // What they may do: `user`, `moderator` or `admin`. (No doc comment on a named schema's
     // field.)
     role: Role,
+    /// How many of their notifications are unread: what the header's "inbox (N)" shows, the
+    /// `unread` of `GET /notifications`.
+    unread: u64,
 }
 
 /// Who may sign up.
@@ -69,7 +72,8 @@ impl SessionApi {
         state: Data<&AppState>,
         user: MaybeUser,
     ) -> Result<SessionResponse, Failure<Read>> {
-        let user = user.0.map(|u| SessionUser { id: u.id, username: u.username, role: u.role });
+        let user =
+            user.0.map(|u| SessionUser { id: u.id, username: u.username, role: u.role, unread: u.unread });
         let registration = match state.config.registration {
             Registration::Open => SignUps::Open,
             Registration::Invite => SignUps::Invite,

@@ -100,6 +100,9 @@ impl<T: ParseFromJSON> JsonBody<T> {
                         format!("{name} must be {}", expected(field.ty, field.format)),
                     ));
                 }
+                Some(Value::Number(number)) if !field.in_range(number) => {
+                    return Err(AppError::validation(name, field.range_message()));
+                }
                 Some(Value::String(text)) => {
                     if let Some(refused) = &refused
                         && field.rust_typename == Some(refused.type_name)
@@ -143,6 +146,26 @@ struct Property {
     nullable: bool,
     /// The values an enum allows (empty for anything else).
     allowed: Vec<Value>,
+    /// The least and the greatest number allowed, where the schema bounds it.
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+}
+
+impl Property {
+    fn in_range(&self, number: &serde_json::Number) -> bool {
+        let Some(n) = number.as_f64() else { return false };
+        self.minimum.is_none_or(|min| n >= min) && self.maximum.is_none_or(|max| n <= max)
+    }
+
+    fn range_message(&self) -> String {
+        let name = self.name;
+        match (self.minimum, self.maximum) {
+            (Some(min), Some(max)) => format!("{name} must be from {min} to {max}"),
+            (Some(min), None) => format!("{name} must be at least {min}"),
+            (None, Some(max)) => format!("{name} must be at most {max}"),
+            (None, None) => format!("{name} is out of range"),
+        }
+    }
 }
 
 /// `T`'s properties, in the order its schema lists them (which is the order poem-openapi parses
@@ -166,6 +189,10 @@ fn properties<T: Type>() -> Arc<[Property]> {
                 },
                 MetaSchemaRef::Reference(_) => None,
             };
+            let (minimum, maximum) = match property {
+                MetaSchemaRef::Inline(p) => (p.minimum, p.maximum),
+                MetaSchemaRef::Reference(_) => (None, None),
+            };
             let (ty, format, rust_typename, allowed) = match property {
                 MetaSchemaRef::Inline(p) => (p.ty, p.format, p.rust_typename, p.enum_items.clone()),
                 MetaSchemaRef::Reference(to) => match registry.schemas.get(to.as_str()) {
@@ -176,7 +203,18 @@ fn properties<T: Type>() -> Arc<[Property]> {
                 },
             };
             let required = schema.required.contains(name);
-            Property { name, required, ty, format, rust_typename, item_typename, nullable, allowed }
+            Property {
+                name,
+                required,
+                ty,
+                format,
+                rust_typename,
+                item_typename,
+                nullable,
+                allowed,
+                minimum,
+                maximum,
+            }
         };
         schema.properties.iter().map(property).collect()
     });
