@@ -1,11 +1,13 @@
 // The header every page shares: the listings ("new", "top"; the brand is the hot front page),
-// the public moderation log ("moderation"), and, since pages are static, "dashboard / saved /
-// account / logout" or "login" drawn from what GET /api/session says. The page the reader is on is marked
-// aria-current="page". The search box beside them is in each page's HTML, a plain GET form to
-// /search that needs no script.
+// the public moderation log ("moderation"), and, since pages are static, "dashboard / inbox /
+// saved / account / logout" or "login" drawn from what GET /api/session says, "inbox" with the
+// count of unread notifications when there are some ("inbox (3)"). The page the reader is on is
+// marked aria-current="page". The search box beside them is in each page's HTML, a plain GET form
+// to /search that needs no script.
 
 import { api, getSession } from './api.js';
 import { el, fill, pageMessage } from './dom.js';
+import { inboxLabel } from './inbox.js';
 
 function navLink(href, text) {
   const current = location.pathname === href;
@@ -28,6 +30,27 @@ function logoutButton() {
   return button;
 }
 
+/** Shows `count` unread on the inbox link: "inbox (3)", named "inbox, 3 unread"; plain "inbox" at 0. */
+function labelInbox(link, count) {
+  const { text, name } = inboxLabel(count);
+  link.textContent = text;
+  if (name) link.setAttribute('aria-label', name);
+  else link.removeAttribute('aria-label');
+}
+
+/** Updates the header's inbox link to `count` unread, without reloading (e.g. after "mark all read"). */
+export function showUnread(count) {
+  const link = document.getElementById('nav-inbox');
+  if (link) labelInbox(link, count);
+}
+
+function inboxLink(unread) {
+  const link = navLink('/inbox', 'inbox');
+  link.id = 'nav-inbox';
+  labelInbox(link, unread || 0);
+  return link;
+}
+
 export function renderNav(session) {
   const nav = document.getElementById('site-nav');
   if (!nav) return;
@@ -35,7 +58,8 @@ export function renderNav(session) {
   if (brand && location.pathname === '/') brand.setAttribute('aria-current', 'page');
   const listings = [navLink('/new', 'new'), navLink('/top', 'top'), navLink('/moderation', 'moderation')];
   const account = session && session.logged_in
-    ? [navLink('/dashboard', 'dashboard'), navLink('/saved', 'saved'), navLink('/account', 'account'), logoutButton()]
+    ? [navLink('/dashboard', 'dashboard'), inboxLink(session.user.unread), navLink('/saved', 'saved'),
+      navLink('/account', 'account'), logoutButton()]
     : session ? [navLink('/login', 'login')] : [];
   const list = (className, items) => el('ul', { className }, items.map((item) => el('li', {}, item)));
   fill(nav, list('nav-listings', listings), list('nav-account', account),

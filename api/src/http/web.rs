@@ -28,6 +28,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/account", "account.html"),
     ("/saved", "saved.html"),
     ("/hidden", "saved.html"),
+    ("/inbox", "inbox.html"),
     ("/moderation", "moderation.html"),
     ("/search", "search.html"),
 ];

@@ -1,5 +1,6 @@
 // `/account`: your profile, invitations, change password, two-factor authentication, the tags
-// you filter out, the people you muted, your sessions, delete account.
+// you filter out, the people you muted, whether notifications are e-mailed, your sessions,
+// delete account.
 
 import { api } from '../api.js';
 import { el, fill } from '../dom.js';
@@ -7,6 +8,7 @@ import { filtersForm, loadFilters } from '../filters.js';
 import { formatDate } from '../format.js';
 import { busy, onSubmit, redirectIfLoggedOut } from '../forms.js';
 import { boot } from '../header.js';
+import { emailSettingSaved } from '../inbox.js';
 import { invitationsSection } from '../invitations.js';
 import { showMuted } from '../mutes.js';
 import { allTags } from '../tags.js';
@@ -56,6 +58,36 @@ async function showFilters(session) {
   document.getElementById('filters-empty').hidden = Boolean(form);
 }
 
+/**
+ * "E-mail notifications": one checkbox, ticked as `me.settings` says and saved as soon as it
+ * changes (one change at a time, in order), what was saved said beneath. A refused change is
+ * undone on the page.
+ */
+function emailSection(me) {
+  const box = document.getElementById('email-box');
+  const status = document.getElementById('email-status');
+  const error = document.getElementById('email-error');
+  let saved = Boolean(me.settings && me.settings.email_notifications);
+  let pending = Promise.resolve();
+  const save = async (wanted) => {
+    status.textContent = '';
+    error.textContent = '';
+    try {
+      saved = (await api('PUT', '/api/users/me/settings', { email_notifications: wanted })).email_notifications;
+      status.textContent = emailSettingSaved(saved);
+    } catch (failure) {
+      if (!redirectIfLoggedOut(failure)) error.textContent = failure.message;
+      box.checked = saved;
+    }
+  };
+  box.checked = saved;
+  box.disabled = false;
+  box.addEventListener('change', () => {
+    const wanted = box.checked;
+    pending = pending.then(() => save(wanted));
+  });
+}
+
 async function showSessions() {
   const list = document.getElementById('session-list');
   const form = document.getElementById('end-others-form');
@@ -83,6 +115,8 @@ boot(async (session) => {
   const twoFactor = document.getElementById('two-factor');
   if (me) twoFactorSection(twoFactor, me, refreshSessions);
   else twoFactor.hidden = true;
+  if (me) emailSection(me);
+  else document.getElementById('email-notifications').hidden = true;
 
   const passwordForm = document.getElementById('password-form');
   const status = document.getElementById('password-status');

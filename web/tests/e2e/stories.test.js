@@ -32,15 +32,15 @@ describe('a new member', () => {
 
     await signUp(page);
     assert.equal(new URL(page.url()).pathname, '/dashboard');
-    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'saved', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'inbox', 'saved', 'account', 'logout']);
     await shot(page, 'story-dashboard-empty-logged-in-1280');
 
     await page.goto('/');
     await page.locator('#main:not([aria-busy])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'saved', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'inbox', 'saved', 'account', 'logout']);
     await page.reload();
     await page.locator('#main:not([aria-busy])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'saved', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'inbox', 'saved', 'account', 'logout']);
     assert.deepEqual(errors, []);
   });
 
@@ -290,7 +290,7 @@ describe('a logged-in browser', () => {
     await server.restart();
     await page.goto('/dashboard');
     await page.locator('#dashboard:not([hidden])').waitFor();
-    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'saved', 'account', 'logout']);
+    assert.deepEqual(await nav(page), ['new', 'top', 'moderation', 'dashboard', 'inbox', 'saved', 'account', 'logout']);
     const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
     assert.equal(session.user.username, username);
     assert.deepEqual(errors, []);
@@ -322,7 +322,7 @@ describe('every page', () => {
         parent = (await response.json()).id;
       }
     }, id);
-    const pages = { home: '/', new: '/new', top: '/top', post: `/post/${id}`, user: `/user/${username}`, login: '/login', dashboard: '/dashboard', edit: `/dashboard/edit/${id}`, account: '/account', saved: '/saved', hidden: '/hidden', moderation: '/moderation', search: '/search?q=release', notfound: '/no-such-page', 'post-missing': '/post/999999', 'user-missing': '/user/nobody-by-this-name' };
+    const pages = { home: '/', new: '/new', top: '/top', post: `/post/${id}`, user: `/user/${username}`, login: '/login', dashboard: '/dashboard', edit: `/dashboard/edit/${id}`, account: '/account', saved: '/saved', hidden: '/hidden', inbox: '/inbox', moderation: '/moderation', search: '/search?q=release', notfound: '/no-such-page', 'post-missing': '/post/999999', 'user-missing': '/user/nobody-by-this-name' };
     for (const [viewportName, viewport] of [['375', PHONE], ['1280', DESKTOP]]) {
       for (const state of ['out', 'in']) {
         const { page, errors, allow } = await openPage(browser, server.url, viewport);
@@ -391,7 +391,7 @@ describe('an action', () => {
     await page.goto(`/post/${id}`);
     await page.getByLabel('Add a comment').waitFor();
     const focused = [];
-    for (let i = 0; i < 16 && !focused.includes('comment-text'); i += 1) {
+    for (let i = 0; i < 18 && !focused.includes('comment-text'); i += 1) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent.trim()));
     }
