@@ -103,7 +103,9 @@ pub async fn set_settings(app: &App, user: &User, settings: Settings) -> Result<
 
 /// Mails new notifications every `config.inbox_mail_every`, until dropped.
 pub async fn mail_forever(app: App) {
-    let mut every = tokio::time::interval(app.config.inbox_mail_every);
+    let every = app.config.inbox_mail_every;
+    // The first round comes one interval after the start, not at once.
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
@@ -153,7 +155,7 @@ fn letter(origin: &str, digest: &Digest) -> Letter {
 }
 
 /// What a notification tells, in a line: "alice replied to your comment on “Title”".
-fn said(item: &Row) -> String {
+pub fn said(item: &Row) -> String {
     let who = item.actor_name.as_deref().unwrap_or("Someone");
     let what = match Kind::from_column(&item.kind) {
         Kind::Reply => "replied to your comment on",

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    harness::{Backend, Client, TestApp, assert_error, each_backend},
+    harness::{Backend, Client, TestApp, assert_error, each_backend, each_backend_with},
     posts::{post, read},
 };
 
@@ -421,71 +421,79 @@ async fn mail_me(client: &Client, on: bool) {
 
 #[tokio::test]
 async fn mail_comes_when_asked_for_the_first_soon_then_at_most_one_per_quarter_hour() {
-    each_backend(|app| async move {
-        let (ada, _) = app.signed_up("ada").await;
-        let (bob, _) = app.signed_up("bob").await;
-        assert_eq!(read(&ada, "/api/users/me").await["settings"], json!({"email_notifications": false}));
-        let story = post(&ada, "Ada story").await["id"].as_i64().unwrap();
-        // Off: nothing is mailed, then or later.
-        comment(&bob, story, None, "while mail was off").await;
-        mail_me(&ada, true).await;
-        quiet(&app).await;
-        assert!(app.outbox().is_empty());
+    each_backend_with(
+        |config| config.inbox_mail_every = MAIL_ROUNDS,
+        |app| async move {
+            let (ada, _) = app.signed_up("ada").await;
+            let (bob, _) = app.signed_up("bob").await;
+            assert_eq!(read(&ada, "/api/users/me").await["settings"], json!({"email_notifications": false}));
+            let story = post(&ada, "Ada story").await["id"].as_i64().unwrap();
+            // Off: nothing is mailed, then or later.
+            comment(&bob, story, None, "while mail was off").await;
+            mail_me(&ada, true).await;
+            quiet(&app).await;
+            assert!(app.outbox().is_empty());
 
-        let first = comment(&bob, story, None, "first while on").await;
-        let mail = app.mails(1).await.pop().unwrap();
-        assert_eq!(mail.to, "ada@example.com");
-        assert!(mail.subject.contains("bob commented on your post"), "{}", mail.subject);
-        assert!(
-            mail.body.contains(&format!("http://127.0.0.1:3000/post/{story}#comment-{first}")),
-            "{}",
-            mail.body
-        );
-        assert!(!mail.body.contains("while mail was off"));
+            let first = comment(&bob, story, None, "first while on").await;
+            let mail = app.mails(1).await.pop().unwrap();
+            assert_eq!(mail.to, "ada@example.com");
+            assert!(mail.subject.contains("bob commented on your post"), "{}", mail.subject);
+            assert!(
+                mail.body.contains(&format!("http://127.0.0.1:3000/post/{story}#comment-{first}")),
+                "{}",
+                mail.body
+            );
+            assert!(!mail.body.contains("while mail was off"));
 
-        // Within the quarter hour: these wait, and the one read meanwhile is not mailed.
-        let second = comment(&bob, story, None, "second").await;
-        let third = comment(&bob, story, None, "third").await;
-        let read_one = comment(&bob, story, None, "read at once").await;
-        let id = inbox(&ada, "").await["notifications"][0]["id"].as_i64().unwrap();
-        assert_eq!(
-            ada.put(&format!("/api/notifications/{id}/read"), &json!({})).await.status(),
-            StatusCode::NO_CONTENT
-        );
-        quiet(&app).await;
-        assert_eq!(app.outbox().len(), 1);
-        app.clock.advance(Duration::from_secs(15 * 60 + 1));
-        let mails = app.mails(2).await;
-        let digest = &mails[1];
-        assert!(digest.subject.starts_with("2 new notifications"), "{}", digest.subject);
-        for (comment, listed) in [(second, true), (third, true), (read_one, false), (first, false)] {
-            let link = format!("http://127.0.0.1:3000/post/{story}#comment-{comment}");
-            let found = digest.body.split_whitespace().any(|word| word == link);
-            assert_eq!(found, listed, "{comment} in {}", digest.body);
-        }
+            // Within the quarter hour: these wait, and the one read meanwhile is not mailed.
+            let second = comment(&bob, story, None, "second").await;
+            let third = comment(&bob, story, None, "third").await;
+            let read_one = comment(&bob, story, None, "read at once").await;
+            let id = inbox(&ada, "").await["notifications"][0]["id"].as_i64().unwrap();
+            assert_eq!(
+                ada.put(&format!("/api/notifications/{id}/read"), &json!({})).await.status(),
+                StatusCode::NO_CONTENT
+            );
+            quiet(&app).await;
+            assert_eq!(app.outbox().len(), 1);
+            app.clock.advance(Duration::from_secs(15 * 60 + 1));
+            let mails = app.mails(2).await;
+            let digest = &mails[1];
+            assert!(digest.subject.starts_with("2 new notifications"), "{}", digest.subject);
+            for (comment, listed) in [(second, true), (third, true), (read_one, false), (first, false)] {
+                let link = format!("http://127.0.0.1:3000/post/{story}#comment-{comment}");
+                let found = digest.body.split_whitespace().any(|word| word == link);
+                assert_eq!(found, listed, "{comment} in {}", digest.body);
+            }
 
-        // Turned off with one waiting: it is never mailed.
-        app.clock.advance(Duration::from_secs(15 * 60 + 1));
-        comment(&bob, story, None, "waiting").await;
-        mail_me(&ada, false).await;
-        mail_me(&ada, true).await;
-        quiet(&app).await;
-        assert_eq!(app.outbox().len(), 2);
-        // Bad input changes nothing.
-        for body in [json!({}), json!({"email_notifications": "yes"}), json!({"email_notifications": null})] {
-            assert_error(
-                ada.put("/api/users/me/settings", &body).await,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-            )
-            .await;
-        }
-        assert_eq!(read(&ada, "/api/users/me").await["settings"]["email_notifications"], true);
-    })
+            // Turned off with one waiting: it is never mailed.
+            app.clock.advance(Duration::from_secs(15 * 60 + 1));
+            comment(&bob, story, None, "waiting").await;
+            mail_me(&ada, false).await;
+            mail_me(&ada, true).await;
+            quiet(&app).await;
+            assert_eq!(app.outbox().len(), 2);
+            // Bad input changes nothing.
+            for body in
+                [json!({}), json!({"email_notifications": "yes"}), json!({"email_notifications": null})]
+            {
+                assert_error(
+                    ada.put("/api/users/me/settings", &body).await,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                )
+                .await;
+            }
+            assert_eq!(read(&ada, "/api/users/me").await["settings"]["email_notifications"], true);
+        },
+    )
     .await;
 }
 
-/// Long enough for a few rounds of the mailer (every 100 ms in the tests).
+/// How often the mailer goes round in the tests of mail.
+pub const MAIL_ROUNDS: Duration = Duration::from_millis(100);
+
+/// Long enough for a few rounds of the mailer.
 async fn quiet(_app: &TestApp) {
     tokio::time::sleep(Duration::from_millis(600)).await;
 }

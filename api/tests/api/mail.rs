@@ -161,6 +161,7 @@ async fn a_notification_is_mailed_through_a_real_smtp_server() {
     let db = TestDatabase::create(Backend::Sqlite).await;
     let mut config = test_config(&db.url);
     config.mail.smtp = Some(format!("smtp://127.0.0.1:{port}").parse().unwrap());
+    config.inbox_mail_every = crate::inbox::MAIL_ROUNDS;
     let app = TestApp::spawn(config, Some(db)).await;
     let (ada, _) = app.signed_up("ada").await;
     let (bob, _) = app.signed_up("bob").await;
