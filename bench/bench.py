@@ -821,6 +821,7 @@ def run(db, results, info):
     results["e_changes"] = wrk("(m) votes that each change something, over 10k posts", lua_cycle(toggles),
                                path="/api/posts/1/vote")
     inbox_rows(results, info, db, cookies)
+    token_rows(results, cookies)
 
     # (f) one hash's time: sequential logins (the server does nothing else meanwhile)
     times = []
@@ -925,6 +926,15 @@ def inbox_rows(results, info, db, cookies):
     written = int(db.rows(count_sql)[0][0]) - comments_before
     info["r_counted"] = (written, unread() - unread_before)
     log(f"(r): {written} replies written, the reader's unread count grew by {info['r_counted'][1]}")
+
+
+def token_rows(results, cookies):
+    """Issue 30: a program with a personal API token (no cookie): its profile and page 1."""
+    made, _ = call("POST", "/api/users/me/tokens", {"name": "bench", "scopes": ["read", "write"],
+                                                    "expires_in_days": None, "password": PASSWORD}, cookies[0])
+    bearer = {"Authorization": f"Bearer {made['token']}"}
+    results["s"] = wrk("(s) profile with a token", lua_static(headers=bearer), path="/api/users/me")
+    results["t"] = wrk("(t) posts page 1 with a token", lua_static(headers=bearer), path="/api/posts?page=1")
 
 
 def shape_reader(cookie):
@@ -1171,12 +1181,21 @@ def report(R, info):
           written == counted and written > 0 and R["r"]["errors"] == 0,
           f"{written} replies written, unread grew by {counted}; {R['r']['rps']:,.0f} req/s, "
           f"p99 {R['r']['p99_ms']:.1f} ms")
+    # Issue 30: a program's requests with a personal API token.
+    s_, t_ = R["s"], R["t"]
+    s_least, t_least, t_floor, t_name = (0.8, 0.5, a, "(a)") if BACKEND == "sqlite" else (0.25, 0.5, b, "(b)")
+    check(f"(s) profile with a token ≥ {s_least}×(a), 0 errors (issue 30)",
+          s_["rps"] >= s_least * a and s_["errors"] == 0,
+          f"{s_['rps'] / a:.2f}×, p99 {s_['p99_ms']:.1f} ms, {s_['cpu_us']:,.0f} µs server CPU/req")
+    check(f"(t) page 1 with a token ≥ {t_least}×{t_name}, 0 errors (issue 30)",
+          t_["rps"] >= t_least * t_floor and t_["errors"] == 0,
+          f"{t_['rps'] / t_floor:.2f}×, p99 {t_['p99_ms']:.1f} ms, {t_['cpu_us']:,.0f} µs server CPU/req")
     check("peak RSS ≤ 64 MiB", info["peak_rss_kib"] <= 64 * 1024, f"{info['peak_rss_kib'] / 1024:.1f} MiB")
     check("idle RSS ≤ 25 MiB", info["idle_rss_kib"] <= 25 * 1024, f"{info['idle_rss_kib'] / 1024:.1f} MiB")
     check("start-to-ready ≤ 300 ms (10k posts)", info["ready_10k_ms"] <= 300,
           f"{info['ready_10k_ms']:.0f} ms (runs: {', '.join(f'{x:.0f}' for x in info['ready_10k_all'])})")
 
-    order = ["a", "b", "c", "h", "n10k", "n100k", "n10k_w", "n10k_w_writes", "n100k_w", "n100k_w_writes", "o10k", "o100k", "d", "i5", "i", "j", "j_cold", "j_w", "j_w_writes", "k", "l", "l100k", "e", "e_changes", "m100k", "p", "q", "r", "c_w", "c_w_writes", "g1k", "g10k", "g100k", "g1k_hot", "g100k_hot", "f_alone", "f", "f_b",
+    order = ["a", "b", "c", "h", "n10k", "n100k", "n10k_w", "n10k_w_writes", "n100k_w", "n100k_w_writes", "o10k", "o100k", "d", "i5", "i", "j", "j_cold", "j_w", "j_w_writes", "k", "l", "l100k", "e", "e_changes", "m100k", "p", "q", "r", "s", "t", "c_w", "c_w_writes", "g1k", "g10k", "g100k", "g1k_hot", "g100k_hot", "f_alone", "f", "f_b",
              "b_after", "bp", "fp", "f_bp"]
     out = []
     out.append(f"Just Tech News benchmark — {BACKEND}, load average at the end {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "

@@ -14,6 +14,12 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("login required")]
     LoginRequired,
+    /// The request's bearer token is malformed, unknown, expired or revoked.
+    #[error("invalid bearer token")]
+    InvalidBearer,
+    /// The request's bearer token does not allow this operation.
+    #[error("insufficient scope")]
+    InsufficientScope,
     #[error("not found")]
     NotFound,
     #[error("cross-site request")]

@@ -17,6 +17,7 @@ mod m20261207_000001_saved_and_hidden_posts;
 mod m20261207_000002_muted_users;
 mod m20261207_000003_tags_and_text_posts;
 mod m20261207_000004_inbox;
+mod m20261207_000005_api_tokens;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_muted_users::Migration),
             Box::new(m20261207_000003_tags_and_text_posts::Migration),
             Box::new(m20261207_000004_inbox::Migration),
+            Box::new(m20261207_000005_api_tokens::Migration),
         ]
     }
 }

@@ -1,11 +1,11 @@
 //! What the server caches to go faster, and what each kind of change invalidates: stated once,
 //! here.
 //!
-//! Two caches: live sessions by token hash, and rendered answers of the read endpoints per
-//! viewer. A write reports what it changed (`storage::Change`) after its transaction has
-//! committed and before its answer is sent (`Db::write`); nothing is invalidated before the
-//! commit (a read in between would cache the old row again), and a read that overlapped a write
-//! is not cached (see [`Cache`]).
+//! Two caches: live sessions by token hash (browsers' sessions and personal API tokens alike, each
+//! by the hash of its own secret), and rendered answers of the read endpoints per viewer. A write
+//! reports what it changed (`storage::Change`) after its transaction has committed and before its
+//! answer is sent (`Db::write`); nothing is invalidated before the commit (a read in between would
+//! cache the old row again), and a read that overlapped a write is not cached (see [`Cache`]).
 //!
 //! | change | sessions | answers |
 //! | --- | --- | --- |
@@ -152,10 +152,13 @@ impl Caches {
         match change {
             Change::Content => self.answers.invalidate_all(),
             Change::Sessions(Sessions::Token(token_hash)) => self.sessions.invalidate(token_hash),
-            Change::Sessions(Sessions::Id(id)) => self.sessions.invalidate_where(|_, s| s.id == *id),
-            Change::Sessions(Sessions::OfUser { user, except }) => {
-                self.sessions.invalidate_where(|_, s| s.user_id == *user && Some(s.id) != *except)
+            Change::Sessions(Sessions::Id(id)) => {
+                self.sessions.invalidate_where(|_, s| !s.is_token() && s.id == *id)
             }
+            // A person's tokens are theirs too, whichever session is kept.
+            Change::Sessions(Sessions::OfUser { user, except }) => self
+                .sessions
+                .invalidate_where(|_, s| s.user_id == *user && (s.is_token() || Some(s.id) != *except)),
             Change::Sessions(Sessions::All) => self.sessions.invalidate_all(),
             Change::SessionSeen { token_hash, at } => {
                 self.sessions.update(token_hash, |s| s.last_seen_at = *at)

@@ -102,12 +102,28 @@ impl Db {
     /// (an embedded file, whose one writer is this process), else read with the change counter
     /// in one statement.
     pub async fn session(&self, token_hash: &str) -> Result<SessionLookup, DbErr> {
+        self.credential(token_hash, || storage::sessions::find(self, token_hash)).await
+    }
+
+    /// The personal API token whose secret hashes to `token_hash`, as [`Db::session`] finds a
+    /// session (and in the same cache: each by the hash of its own secret).
+    pub async fn token(&self, token_hash: &str) -> Result<SessionLookup, DbErr> {
+        self.credential(token_hash, || storage::tokens::find(self, token_hash)).await
+    }
+
+    async fn credential<Found>(
+        &self,
+        token_hash: &str,
+        find: impl FnOnce() -> Found,
+    ) -> Result<SessionLookup, DbErr>
+    where
+        Found: Future<Output = Result<Option<(LiveSession, Option<i64>)>, DbErr>>,
+    {
         let mut changes = None;
         let read = async {
             // Boxed, so that this future stays small on the hit path, where it is moved but
             // never run.
-            let found = Box::pin(storage::sessions::find(self, token_hash)).await?;
-            Ok::<_, DbErr>(found.map(|(session, counter)| {
+            Ok::<_, DbErr>(Box::pin(find()).await?.map(|(session, counter)| {
                 changes = counter;
                 session
             }))

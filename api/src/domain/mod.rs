@@ -28,7 +28,7 @@ pub use community::{CommentFlagReason, InviteCode, ModerationReason, PostFlagRea
 pub use news::{CommentText, PostText, PostTitle, PostUrl, TAG_NAME_PATTERN, TagDescription, TagName};
 pub use roles::Role;
 pub use rule::{Refusal, Rule, Shape};
-pub use token::SessionToken;
+pub use token::{ApiToken, FeedToken, SessionToken, TokenName};
 pub use two_factor::{Factor, ISSUER, RECOVERY_CODES, TotpSecret, new_recovery_codes, qr_svg, recovery_hash};
 
 /// A TOTP code: six digits.

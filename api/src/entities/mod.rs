@@ -1,5 +1,6 @@
 //! sea-orm entities: the tables as the storage layer sees them. Never returned to clients.
 
+pub mod api_token;
 pub mod comment;
 pub mod flag;
 pub mod hidden_post;

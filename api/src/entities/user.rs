@@ -29,6 +29,8 @@ pub struct Model {
     pub email_notifications: bool,
     /// When the last mail of notifications was sent.
     pub notified_at: Option<DateTimeUtc>,
+    /// The hex SHA-256 of the secret in the private feed URLs; `None` while there are none.
+    pub feed_token_hash: Option<String>,
 }
 
 /// Shows who, never the hash.

@@ -44,8 +44,14 @@ pub enum ErrorCode {
     TwoFactorOff,
     /// There is no two-factor set-up to confirm: start one first.
     TwoFactorNotStarted,
-    /// The reset token is not live: used, expired, replaced by a newer one, or never issued.
+    /// The reset token is not live (used, expired, replaced by a newer one, or never issued), or
+    /// the bearer token is malformed, unknown, expired or revoked (401, with
+    /// `WWW-Authenticate: Bearer`).
     InvalidToken,
+    /// The bearer token does not allow this: a write with a `read` token, or an operation no
+    /// token may make (the password, two-factor login, tokens, sessions, settings, the account's
+    /// deletion, the export).
+    InsufficientScope,
     /// Too many writes of this kind lately; wait `Retry-After` seconds.
     RateLimited,
     /// This link was posted in the last 30 days; `post_id` is that post.
@@ -66,6 +72,8 @@ pub enum ErrorCode {
     InvalidInvite,
     /// Five invitations are waiting to be used already.
     TooManyInvites,
+    /// You have 20 API tokens already: revoke one first.
+    TooManyTokens,
     /// The account is too new to invite anyone yet.
     AccountTooNew,
     /// The database cannot be reached; try again after `Retry-After` seconds.

@@ -25,7 +25,8 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::LoginRequired => StatusCode::UNAUTHORIZED,
+            Self::LoginRequired | Self::InvalidBearer => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::CrossSite | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -54,6 +55,16 @@ impl AppError {
                 };
             }
             Self::LoginRequired => (ErrorCode::LoginRequired, "you need to log in first".into()),
+            Self::InvalidBearer => (
+                ErrorCode::InvalidToken,
+                "the bearer token is not one of ours, or it expired or was revoked".into(),
+            ),
+            Self::InsufficientScope => (
+                ErrorCode::InsufficientScope,
+                "this token does not allow that: a read-only token cannot write, and no token can \
+                 change the account (log in with a browser for that)"
+                    .into(),
+            ),
             Self::NotFound => (ErrorCode::NotFound, "there is nothing here".into()),
             Self::CrossSite => {
                 (ErrorCode::CrossSiteRequest, "requests that change things must come from this site".into())
@@ -114,6 +125,14 @@ impl poem::error::ResponseError for AppError {
         };
         if let Some(wait) = retry_after {
             resp.headers_mut().insert(poem::http::header::RETRY_AFTER, wait.as_secs().max(1).into());
+        }
+        let challenge = match self {
+            Self::InvalidBearer => Some(r#"Bearer realm="api", error="invalid_token""#),
+            Self::InsufficientScope => Some(r#"Bearer realm="api", error="insufficient_scope""#),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         }
         resp
     }

@@ -1,7 +1,12 @@
 //! Who is asking, resolved once per `/api` request by the session middleware
 //! ([`super::session::resolve_session`]), and read by handlers through the [`CurrentUser`],
-//! [`MaybeUser`], [`Moderator`], [`Admin`] and [`Viewer`] extractors — so no handler can forget
-//! the check.
+//! [`Owner`], [`MaybeUser`], [`Moderator`], [`Admin`] and [`Viewer`] extractors — so no handler
+//! can forget the check.
+//!
+//! A personal API token is as good as the session cookie for all of them but [`Owner`], which
+//! the operations on the account itself take: those need the cookie (a token is 403
+//! `insufficient_scope`). A token's scopes are checked by the middleware: a write with a `read`
+//! token never reaches a handler.
 
 use std::ops::Deref;
 
@@ -21,12 +26,29 @@ use crate::{
 /// The name of the session cookie security scheme in the spec.
 const SCHEME: &str = "session_cookie";
 
+/// The name of the personal API token security scheme in the spec.
+const BEARER: &str = "bearer_token";
+
 /// The logged-in user making the request; extracting it answers 401 `login_required` when there
 /// is no live session.
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub User);
 
 impl Deref for CurrentUser {
+    type Target = User;
+
+    fn deref(&self) -> &User {
+        &self.0
+    }
+}
+
+/// The logged-in user making the request with their session cookie: what an operation on the
+/// account itself takes. Extracting it answers 401 `login_required` without a session and 403
+/// `insufficient_scope` to a bearer token.
+#[derive(Clone, Debug)]
+pub struct Owner(pub User);
+
+impl Deref for Owner {
     type Target = User;
 
     fn deref(&self) -> &User {
@@ -68,6 +90,23 @@ impl<'a> ApiExtractor<'a> for CurrentUser {
 
     fn register(registry: &mut Registry) {
         registry.create_security_scheme(
+            BEARER,
+            MetaSecurityScheme {
+                ty: "http",
+                description: Some(
+                    "A personal API token (`POST /users/me/tokens`): `Authorization: Bearer \
+                     jtn_...`. It wins over a cookie sent beside it. `read` allows the reads, \
+                     `write` those and the writes on content; no token may change the account.",
+                ),
+                name: None,
+                key_in: None,
+                scheme: Some("bearer"),
+                bearer_format: Some("jtn_ and 43 base62 characters"),
+                flows: None,
+                openid_connect_url: None,
+            },
+        );
+        registry.create_security_scheme(
             SCHEME,
             MetaSecurityScheme {
                 ty: "apiKey",
@@ -87,6 +126,28 @@ impl<'a> ApiExtractor<'a> for CurrentUser {
     }
 
     fn security_schemes() -> Vec<&'static str> {
+        vec![SCHEME, BEARER]
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        current(req).map(Self).ok_or_else(|| AppError::LoginRequired.into())
+    }
+}
+
+impl<'a> ApiExtractor<'a> for Owner {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        CurrentUser::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
         vec![SCHEME]
     }
 
@@ -95,6 +156,10 @@ impl<'a> ApiExtractor<'a> for CurrentUser {
         _body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
+        let context = req.data::<SessionContext>();
+        if context.is_some_and(|context| context.scopes.is_some()) {
+            return Err(AppError::InsufficientScope.into());
+        }
         current(req).map(Self).ok_or_else(|| AppError::LoginRequired.into())
     }
 }
@@ -112,7 +177,7 @@ macro_rules! staff_extractor {
             }
 
             fn security_schemes() -> Vec<&'static str> {
-                vec![SCHEME]
+                vec![SCHEME, BEARER]
             }
 
             async fn from_request(

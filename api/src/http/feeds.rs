@@ -1,5 +1,6 @@
-//! Atom 1.0 feeds (DESIGN.md sections 17 and 21), outside `/api`: the hot and new listings, each
-//! person's posts and each tag's, 30 entries each, written by `atom_syndication`. A feed is cached like a page
+//! Atom 1.0 feeds (DESIGN.md sections 17, 21 and 22), outside `/api`: the hot and new listings,
+//! each person's posts and each tag's, and a person's private front page and inbox (behind the
+//! secret of their URL), 30 entries each, written by `atom_syndication`. A feed is cached like a page
 //! of the API (`services::feeds`), so it is invalidated by the same writes, and carries an `ETag`
 //! so a feed reader polling an unchanged feed gets a `304` and no body.
 
@@ -19,7 +20,8 @@ use crate::{
     domain::links,
     error::AppError,
     services::{
-        feeds::{self, Feed, FeedOf},
+        feeds::{self, Feed, FeedOf, Private, PrivateFeed},
+        notifications::{self, Row},
         posts::Summary,
     },
 };
@@ -35,6 +37,29 @@ pub fn routes(route: Route) -> Route {
         .at("/feeds/new.atom", get(new))
         .at("/user/:username/feed.atom", get(person))
         .at("/t/:name/feed.atom", get(tagged))
+        .at("/feeds/private/:token/front.atom", get(private_front))
+        .at("/feeds/private/:token/inbox.atom", get(private_inbox))
+}
+
+#[handler]
+async fn private_front(state: Data<&AppState>, req: &Request, Path(token): Path<String>) -> Response {
+    private(&state, req, &token, Private::Front).await
+}
+
+#[handler]
+async fn private_inbox(state: Data<&AppState>, req: &Request, Path(token): Path<String>) -> Response {
+    private(&state, req, &token, Private::Inbox).await
+}
+
+/// A person's private feed (404 for a token that is no one's), or `304` when unchanged.
+async fn private(state: &AppState, req: &Request, token: &str, which: Private) -> Response {
+    let base = state.config.public_url.as_str().trim_end_matches('/');
+    let self_path = match which {
+        Private::Front => format!("/feeds/private/{token}/front.atom"),
+        Private::Inbox => format!("/feeds/private/{token}/inbox.atom"),
+    };
+    let found = feeds::private(state, token, which, |feed| render_private(base, &self_path, feed)).await;
+    respond(req, found)
 }
 
 #[handler]
@@ -61,6 +86,11 @@ async fn person(state: Data<&AppState>, req: &Request, Path(username): Path<Stri
 async fn answer(state: &AppState, req: &Request, of: FeedOf) -> Response {
     let base = state.config.public_url.as_str().trim_end_matches('/');
     let found = feeds::feed(state, of.clone(), |feed| render(base, &of, feed)).await;
+    respond(req, found)
+}
+
+/// The feed found, with its `ETag`, or `304` when the reader has this version; 404 for none.
+fn respond(req: &Request, found: Result<Option<Bytes>, AppError>) -> Response {
     let xml = match found {
         Ok(Some(xml)) => xml,
         Ok(None) => return super::json_error_response(AppError::NotFound.into()),
@@ -85,6 +115,62 @@ fn etag(xml: &Bytes) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     xml.hash(&mut hasher);
     format!("\"{:016x}\"", hasher.finish())
+}
+
+/// A private feed's XML: the front page's entries as the public feeds' are, the inbox's one per
+/// notification, linking to the comment in its thread.
+fn render_private(base: &str, self_path: &str, feed: PrivateFeed) -> Bytes {
+    let (title, page, entries, updated) = match feed {
+        PrivateFeed::Front(rows) => {
+            let updated = rows.iter().map(|row| row.updated_at).max();
+            (
+                "Just Tech News: your front page",
+                "/",
+                rows.iter().map(|row| entry(base, row)).collect(),
+                updated,
+            )
+        }
+        PrivateFeed::Inbox(rows) => {
+            let updated = rows.iter().map(|row| row.created_at).max();
+            (
+                "Just Tech News: your inbox",
+                "/inbox",
+                rows.iter().map(|row| notification(base, row)).collect(),
+                updated,
+            )
+        }
+    };
+    let mut feed = atom_syndication::Feed::default();
+    feed.set_title(Text::plain(title));
+    feed.set_id(format!("{base}{self_path}"));
+    feed.set_updated(fixed(updated.unwrap_or(DateTime::UNIX_EPOCH)));
+    feed.set_links([link(format!("{base}{self_path}"), "self"), link(format!("{base}{page}"), "alternate")]);
+    feed.set_entries::<Vec<Entry>>(entries);
+    Bytes::from(feed.to_string())
+}
+
+fn notification(base: &str, row: &Row) -> Entry {
+    let anchor = row.comment_id.map(|id| format!("#comment-{id}")).unwrap_or_default();
+    let page = format!("{base}/post/{}{anchor}", row.post_id);
+    let mut entry = Entry::default();
+    entry.set_title(Text::plain(xml_chars(&notifications::said(row))));
+    entry.set_id(format!("{base}/inbox#notification-{}", row.id));
+    entry.set_updated(fixed(row.created_at));
+    entry.set_published(fixed(row.created_at));
+    if let Some(name) = &row.actor_name {
+        let mut author = Person::default();
+        author.set_name(name.clone());
+        author.set_uri(format!("{base}/user/{}", links::component(name)));
+        entry.set_authors([author]);
+    }
+    entry.set_links([link(page, "alternate")]);
+    if let Some(html) = &row.comment_html {
+        let mut content = Content::default();
+        content.set_content_type("html".to_owned());
+        content.set_value(html.clone());
+        entry.set_content(content);
+    }
+    entry
 }
 
 /// The feed's XML.

@@ -22,7 +22,7 @@ use std::{ops::Deref, sync::Arc};
 use poem::{Endpoint, EndpointExt, Route};
 
 pub use errors::{json_error_response, json_errors};
-pub use extract::{Admin, CurrentUser, MaybeUser, Moderator};
+pub use extract::{Admin, CurrentUser, MaybeUser, Moderator, Owner};
 pub use security::{reject_cross_site, security_headers};
 pub use session::{SessionContext, resolve_session};
 

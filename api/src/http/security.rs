@@ -13,9 +13,12 @@ use crate::error::AppError;
 
 /// Middleware: a state-changing request from another site is refused with 403
 /// `cross_site_request` before any handler runs. Requests without `Sec-Fetch-Site` and `Origin`
-/// (curl, generated clients) pass: they carry no ambient browser credentials by accident.
+/// (curl, generated clients) pass: they carry no ambient browser credentials by accident. So do
+/// requests with an `Authorization` header: a browser sends one to another site only if that
+/// site's CORS allows it, and ours allows none; and a program's bearer token is no ambient
+/// credential.
 pub async fn reject_cross_site<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    if changes_state(req.method()) {
+    if changes_state(req.method()) && req.header(header::AUTHORIZATION).is_none() {
         let state = req.data::<AppState>().expect("AppState is attached to every request");
         let fetch_site_ok =
             req.header("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"));

@@ -15,7 +15,7 @@ use crate::{
     config::Registration,
     domain::{Ban, Email, Factor, InviteCode, NewPassword, Password, SessionToken, Username},
     error::AppError,
-    storage::{Tx, accounts, accounts::Account, invites, sessions, two_factor},
+    storage::{Tx, accounts, accounts::Account, invites, sessions, tokens, two_factor},
 };
 
 /// Where a request comes from, as far as accounts care.
@@ -298,6 +298,7 @@ pub async fn change_password(
         .write(async |tx| {
             accounts::set_password_hash(tx, user.id, password_hash).await?;
             sessions::end_all(tx, user.id, None).await?;
+            tokens::revoke_all(tx, user.id).await?;
             sessions::create(tx, user.id, client.user_agent, now).await
         })
         .await?;

@@ -1,16 +1,20 @@
-//! Atom feeds (DESIGN.md sections 17 and 21): the hot and new listings, each person's posts and
-//! each tag's, 30 entries each, cached like a page of the API, for no viewer.
+//! Atom feeds (DESIGN.md sections 17, 21 and 22): the hot and new listings, each person's posts and
+//! each tag's, 30 entries each, cached like a page of the API, for no viewer; and a person's
+//! private feeds, behind the secret of their URL: their front page and their inbox, read afresh.
 
 use bytes::Bytes;
 
-use super::{App, posts::Summary};
+use super::{App, notifications::Row, posts::Summary};
 use crate::{
     db::{Answer, AnswerKey},
+    domain::FeedToken,
     error::AppError,
     storage::{
         accounts,
+        notifications::{self, Only},
         posts::{self, Filter, Order, PageQuery},
         tags::{self, Excluded},
+        tokens,
     },
 };
 
@@ -57,4 +61,44 @@ pub async fn feed(
         Ok::<_, AppError>(Some(render(Feed { posts, author: author.map(|(_, name)| name) })))
     };
     app.db.cached(None, key, read).await
+}
+
+/// A person's private feed, by the secret in its URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Private {
+    /// Their hot page, with their filters, hidden posts and muted people applied.
+    Front,
+    /// Their notifications, newest first.
+    Inbox,
+}
+
+/// What a private feed shows.
+pub enum PrivateFeed {
+    Front(Vec<Summary>),
+    Inbox(Vec<Row>),
+}
+
+/// The private feed `which` of the person whose feed token is `token`, rendered by `render`;
+/// `None` for a token that is no one's (or a banned person's). Never cached: it is one person's,
+/// and a feed reader asks for it seldom.
+pub async fn private(
+    app: &App,
+    token: &str,
+    which: Private,
+    render: impl FnOnce(PrivateFeed) -> Bytes,
+) -> Result<Option<Bytes>, AppError> {
+    let Some(token) = FeedToken::parse(token) else { return Ok(None) };
+    let Some(owner) = tokens::feed_owner(&app.db, &token.hash(), app.now()).await? else { return Ok(None) };
+    let feed = match which {
+        Private::Front => {
+            let excluded = Excluded { viewer: Some(owner), names: Vec::new(), except: None };
+            let filter = Filter { order: Order::Hottest, author: None, url_key: None, tag: None, excluded };
+            let query = PageQuery { page: 1, per_page: ENTRIES, filter };
+            PrivateFeed::Front(posts::page(&app.db, &query, Some(owner)).await?)
+        }
+        Private::Inbox => {
+            PrivateFeed::Inbox(notifications::page(&app.db, owner, Only::All, 1, ENTRIES).await?)
+        }
+    };
+    Ok(Some(render(feed)))
 }

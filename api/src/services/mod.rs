@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod comments;
+pub mod export;
 pub mod feeds;
 pub mod flags;
 pub mod invites;
@@ -26,6 +27,7 @@ pub mod seed;
 pub mod sessions;
 pub mod tags;
 mod throttle;
+pub mod tokens;
 pub mod two_factor;
 pub mod votes;
 

@@ -14,7 +14,7 @@ use crate::{
         flags::{Flagged, Target},
         moderation_log::{self, Action, Actor},
         removals::{self, Moderated},
-        sessions,
+        sessions, tokens,
     },
 };
 
@@ -93,6 +93,7 @@ pub async fn ban(
                 return Ok(false);
             }
             sessions::end_all(tx, target, None).await?;
+            tokens::revoke_all(tx, target).await?;
             let logged_target = ("user", target, username.as_str());
             moderation_log::record(tx, actor(moderator), Action::Ban, logged_target, Some(&logged), now)
                 .await?;

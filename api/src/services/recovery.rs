@@ -20,7 +20,7 @@ use crate::{
     domain::{Email, NewPassword},
     error::{AppError, chain},
     mail::Letter,
-    storage::{accounts, resets, sessions},
+    storage::{accounts, resets, sessions, tokens},
 };
 
 /// How long a reset link works.
@@ -122,6 +122,7 @@ pub async fn confirm(
             }
             accounts::set_password_hash(tx, reset.user_id, password_hash).await?;
             sessions::end_all(tx, reset.user_id, None).await?;
+            tokens::revoke_all(tx, reset.user_id).await?;
             if let Some(attempt) = &attempt {
                 throttle::clear_account(tx, attempt).await?;
             }

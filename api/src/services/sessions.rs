@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// `last_seen_at` is written at most this often per session, so reads stay reads.
-const TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
+pub(super) const TOUCH_INTERVAL: chrono::Duration = chrono::Duration::seconds(60);
 
 /// What a request's session token turned out to be.
 pub struct Resolved {

@@ -11,7 +11,7 @@ use super::{
 use crate::{
     domain::{Factor, Password, TotpSecret, qr_svg},
     error::AppError,
-    storage::{accounts::Account, sessions, two_factor},
+    storage::{accounts::Account, sessions, tokens, two_factor},
 };
 
 /// Whether `account` has two-factor login on.
@@ -113,6 +113,7 @@ pub async fn disable(
                 return Ok(Err(Refused::Off));
             }
             sessions::end_all(tx, user.id, Some(user.session_id)).await?;
+            tokens::revoke_all(tx, user.id).await?;
             Ok::<_, AppError>(Ok(()))
         })
         .await?;

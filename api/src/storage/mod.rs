@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod changes;
 pub mod comments;
+pub mod export;
 pub mod flags;
 pub mod invites;
 pub mod limits;
@@ -24,6 +25,7 @@ pub mod resets;
 pub mod search;
 pub mod sessions;
 pub mod tags;
+pub mod tokens;
 pub mod two_factor;
 pub mod votes;
 

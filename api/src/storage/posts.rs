@@ -492,7 +492,7 @@ const SUMMARY_COLUMNS: [post::Column; 9] = [
 
 /// The link of a `posts` row: `NULL` for a text post, whose `post_url` is stored empty (migration
 /// `m20261207_000003_tags_and_text_posts`).
-fn link() -> Expr {
+pub(super) fn link() -> Expr {
     Expr::cust("NULLIF(posts.post_url, '')")
 }
 

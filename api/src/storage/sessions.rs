@@ -36,14 +36,25 @@ pub struct LiveSession {
     pub banned_until: Option<DateTime<Utc>>,
     /// How many of the user's notifications are unread (DESIGN.md section 20).
     pub unread: i64,
+    /// A personal API token's scopes (`storage::tokens`); `None` for a browser's session.
+    pub scopes: Option<String>,
+    /// When a personal API token expires, if it does; `None` for a browser's session.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// A session's row with the change counter beside it: what [`find`] reads.
+impl LiveSession {
+    /// Whether this is a personal API token's row rather than a browser's session.
+    pub fn is_token(&self) -> bool {
+        self.scopes.is_some()
+    }
+}
+
+/// A session's (or a token's) row with the change counter beside it: what [`find`] reads.
 #[derive(FromQueryResult)]
-struct Found {
+pub(super) struct Found {
     #[sea_orm(nested)]
-    session: LiveSession,
-    changes: Option<i64>,
+    pub(super) session: LiveSession,
+    pub(super) changes: Option<i64>,
 }
 
 /// The SQL of [`find`] on `backend`, built once; the token hash is its one value: the session
@@ -75,6 +86,8 @@ pub fn lookup_sql(backend: DatabaseBackend) -> &'static str {
                 notifications::unread_of(Expr::col((session::Entity, session::Column::UserId))),
                 "unread",
             )
+            .column_as(Expr::cust("NULL"), "scopes")
+            .column_as(Expr::cust("NULL"), "expires_at")
             .column_as(Expr::cust(changes::value_sql(backend).unwrap_or("NULL")), "changes")
             .join(JoinType::InnerJoin, session::Relation::User.def())
             .filter(session::Column::TokenHash.eq(""))

@@ -36,6 +36,7 @@ mod sessions;
 mod spec;
 mod tags;
 mod threads;
+mod tokens;
 mod two_factor;
 mod votes;
 mod writes;

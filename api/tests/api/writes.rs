@@ -291,6 +291,24 @@ async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
         assert_eq!(status(ada.put("/api/users/me/settings", &settings).await).await, 200);
         assert_eq!(json(&ada_there, "/api/users/me").await["settings"], settings);
         done.insert("change_settings");
+        let body = json!({"name": "a program", "scopes": ["read"], "password": PASSWORD});
+        let made: Value = ada.post("/api/users/me/tokens", &body).await.json().await.unwrap();
+        let bearer = reqwest::Client::new();
+        let as_program = || {
+            bearer.get(there.url("/api/users/me")).bearer_auth(made["token"].as_str().unwrap()).send()
+        };
+        assert_eq!(as_program().await.unwrap().status(), 200);
+        done.insert("create_token");
+        assert_eq!(status(ada.delete(&format!("/api/users/me/tokens/{}", made["id"])).await).await, 204);
+        assert_eq!(as_program().await.unwrap().status(), 401);
+        done.insert("revoke_token");
+        let feeds: Value = ada.post("/api/users/me/feed-token", &json!({})).await.json().await.unwrap();
+        let front = feeds["front"].as_str().unwrap().trim_start_matches(app.config.public_url.as_str().trim_end_matches('/'));
+        assert_eq!(there.client().get(front).await.status(), 200);
+        done.insert("create_feed_token");
+        assert_eq!(status(ada.delete("/api/users/me/feed-token").await).await, 204);
+        assert_eq!(there.client().get(front).await.status(), 404);
+        done.insert("delete_feed_token");
         assert_eq!(status(ada.delete(&beta_path).await).await, 204);
 
         let mod_there = there.client_with_cookie(&login_token(&app, "mod").await);

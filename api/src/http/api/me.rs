@@ -6,12 +6,12 @@ use super::ApiTags;
 use crate::{
     domain::{NewPassword, Password},
     http::{
-        AppState, CurrentUser,
+        AppState, CurrentUser, Owner,
         client::client_address,
         error_body::{ErrorBody, ErrorCode},
         openapi::{
             Failure, JsonBody,
-            kind::{Action, OwnForbidden, PrivateRead, Submission},
+            kind::{Action, CookieOnly, OwnForbidden, PrivateRead, Submission},
         },
     },
     services::{
@@ -204,9 +204,9 @@ impl AccountApi {
     async fn change_settings(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
+        me: Owner,
         body: JsonBody<Settings>,
-    ) -> Result<SettingsResponse, Failure<Submission>> {
+    ) -> Result<SettingsResponse, Failure<CookieOnly<Submission>>> {
         let Settings { email_notifications } = body.parse()?;
         let settings = notifications::Settings { email_notifications };
         Ok(SettingsResponse::Ok(Json(notifications::set_settings(&state, &me, settings).await?.into())))
@@ -221,10 +221,10 @@ impl AccountApi {
     async fn change_password(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
+        me: Owner,
         req: &Request,
         body: JsonBody<PasswordChange>,
-    ) -> Result<ReauthResponse, Failure<OwnForbidden<Submission>>> {
+    ) -> Result<ReauthResponse, Failure<OwnForbidden<CookieOnly<Submission>>>> {
         let PasswordChange { current_password, new_password } = body.parse()?;
         let client = Client {
             address: client_address(req, state.config.trust_proxy),
@@ -244,8 +244,8 @@ impl AccountApi {
     async fn sessions(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
-    ) -> Result<SessionsResponse, Failure<PrivateRead>> {
+        me: Owner,
+    ) -> Result<SessionsResponse, Failure<CookieOnly<PrivateRead>>> {
         let sessions = sessions::list(&state, &me)
             .await?
             .into_iter()
@@ -267,9 +267,9 @@ impl AccountApi {
     async fn end_session(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
+        me: Owner,
         id: Path<i32>,
-    ) -> Result<EndSessionResponse, Failure<Action>> {
+    ) -> Result<EndSessionResponse, Failure<CookieOnly<Action>>> {
         if !sessions::end_one(&state, &me, id.0).await? {
             return Ok(EndSessionResponse::NotFound(ErrorBody::new(
                 ErrorCode::NotFound,
@@ -287,8 +287,8 @@ impl AccountApi {
     async fn end_other_sessions(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
-    ) -> Result<EndOthersResponse, Failure<Action>> {
+        me: Owner,
+    ) -> Result<EndOthersResponse, Failure<CookieOnly<Action>>> {
         sessions::end_others(&state, &me).await?;
         Ok(EndOthersResponse::Ended)
     }
@@ -302,10 +302,10 @@ impl AccountApi {
     async fn delete_account(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
+        me: Owner,
         req: &Request,
         body: JsonBody<Reauthentication>,
-    ) -> Result<ReauthResponse, Failure<OwnForbidden<Submission>>> {
+    ) -> Result<ReauthResponse, Failure<OwnForbidden<CookieOnly<Submission>>>> {
         let Reauthentication { password } = body.parse()?;
         let address = client_address(req, state.config.trust_proxy);
         Ok(match accounts::delete(&state, &me, &password, address).await? {

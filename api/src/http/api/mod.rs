@@ -4,6 +4,7 @@
 
 mod bans;
 mod comments;
+mod export;
 mod flags;
 mod health;
 mod invites;
@@ -18,6 +19,7 @@ mod recovery;
 mod search;
 mod session;
 mod tags;
+mod tokens;
 mod two_factor;
 mod users;
 mod votes;
@@ -26,6 +28,7 @@ use poem_openapi::{Object, OpenApiService, Tags};
 
 pub use bans::BansApi;
 pub use comments::CommentsApi;
+pub use export::ExportApi;
 pub use flags::{CommentFlagsApi, PostFlagsApi};
 pub use health::HealthApi;
 pub use invites::InvitesApi;
@@ -40,6 +43,7 @@ pub use recovery::PasswordResetApi;
 pub use search::SearchApi;
 pub use session::SessionApi;
 pub use tags::{FiltersApi, TagsApi};
+pub use tokens::TokensApi;
 pub use two_factor::TwoFactorApi;
 pub use users::UsersApi;
 pub use votes::VotesApi;
@@ -106,7 +110,7 @@ impl Removal {
 
 /// Every resource's operations, in the order the spec lists their paths.
 type Apis = (
-    (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
+    (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi, TokensApi, ExportApi),
     (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi, TagsApi, FiltersApi),
     (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi, NotificationsApi),
     (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
@@ -117,7 +121,7 @@ pub type ApiService = OpenApiService<Apis, ()>;
 
 pub fn service() -> ApiService {
     let apis = (
-        (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi),
+        (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi, TokensApi, ExportApi),
         (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi, TagsApi, FiltersApi),
         (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi, NotificationsApi),
         (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),

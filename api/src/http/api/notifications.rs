@@ -25,7 +25,7 @@ pub struct NotificationsApi;
 /// What a notification tells of.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
-enum NotificationKind {
+pub(super) enum NotificationKind {
     /// A reply to your comment.
     Reply,
     /// A comment at the top of your post.
@@ -46,7 +46,7 @@ impl From<Kind> for NotificationKind {
 
 /// The post a notification is on.
 #[derive(Object)]
-struct NotifiedPost {
+pub(super) struct NotifiedPost {
     /// The post's id.
     id: i32,
     /// Its title.
@@ -55,7 +55,7 @@ struct NotifiedPost {
 
 /// The comment a notification is about.
 #[derive(Object)]
-struct NotifiedComment {
+pub(super) struct NotifiedComment {
     /// The comment's id: `/post/{post.id}#comment-{id}` shows it in its thread.
     id: i32,
     /// Its sanitised HTML; empty once it is deleted or removed.
@@ -66,7 +66,7 @@ struct NotifiedComment {
 
 /// Something someone else did that concerns you.
 #[derive(Object)]
-struct Notification {
+pub(super) struct Notification {
     /// The notification's id, increasing: what `POST /notifications/read` marks up to.
     id: i32,
     kind: NotificationKind,

@@ -9,12 +9,12 @@ use crate::{
     domain::{OneTimeCode, Password, TotpCode},
     error::AppError,
     http::{
-        AppState, CurrentUser,
+        AppState, Owner,
         client::client_address,
         error_body::{ErrorBody, ErrorCode},
         openapi::{
             Failure, JsonBody,
-            kind::{OwnForbidden, OwnUnprocessable, Submission},
+            kind::{CookieOnly, OwnForbidden, OwnUnprocessable, Submission},
         },
     },
     services::two_factor::{self, Refused},
@@ -159,10 +159,10 @@ impl TwoFactorApi {
     async fn start(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
+        me: Owner,
         req: &Request,
         body: JsonBody<Reauthentication>,
-    ) -> Result<SetupResponse, Failure<OwnForbidden<Submission>>> {
+    ) -> Result<SetupResponse, Failure<OwnForbidden<CookieOnly<Submission>>>> {
         let Reauthentication { password } = body.parse()?;
         let address = client_address(req, state.config.trust_proxy);
         Ok(match two_factor::start(&state, &me, &password, address).await? {
@@ -183,9 +183,9 @@ impl TwoFactorApi {
     async fn confirm(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
+        me: Owner,
         body: JsonBody<TotpConfirmation>,
-    ) -> Result<ConfirmResponse, Failure<OwnUnprocessable<Submission>>> {
+    ) -> Result<ConfirmResponse, Failure<OwnUnprocessable<CookieOnly<Submission>>>> {
         let TotpConfirmation { code } = match body.parse() {
             Ok(confirmation) => confirmation,
             Err(err @ AppError::Validation { .. }) => return Ok(ConfirmResponse::Invalid(err.body())),
@@ -207,10 +207,10 @@ impl TwoFactorApi {
     async fn disable(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
+        me: Owner,
         req: &Request,
         body: JsonBody<TotpRemoval>,
-    ) -> Result<RemovalResponse, Failure<OwnUnprocessable<OwnForbidden<Submission>>>> {
+    ) -> Result<RemovalResponse, Failure<OwnUnprocessable<OwnForbidden<CookieOnly<Submission>>>>> {
         let TotpRemoval { password, code } = match body.parse() {
             Ok(removal) => removal,
             Err(err @ AppError::Validation { .. }) => return Ok(RemovalResponse::Invalid(err.body())),
@@ -237,10 +237,10 @@ impl TwoFactorApi {
     async fn regenerate(
         &self,
         state: Data<&AppState>,
-        me: CurrentUser,
+        me: Owner,
         req: &Request,
         body: JsonBody<Reauthentication>,
-    ) -> Result<RegenerateResponse, Failure<OwnForbidden<Submission>>> {
+    ) -> Result<RegenerateResponse, Failure<OwnForbidden<CookieOnly<Submission>>>> {
         let Reauthentication { password } = body.parse()?;
         let address = client_address(req, state.config.trust_proxy);
         Ok(match two_factor::regenerate(&state, &me, &password, address).await? {

@@ -10,7 +10,7 @@ use crate::{
         error_body::{ErrorBody, ErrorCode},
         openapi::{
             Failure, JsonBody, Nullable,
-            kind::{Command, Form, Limited, OwnForbidden},
+            kind::{Command, Form, Limited, OwnForbidden, OwnUnauthorized},
         },
         session::SessionContext,
     },
@@ -58,7 +58,8 @@ enum SignUpResponse {
     Created(Json<UserRef>, #[oai(header = "Set-Cookie")] String),
     /// Sign-up is closed (`registration_closed`); an invitation is needed and none was given
     /// (`invite_required`) or the code given is unknown, used or expired (`invalid_invite`); or
-    /// a cross-site request (`cross_site_request`).
+    /// a cross-site request (`cross_site_request`); or a bearer token: signing up is for
+    /// browsers (`insufficient_scope`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
     /// The username (`username_taken`) or the email (`email_taken`) already has an account.
@@ -74,11 +75,13 @@ enum LoginResponse {
     /// The email and password do not match an account (`invalid_credentials`; the answer is
     /// the same whether or not the email has an account). Or they do, and the account has
     /// two-factor login on: without a code `two_factor_required` (no session is made), with a
-    /// wrong, expired or used one `invalid_two_factor_code` (counted as a failed login).
+    /// wrong, expired or used one `invalid_two_factor_code` (counted as a failed login). Or the
+    /// request carries a bearer token that is not live (`invalid_token`).
     #[oai(status = 401)]
     InvalidCredentials(Json<ErrorBody>),
     /// The email and password are right, and the account is banned (`banned`; the message says
-    /// until when and why). Or a cross-site request (`cross_site_request`).
+    /// until when and why). Or a cross-site request (`cross_site_request`), or a bearer token:
+    /// logging in is for browsers (`insufficient_scope`).
     #[oai(status = 403)]
     Banned(Json<ErrorBody>),
     /// Too many failed logins for this account or from this address (`too_many_attempts`).
@@ -110,6 +113,7 @@ impl UsersApi {
         req: &Request,
         body: JsonBody<SignUp>,
     ) -> Result<SignUpResponse, Failure<OwnForbidden<Limited<Form>>>> {
+        session.browser_only()?;
         let request =
             body.parse().map(|SignUp { username, email, password, invite_code }| accounts::SignUp {
                 username,
@@ -162,7 +166,8 @@ impl UsersApi {
         session: Data<&SessionContext>,
         req: &Request,
         body: JsonBody<Login>,
-    ) -> Result<LoginResponse, Failure<OwnForbidden<Form>>> {
+    ) -> Result<LoginResponse, Failure<OwnUnauthorized<OwnForbidden<Form>>>> {
+        session.browser_only()?;
         let Login { email, password, totp_code, recovery_code } = body.parse()?;
         let credentials = Credentials {
             email: &email,
@@ -207,6 +212,7 @@ impl UsersApi {
         state: Data<&AppState>,
         session: Data<&SessionContext>,
     ) -> Result<LogoutResponse, Failure<Command>> {
+        session.browser_only()?;
         sessions::log_out(&state, session.presented_hash.as_deref()).await?;
         Ok(LogoutResponse::LoggedOut(state.cookie.expire()))
     }

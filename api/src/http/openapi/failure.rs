@@ -57,6 +57,9 @@ pub trait Kind: 'static {
     const NEEDS_ROLE: bool = false;
     /// It is a write counted by a rate limit: 429 `rate_limited` with `Retry-After`.
     const RATE_LIMITED: bool = false;
+    /// It takes the session cookie only, never a bearer token (an `Owner`): 403
+    /// `insufficient_scope` for a token.
+    const COOKIE_ONLY: bool = false;
 
     /// The shared failures, by status.
     fn responses() -> Vec<MetaResponse> {
@@ -68,21 +71,40 @@ pub trait Kind: 'static {
                 vec![],
             ));
         }
-        if Self::NEEDS_LOGIN {
-            responses.push(error_meta(401, "Not logged in (`login_required`).", vec![]));
-        }
-        match (Self::CHANGES_STATE, Self::NEEDS_ROLE) {
-            (true, false) => responses.push(error_meta(403, CROSS_SITE, vec![])),
-            (true, true) => responses.push(error_meta(
-                403,
-                "A cross-site request (`cross_site_request`), or the caller's role does not allow \
-                 it (`forbidden`).",
-                vec![],
-            )),
-            (false, true) => {
-                responses.push(error_meta(403, "The caller's role does not allow it (`forbidden`).", vec![]))
+        let challenge = || MetaHeader {
+            name: "WWW-Authenticate".into(),
+            description: Some("`Bearer`, with the error, when a bearer token was refused.".into()),
+            schema: <String as Type>::schema_ref(),
+            required: false,
+            deprecated: false,
+        };
+        let unauthorized = if Self::NEEDS_LOGIN {
+            "Not logged in (`login_required`), or the bearer token is malformed, unknown, expired or \
+             revoked (`invalid_token`, with `WWW-Authenticate: Bearer`)."
+        } else {
+            "The bearer token sent is malformed, unknown, expired or revoked (`invalid_token`, with \
+             `WWW-Authenticate: Bearer`); without one, anyone may."
+        };
+        responses.push(error_meta(401, unauthorized, vec![challenge()]));
+        let forbidden = match (Self::CHANGES_STATE, Self::NEEDS_ROLE, Self::COOKIE_ONLY) {
+            (true, false, false) => Some(CROSS_SITE),
+            (true, false, true) => Some(
+                "A cross-site request (`cross_site_request`), or a bearer token: this takes the \
+                 session cookie only (`insufficient_scope`).",
+            ),
+            (false, false, true) => {
+                Some("A bearer token: this takes the session cookie only (`insufficient_scope`).")
             }
-            (false, false) => {}
+            (true, true, _) => Some(
+                "A cross-site request (`cross_site_request`), a bearer token without the `write` \
+                 scope (`insufficient_scope`), or the caller's role does not allow it \
+                 (`forbidden`).",
+            ),
+            (false, true, _) => Some("The caller's role does not allow it (`forbidden`)."),
+            (false, false, false) => None,
+        };
+        if let Some(description) = forbidden {
+            responses.push(error_meta(403, description, vec![challenge()]));
         }
         if Self::TAKES_BODY {
             responses.push(error_meta(413, "The body is over 64 KiB (`payload_too_large`).", vec![]));
@@ -143,7 +165,9 @@ pub trait Kind: 'static {
 /// 403 too names `cross_site_request` in that variant's description and takes a kind wrapped in
 /// [`kind::OwnForbidden`]: poem-openapi lists the enum's responses and the kind's side by side,
 /// and a status given by both would appear twice.
-const CROSS_SITE: &str = "A cross-site request (`cross_site_request`).";
+const CROSS_SITE: &str = "A cross-site request (`cross_site_request`), or a bearer token that does not \
+                          allow it (`insufficient_scope`: without the `write` scope, or on an operation \
+                          for browsers).";
 
 /// The kinds of operation.
 pub mod kind {
@@ -211,6 +235,7 @@ pub mod kind {
         const TAKES_PARAMETERS: bool = K::TAKES_PARAMETERS;
         const NEEDS_ROLE: bool = true;
         const RATE_LIMITED: bool = K::RATE_LIMITED;
+        const COOKIE_ONLY: bool = K::COOKIE_ONLY;
     }
 
     /// An operation of kind `K` whose writes a rate limit counts.
@@ -222,6 +247,20 @@ pub mod kind {
         const TAKES_PARAMETERS: bool = K::TAKES_PARAMETERS;
         const NEEDS_ROLE: bool = K::NEEDS_ROLE;
         const RATE_LIMITED: bool = true;
+        const COOKIE_ONLY: bool = K::COOKIE_ONLY;
+    }
+
+    /// An operation of kind `K` that takes the session cookie only: what a person does to their
+    /// account (password, two-factor login, tokens, sessions, settings, deletion, export).
+    pub struct CookieOnly<K>(PhantomData<K>);
+    impl<K: Kind> Kind for CookieOnly<K> {
+        const NEEDS_LOGIN: bool = true;
+        const CHANGES_STATE: bool = K::CHANGES_STATE;
+        const TAKES_BODY: bool = K::TAKES_BODY;
+        const TAKES_PARAMETERS: bool = K::TAKES_PARAMETERS;
+        const NEEDS_ROLE: bool = K::NEEDS_ROLE;
+        const RATE_LIMITED: bool = K::RATE_LIMITED;
+        const COOKIE_ONLY: bool = true;
     }
 
     /// An operation of kind `K` whose own enum answers `STATUS` too, and so documents there
@@ -235,6 +274,7 @@ pub mod kind {
         const TAKES_PARAMETERS: bool = K::TAKES_PARAMETERS;
         const NEEDS_ROLE: bool = K::NEEDS_ROLE;
         const RATE_LIMITED: bool = K::RATE_LIMITED;
+        const COOKIE_ONLY: bool = K::COOKIE_ONLY;
 
         fn responses() -> Vec<MetaResponse> {
             K::responses().into_iter().filter(|response| response.status != Some(STATUS)).collect()
@@ -244,6 +284,10 @@ pub mod kind {
     /// An operation of kind `K` whose own enum answers 403 too (not the author, a wrong
     /// password), and so documents the cross-site refusal in that variant.
     pub type OwnForbidden<K> = Own<K, 403>;
+
+    /// An operation of kind `K` whose own enum answers 401 too (wrong credentials), and so
+    /// documents `invalid_token` in that variant.
+    pub type OwnUnauthorized<K> = Own<K, 401>;
 
     /// An operation of kind `K` whose own enum answers 400 too (a token that is not live), and
     /// so documents `bad_request` in that variant.

@@ -111,6 +111,27 @@ impl<T: ParseFromJSON> JsonBody<T> {
                         return Err(refused.refusal.in_field(name));
                     }
                 }
+                Some(Value::Array(items)) if field.min_items.is_some_and(|least| items.len() < least) => {
+                    let least = field.min_items.unwrap_or_default();
+                    return Err(AppError::validation(
+                        name,
+                        format!(
+                            "{name} must hold at least {least} item{}",
+                            if least == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+                // An array of an enum: an item it does not allow names the array.
+                Some(Value::Array(items))
+                    if !field.item_allowed.is_empty()
+                        && items.iter().any(|item| !field.item_allowed.contains(item)) =>
+                {
+                    let allowed: Vec<_> = field.item_allowed.iter().filter_map(Value::as_str).collect();
+                    return Err(AppError::validation(
+                        name,
+                        format!("{name} may hold only {}", allowed.join(", ")),
+                    ));
+                }
                 // An array of a domain type: the item it refused names the array.
                 Some(Value::Array(items)) => {
                     if let Some(refused) = &refused
@@ -146,6 +167,10 @@ struct Property {
     nullable: bool,
     /// The values an enum allows (empty for anything else).
     allowed: Vec<Value>,
+    /// For an array of an enum, the values its items may take (empty for anything else).
+    item_allowed: Vec<Value>,
+    /// The fewest items an array may hold, where the schema says.
+    min_items: Option<usize>,
     /// The least and the greatest number allowed, where the schema bounds it.
     minimum: Option<f64>,
     maximum: Option<f64>,
@@ -189,9 +214,20 @@ fn properties<T: Type>() -> Arc<[Property]> {
                 },
                 MetaSchemaRef::Reference(_) => None,
             };
-            let (minimum, maximum) = match property {
-                MetaSchemaRef::Inline(p) => (p.minimum, p.maximum),
-                MetaSchemaRef::Reference(_) => (None, None),
+            let item_allowed = match property {
+                MetaSchemaRef::Inline(p) => match p.items.as_deref() {
+                    Some(MetaSchemaRef::Reference(to)) => registry
+                        .schemas
+                        .get(to.as_str())
+                        .map(|named| named.enum_items.clone())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                },
+                MetaSchemaRef::Reference(_) => Vec::new(),
+            };
+            let (minimum, maximum, min_items) = match property {
+                MetaSchemaRef::Inline(p) => (p.minimum, p.maximum, p.min_items),
+                MetaSchemaRef::Reference(_) => (None, None, None),
             };
             let (ty, format, rust_typename, allowed) = match property {
                 MetaSchemaRef::Inline(p) => (p.ty, p.format, p.rust_typename, p.enum_items.clone()),
@@ -212,6 +248,8 @@ fn properties<T: Type>() -> Arc<[Property]> {
                 item_typename,
                 nullable,
                 allowed,
+                item_allowed,
+                min_items,
                 minimum,
                 maximum,
             }

@@ -125,6 +125,7 @@ json_text!(
     domain::TagDescription,
     domain::ModerationReason,
     domain::InviteCode,
+    domain::TokenName,
 );
 
 #[cfg(test)]
