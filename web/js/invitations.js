@@ -5,6 +5,7 @@
 
 import { api } from './api.js';
 import { inviteState, mayInvite } from './community.js';
+import { copyField } from './copy.js';
 import { el, fill } from './dom.js';
 import { formatDate } from './format.js';
 import { busy, onSubmit } from './forms.js';
@@ -29,30 +30,14 @@ function inviteItem(invite, now) {
 
 /** The new invitation's link and code, shown this once. */
 function showCreated({ link, code, expires_at: expiresAt }) {
-  const input = el('input', { id: 'invite-link', type: 'text', readonly: true, value: link, spellcheck: 'false' });
-  const copied = el('p', { className: 'form-status', role: 'status' });
-  const copy = el('button', { type: 'button', className: 'secondary', text: 'Copy link' });
-  copy.addEventListener('click', async () => {
-    input.select();
-    try {
-      await navigator.clipboard.writeText(link);
-      copied.textContent = 'Copied.';
-    } catch {
-      copied.textContent = 'The link is selected: copy it with Ctrl+C (⌘C on a Mac).';
-    }
-  });
   const box = $('invite-created');
   fill(box,
     el('p', { className: 'warning', text: 'Send this link to the person you are inviting. It is shown only now.' }),
-    el('div', { className: 'field' },
-      el('label', { for: 'invite-link', text: 'Invitation link' }),
-      el('div', { className: 'copy-row' }, input, copy)),
+    copyField({ id: 'invite-link', label: 'Invitation link', value: link, button: 'Copy link' }),
     el('p', { className: 'invite-code-line' }, 'Or they can type the code ', el('code', { className: 'invite-code', text: code }),
-      ` on the sign-up form. It works once, until ${formatDate(expiresAt)}.`),
-    copied);
+      ` on the sign-up form. It works once, until ${formatDate(expiresAt)}.`));
   box.hidden = false;
-  input.focus();
-  input.select();
+  $('invite-link').focus();
 }
 
 /** Draws the section's list and wires "Create an invitation". */

@@ -1,6 +1,6 @@
 // `/account`: your profile, invitations, change password, two-factor authentication, the tags
-// you filter out, the people you muted, whether notifications are e-mailed, your sessions,
-// delete account.
+// you filter out, the people you muted, whether notifications are e-mailed, your sessions, your
+// API tokens, your private feeds, the download of your data, delete account.
 
 import { api } from '../api.js';
 import { el, fill } from '../dom.js';
@@ -11,8 +11,11 @@ import { boot } from '../header.js';
 import { emailSettingSaved } from '../inbox.js';
 import { invitationsSection } from '../invitations.js';
 import { showMuted } from '../mutes.js';
+import { privateFeedsSection } from '../private-feeds.js';
 import { allTags } from '../tags.js';
+import { tokensSection } from '../tokens.js';
 import { twoFactorSection } from '../two-factor.js';
+import { yourDataSection } from '../your-data.js';
 
 /** Shows the profile and returns it (GET /api/users/me), or null when it could not be loaded. */
 async function showProfile() {
@@ -111,9 +114,16 @@ boot(async (session) => {
   }
   document.getElementById('account').hidden = false;
   const muted = showMuted(document.getElementById('muted-list'), document.getElementById('muted-empty'));
-  const [me, refreshSessions] = await Promise.all([showProfile(), showSessions(), invitationsSection(), muted, showFilters(session)]);
+  privateFeedsSection();
+  yourDataSection();
+  const [me, refreshSessions, refreshTokens] = await Promise.all([showProfile(), showSessions(), tokensSection(), invitationsSection(), muted, showFilters(session)]);
+  // What ends every other session (a new password, two-factor turned off) ends the tokens too.
+  const othersEnded = async () => {
+    await refreshSessions();
+    await refreshTokens();
+  };
   const twoFactor = document.getElementById('two-factor');
-  if (me) twoFactorSection(twoFactor, me, refreshSessions);
+  if (me) twoFactorSection(twoFactor, me, othersEnded);
   else twoFactor.hidden = true;
   if (me) emailSection(me);
   else document.getElementById('email-notifications').hidden = true;
@@ -124,8 +134,8 @@ boot(async (session) => {
     status.textContent = '';
     await api('PUT', '/api/users/me/password', { current_password, new_password });
     passwordForm.reset();
-    status.textContent = 'Password changed. Every other session has been logged out.';
-    await refreshSessions();
+    status.textContent = 'Password changed. Every other session has been logged out, your API tokens revoked and your private feed URLs turned off.';
+    await othersEnded();
   });
 
   onSubmit(document.getElementById('delete-account-form'), async ({ password }) => {
