@@ -51,10 +51,36 @@ impl LiveSession {
 
 /// A session's (or a token's) row with the change counter beside it: what [`find`] reads.
 #[derive(FromQueryResult)]
-pub(super) struct Found {
+struct Found {
     #[sea_orm(nested)]
-    pub(super) session: LiveSession,
-    pub(super) changes: Option<i64>,
+    session: LiveSession,
+    changes: Option<i64>,
+}
+
+/// What `build` makes for `backend`, made once per backend and kept in `slots`: a lookup's SQL.
+pub(super) fn built_once(
+    slots: &'static [OnceLock<String>; 3],
+    backend: DatabaseBackend,
+    build: impl FnOnce() -> String,
+) -> &'static str {
+    let slot = match backend {
+        DatabaseBackend::Postgres => 0,
+        DatabaseBackend::MySql => 1,
+        _ => 2,
+    };
+    slots[slot].get_or_init(build)
+}
+
+/// The row the lookup `sql` (its one value the hash of a secret) finds for `token_hash`, with the
+/// change counter read in the same statement.
+pub(super) async fn found_by(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    token_hash: &str,
+) -> Result<Option<(LiveSession, Option<i64>)>, DbErr> {
+    let statement = Statement::from_sql_and_values(conn.get_database_backend(), sql, [token_hash.into()]);
+    let found = Found::find_by_statement(statement).one(conn).await?;
+    Ok(found.map(|found| (found.session, found.changes)))
 }
 
 /// The SQL of [`find`] on `backend`, built once; the token hash is its one value: the session
@@ -62,12 +88,7 @@ pub(super) struct Found {
 /// counter (`NULL` where there is none).
 pub fn lookup_sql(backend: DatabaseBackend) -> &'static str {
     static SQL: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match backend {
-        DatabaseBackend::Postgres => 0,
-        DatabaseBackend::MySql => 1,
-        _ => 2,
-    };
-    SQL[slot].get_or_init(|| {
+    built_once(&SQL, backend, || {
         session::Entity::find()
             .select_only()
             .columns([
@@ -102,10 +123,7 @@ pub async fn find(
     conn: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<(LiveSession, Option<i64>)>, DbErr> {
-    let backend = conn.get_database_backend();
-    let statement = Statement::from_sql_and_values(backend, lookup_sql(backend), [token_hash.into()]);
-    let found = Found::find_by_statement(statement).one(conn).await?;
-    Ok(found.map(|found| (found.session, found.changes)))
+    found_by(conn, lookup_sql(conn.get_database_backend()), token_hash).await
 }
 
 /// Issues a new token for `user_id`.

@@ -10,11 +10,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Expr, Func, JoinType},
 };
 
-use super::{Change, Sessions, Tx, changes, notifications, sessions::Found, sessions::LiveSession};
+use super::{Change, Sessions, Tx, changes, notifications, sessions, sessions::LiveSession};
 use crate::{
     domain::ApiToken,
     entities::{api_token, user},
@@ -41,12 +41,7 @@ pub struct Listed {
 /// the database's change counter (`NULL` where there is none).
 fn lookup_sql(backend: DatabaseBackend) -> &'static str {
     static SQL: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match backend {
-        DatabaseBackend::Postgres => 0,
-        DatabaseBackend::MySql => 1,
-        _ => 2,
-    };
-    SQL[slot].get_or_init(|| {
+    sessions::built_once(&SQL, backend, || {
         let token = |column: api_token::Column| Expr::col((api_token::Entity, column));
         api_token::Entity::find()
             .select_only()
@@ -86,10 +81,7 @@ pub async fn find(
     conn: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<(LiveSession, Option<i64>)>, DbErr> {
-    let backend = conn.get_database_backend();
-    let statement = Statement::from_sql_and_values(backend, lookup_sql(backend), [token_hash.into()]);
-    let found = Found::find_by_statement(statement).one(conn).await?;
-    Ok(found.map(|found| (found.session, found.changes)))
+    sessions::found_by(conn, lookup_sql(conn.get_database_backend()), token_hash).await
 }
 
 /// What a new token is.
