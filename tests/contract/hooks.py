@@ -37,12 +37,14 @@ the pass: 0 anonymous, 1 logged in with the session cookie, token with a persona
     - a 2xx from an operation whose security does not list bearer_token (cookie only:
       the documented answer is 403 `insufficient_scope`, which is counted, not failed);
     - 403 `insufficient_scope` from an operation whose security lists bearer_token
-      (a `write` token may do everything such an operation does);
+      (a `write` token may do everything such an operation does), or from an anonymous
+      one but sign-up, login and logout (browsers' only: there a 2xx is the anomaly);
     - a `Set-Cookie` for the session cookie (bearer requests never get a cookie);
     - 403 `cross_site_request`;
     - GET /session saying logged out, or a 401 `invalid_token` / `login_required`
       while GET /session calls the token live.
-  log_out runs in this pass: with a token and no cookie it has no session to end.
+  log_out runs in this pass and is refused, as sign-up and login are: their answer is a
+  browser's cookie, which a bearer request never gets.
 * With JTN_FUZZ_ADMIN_TOKEN (an admin's session cookie, made by the runner with
   `just-tech-news admin grant`), every user the hook signs up is made a moderator
   through PUT /admin/users/{id}/role, so the moderation operations run for real
@@ -344,6 +346,11 @@ def after_call(context, case, response):
                 )
 
 
+# The anonymous operations whose answer is a browser's cookie (sign-up, login, logout): a bearer
+# request never gets one, so the server refuses a token there (403 `insufficient_scope`).
+BROWSER_ONLY = {"sign_up", "log_in", "log_out"}
+
+
 def _after_bearer_call(case, response) -> None:
     """The token pass's bookkeeping and checks for one response (see the module's docstring)."""
     global _token
@@ -361,7 +368,10 @@ def _after_bearer_call(case, response) -> None:
         body = f"body sent: {case.body!r:.200}"
         if _set_cookies(response):
             _anomaly(f"{label} answered a bearer token request with a session cookie (status {status})")
-        if schemes and BEARER_SCHEME not in schemes:
+        if _operation_id(case) in BROWSER_ONLY:
+            if 200 <= status < 300:
+                _anomaly(f"{label} is for browsers only, yet answered {status} to a write token; {body}")
+        elif schemes and BEARER_SCHEME not in schemes:
             if 200 <= status < 300:
                 _anomaly(f"{label} takes the session cookie only, yet answered {status} to a write token; {body}")
         elif status == 403 and code == "insufficient_scope":
