@@ -371,9 +371,15 @@ class Loader:
         second = (pid // 4) % len(TAGS) + 1
         return [first] if pid % 4 or second == first else [first, second]
 
+    def sync_ids(self):
+        """Moves past the ids the API gave meanwhile (the inbox rows write a post and comments)."""
+        self.posts = max(self.posts, int(self.db.rows("SELECT COALESCE(MAX(id), 0) FROM posts")[0][0]))
+        self.comments = max(self.comments, int(self.db.rows("SELECT COALESCE(MAX(id), 0) FROM comments")[0][0]))
+
     def load_posts(self, n, minutes_apart):
         """Posts up to id n, each with COMMENTS_PER_POST comments and VOTES_PER_POST votes on
         average; newer ids are newer posts; the newest bulk post is a minute old."""
+        self.sync_ids()
         posts, comments, votes = [], [], []
         first = self.posts + 1
         start = self.now - timedelta(minutes=minutes_apart * (n - first + 1))
@@ -426,6 +432,7 @@ class Loader:
     def load_thread(self, pid, n, deepest):
         """n more comments on post pid as one thread: chains from top level down to depth
         `deepest`, one after another, each comment answering the latest one a level up."""
+        self.sync_ids()
         at = self.now - timedelta(hours=1)
         rows, latest = [], {}
         for k in range(n):
