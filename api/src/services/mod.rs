@@ -80,6 +80,20 @@ pub struct User {
     pub unread: u64,
 }
 
+impl User {
+    /// The person a live session's (or token's) row names, on the session `session_id` (0 for
+    /// a token: it rides on no browser session).
+    fn of(row: crate::storage::sessions::LiveSession, session_id: i32) -> Self {
+        Self {
+            id: row.user_id,
+            username: row.username,
+            session_id,
+            role: Role::from_column(&row.role),
+            unread: u64::try_from(row.unread).unwrap_or(0),
+        }
+    }
+}
+
 /// Who is asking for something the answer cache may hold.
 #[derive(Clone, Debug, Default)]
 pub struct Viewer {

@@ -88,11 +88,6 @@ pub struct Settings {
     pub email_notifications: bool,
 }
 
-/// `user`'s settings.
-pub async fn settings(app: &App, user: &User) -> Result<Settings, AppError> {
-    Ok(Settings { email_notifications: notifications::wants_mail(&app.db, user.id).await? })
-}
-
 /// Changes `user`'s settings; turned off, nothing that waits is mailed, and turned on, only
 /// what comes from then on is.
 pub async fn set_settings(app: &App, user: &User, settings: Settings) -> Result<Settings, AppError> {

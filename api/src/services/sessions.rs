@@ -6,7 +6,7 @@ use sea_orm::DbErr;
 
 use super::{App, User};
 use crate::{
-    domain::{Role, bans, device},
+    domain::{bans, device},
     error::AppError,
     storage::{sessions, sessions::LiveSession},
 };
@@ -39,13 +39,8 @@ pub async fn resolve(app: &App, token_hash: &str) -> Result<Resolved, DbErr> {
             app.db.write(async |tx| sessions::touch(tx, session.id, token_hash, now).await).await?
         }
     };
-    let user = alive.then(|| User {
-        id: session.user_id,
-        username: session.username,
-        session_id: session.id,
-        role: Role::from_column(&session.role),
-        unread: u64::try_from(session.unread).unwrap_or(0),
-    });
+    let session_id = session.id;
+    let user = alive.then(|| User::of(session, session_id));
     Ok(Resolved { user, changes })
 }
 

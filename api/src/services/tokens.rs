@@ -13,7 +13,7 @@ use sea_orm::DbErr;
 
 use super::{App, User, accounts, sessions::TOUCH_INTERVAL};
 use crate::{
-    domain::{ApiToken, FeedToken, Password, Role, TokenName, bans},
+    domain::{ApiToken, FeedToken, Password, TokenName, bans},
     error::AppError,
     storage::tokens::{self, NewToken},
 };
@@ -78,14 +78,8 @@ pub async fn resolve(app: &App, token_hash: &str) -> Result<Resolved, DbErr> {
         return Ok(Resolved { user: None, changes });
     }
     let scopes = Scopes::from_column(token.scopes.as_deref().unwrap_or_default());
-    let user = User {
-        id: token.user_id,
-        username: token.username,
-        // No browser session: a token's requests end no session and keep none.
-        session_id: 0,
-        role: Role::from_column(&token.role),
-        unread: u64::try_from(token.unread).unwrap_or(0),
-    };
+    // No browser session: a token's requests end no session and keep none.
+    let user = User::of(token, 0);
     Ok(Resolved { user: Some((user, scopes)), changes })
 }
 

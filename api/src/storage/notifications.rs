@@ -437,17 +437,6 @@ pub async fn set_mail(tx: &Tx, user: i32, on: bool) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Whether `user` wants mail of their notifications.
-pub async fn wants_mail(db: &impl ConnectionTrait, user: i32) -> Result<bool, DbErr> {
-    let on: Option<bool> = user::Entity::find_by_id(user)
-        .select_only()
-        .column(user::Column::EmailNotifications)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(on.unwrap_or(false))
-}
-
 /// The people who have notifications waiting to be mailed, want mail, and were last mailed at or
 /// before `last_by` (or never).
 pub async fn due(db: &impl ConnectionTrait, last_by: DateTime<Utc>) -> Result<Vec<i32>, DbErr> {

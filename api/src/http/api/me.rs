@@ -104,8 +104,9 @@ enum ReauthResponse {
     /// Done. A password change answers with this browser's new session cookie.
     #[oai(status = 204)]
     Done(#[oai(header = "Set-Cookie")] String),
-    /// The password given is wrong (`wrong_password`; it counts as a failed login), or a
-    /// cross-site request (`cross_site_request`).
+    /// The password given is wrong (`wrong_password`; it counts as a failed login), a
+    /// cross-site request (`cross_site_request`), or a bearer token: this takes the session
+    /// cookie only (`insufficient_scope`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
     /// Too many failed logins for this account or from this address (`too_many_attempts`).

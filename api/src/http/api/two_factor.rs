@@ -62,8 +62,9 @@ enum SetupResponse {
     /// `POST /users/me/totp/confirm`. Starting again replaces a pending set-up.
     #[oai(status = 200)]
     Ok(Json<TotpSetup>),
-    /// The password is wrong (`wrong_password`; it counts as a failed login), or a cross-site
-    /// request (`cross_site_request`).
+    /// The password is wrong (`wrong_password`; it counts as a failed login), a cross-site
+    /// request (`cross_site_request`), or a bearer token: this takes the session cookie only
+    /// (`insufficient_scope`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
     /// Two-factor login is already on (`two_factor_on`).
@@ -96,8 +97,9 @@ enum RemovalResponse {
     /// session of yours is ended.
     #[oai(status = 204)]
     Off,
-    /// The password is wrong (`wrong_password`; it counts as a failed login), or a cross-site
-    /// request (`cross_site_request`).
+    /// The password is wrong (`wrong_password`; it counts as a failed login), a cross-site
+    /// request (`cross_site_request`), or a bearer token: this takes the session cookie only
+    /// (`insufficient_scope`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
     /// Two-factor login is off already (`two_factor_off`).
@@ -117,8 +119,9 @@ enum RegenerateResponse {
     /// Ten new recovery codes; the old ones no longer work. Shown only now.
     #[oai(status = 200)]
     Ok(Json<RecoveryCodes>),
-    /// The password is wrong (`wrong_password`; it counts as a failed login), or a cross-site
-    /// request (`cross_site_request`).
+    /// The password is wrong (`wrong_password`; it counts as a failed login), a cross-site
+    /// request (`cross_site_request`), or a bearer token: this takes the session cookie only
+    /// (`insufficient_scope`).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
     /// Two-factor login is off (`two_factor_off`).
