@@ -26,6 +26,9 @@ pub enum AppError {
     CrossSite,
     #[error("the caller's role does not allow this")]
     Forbidden,
+    /// `REQUIRE_VERIFIED_EMAIL` is on and the caller's address is not verified.
+    #[error("the address is not verified")]
+    EmailUnverified,
     #[error("rate limited")]
     RateLimited { retry_after: Duration },
     #[error("the request body is over {limit} bytes")]

@@ -18,6 +18,7 @@ mod m20261207_000002_muted_users;
 mod m20261207_000003_tags_and_text_posts;
 mod m20261207_000004_inbox;
 mod m20261207_000005_api_tokens;
+mod m20261208_000001_accounts_kept;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_tags_and_text_posts::Migration),
             Box::new(m20261207_000004_inbox::Migration),
             Box::new(m20261207_000005_api_tokens::Migration),
+            Box::new(m20261208_000001_accounts_kept::Migration),
         ]
     }
 }

@@ -51,6 +51,9 @@ pub struct Config {
     /// front appended (only behind a proxy you trust, through which every request passes);
     /// otherwise the TCP peer is the client.
     pub trust_proxy: bool,
+    /// Refuse posts and comments from people whose address is not verified
+    /// (`REQUIRE_VERIFIED_EMAIL`, DESIGN.md section 23).
+    pub require_verified_email: bool,
     /// Where mail goes (`SMTP_URL`, `MAIL_FROM`, `MAIL_DIR`).
     pub mail: MailConfig,
     /// Deadlines for what clients send, and the cap on connections (`HEADER_TIMEOUT`,
@@ -186,6 +189,7 @@ impl Config {
             registration: parse("REGISTRATION", "open")?,
             invite_min_age: duration("INVITE_MIN_AGE", "7d")?,
             trust_proxy: parse("TRUST_PROXY", "false")?,
+            require_verified_email: parse("REQUIRE_VERIFIED_EMAIL", "false")?,
             mail: MailConfig {
                 smtp: var("SMTP_URL")
                     .filter(|url| !url.trim().is_empty())

@@ -163,7 +163,7 @@ impl Caches {
             Change::SessionSeen { token_hash, at } => {
                 self.sessions.update(token_hash, |s| s.last_seen_at = *at)
             }
-            Change::Inbox(user) => self.sessions.invalidate_where(|_, s| s.user_id == *user),
+            Change::Person(user) => self.sessions.invalidate_where(|_, s| s.user_id == *user),
         }
     }
 

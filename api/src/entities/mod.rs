@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod comment;
+pub mod email_token;
 pub mod flag;
 pub mod hidden_post;
 pub mod invite;
@@ -9,6 +10,8 @@ pub mod login_failure;
 pub mod moderation_log;
 pub mod muted_user;
 pub mod notification;
+pub mod passkey;
+pub mod passkey_challenge;
 pub mod password_reset;
 pub mod post;
 pub mod post_tag;

@@ -31,6 +31,10 @@ pub struct Model {
     pub notified_at: Option<DateTimeUtc>,
     /// The hex SHA-256 of the secret in the private feed URLs; `None` while there are none.
     pub feed_token_hash: Option<String>,
+    /// When the address now in `email` was proved to be theirs; `None` until then.
+    pub email_verified_at: Option<DateTimeUtc>,
+    /// The WebAuthn user handle their passkeys carry (a random UUID); `None` before the first.
+    pub passkey_handle: Option<String>,
 }
 
 /// Shows who, never the hash.

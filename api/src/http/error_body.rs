@@ -44,7 +44,8 @@ pub enum ErrorCode {
     TwoFactorOff,
     /// There is no two-factor set-up to confirm: start one first.
     TwoFactorNotStarted,
-    /// The reset token is not live (used, expired, replaced by a newer one, or never issued), or
+    /// The reset or e-mail token is not live (used, expired, replaced by a newer one, of another
+    /// kind, or never issued), or
     /// the bearer token is malformed, unknown, expired or revoked (401, with
     /// `WWW-Authenticate: Bearer`).
     InvalidToken,
@@ -76,6 +77,16 @@ pub enum ErrorCode {
     TooManyTokens,
     /// The account is too new to invite anyone yet.
     AccountTooNew,
+    /// The site takes posts and comments only from people whose address is verified: open the
+    /// link mailed to you, or ask for a new one.
+    EmailUnverified,
+    /// The address is verified already.
+    AlreadyVerified,
+    /// You have 10 passkeys already: remove one first.
+    TooManyPasskeys,
+    /// Passkeys need the site at a domain name (`PUBLIC_URL`): browsers refuse an IP address as
+    /// a passkey's site.
+    PasskeysUnavailable,
     /// The database cannot be reached; try again after `Retry-After` seconds.
     Unavailable,
     /// Something unexpected failed on the server.

@@ -28,7 +28,7 @@ impl AppError {
             Self::LoginRequired | Self::InvalidBearer => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::CrossSite | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::CrossSite | Self::Forbidden | Self::EmailUnverified => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -70,6 +70,10 @@ impl AppError {
                 (ErrorCode::CrossSiteRequest, "requests that change things must come from this site".into())
             }
             Self::Forbidden => (ErrorCode::Forbidden, "your role does not allow this".into()),
+            Self::EmailUnverified => (
+                ErrorCode::EmailUnverified,
+                "confirm your e-mail address first: open the link we mailed you, or ask for a new one".into(),
+            ),
             Self::RateLimited { retry_after } => (
                 ErrorCode::RateLimited,
                 format!("you are doing that too often; try again in {}", wait_in_words(*retry_after)),

@@ -23,6 +23,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/login", "login.html"),
     ("/forgot", "forgot.html"),
     ("/reset", "reset.html"),
+    ("/verify", "verify.html"),
+    ("/confirm-email", "confirm-email.html"),
     ("/dashboard", "dashboard.html"),
     ("/dashboard/edit/:id", "edit.html"),
     ("/account", "account.html"),

@@ -60,8 +60,9 @@ pub enum SignUpRefused {
     EmailTaken,
 }
 
-/// Creates an account and logs the browser in to it: the account, its invitation and its session
-/// in one unit of work, with the sign-up counted under the client's address (`SIGNUP_RATE`).
+/// Creates an account and logs the browser in to it: the account, its invitation, its session and
+/// the link that verifies its address in one unit of work, with the sign-up counted under the
+/// client's address (`SIGNUP_RATE`); the link is mailed once it has committed.
 /// `request` is the body as parsed: a closed site says so before the body's faults.
 pub async fn sign_up(
     app: &App,
@@ -108,11 +109,17 @@ pub async fn sign_up(
                     return Err(Refusal::Refused(Stop::Refused(SignUpRefused::InvalidInvite)));
                 }
                 let token = rotate(tx, client, id, now).await?;
-                Ok(LoggedIn { id, username: username.as_str().to_owned(), token })
+                let letter =
+                    super::email::verification_letter(app, tx, (id, username.as_str()), email.as_str())
+                        .await?;
+                Ok((LoggedIn { id, username: username.as_str().to_owned(), token }, letter))
             })
             .await;
         match Refusal::split(written)? {
-            Ok(logged_in) => return Ok(Ok(logged_in)),
+            Ok((logged_in, letter)) => {
+                app.postbox.post(letter);
+                return Ok(Ok(logged_in));
+            }
             Err(Stop::Refused(refused)) => return Ok(Err(refused)),
             Err(Stop::Taken) => match accounts::taken(&app.db, &username, &email).await? {
                 Some(accounts::Taken::Email) => return Ok(Err(SignUpRefused::EmailTaken)),
@@ -132,7 +139,7 @@ enum Stop {
 }
 
 /// Ends the session the browser presented (if any) and issues a new one for `user_id`.
-async fn rotate(
+pub(super) async fn rotate(
     tx: &Tx,
     client: Client<'_>,
     user_id: i32,
@@ -222,6 +229,10 @@ pub struct Profile {
     pub id: i32,
     pub username: String,
     pub email: String,
+    /// Whether `email` was proved to be theirs.
+    pub email_verified: bool,
+    /// The address they asked to change to, while its link is live.
+    pub pending_email: Option<String>,
     pub created_at: DateTime<Utc>,
     pub two_factor: bool,
     /// Unused recovery codes (0 while two-factor login is off).
@@ -236,10 +247,13 @@ pub async fn profile(app: &App, user: &User) -> Result<Profile, AppError> {
     let two_factor = is_on(&account);
     let recovery_codes_left =
         if two_factor { two_factor::recovery_codes_left(&app.db, user.id).await? } else { 0 };
+    let pending_email = super::email::pending_change(app, user.id).await?;
     Ok(Profile {
         id: account.id,
         username: account.username,
         email: account.email,
+        email_verified: account.email_verified_at.is_some(),
+        pending_email,
         created_at: account.created_at,
         two_factor,
         recovery_codes_left,

@@ -39,6 +39,7 @@ pub async fn create(
     parent: Option<i32>,
     text: &CommentText,
 ) -> Result<Result<Written, NoSuchPost>, AppError> {
+    super::may_contribute(app, user)?;
     let now = app.now();
     let limit = Limit::of(app.config.comment_rate, "comment");
     let written = app

@@ -40,6 +40,8 @@ pub struct Export {
     pub flags: Vec<Flag>,
     pub sessions: Vec<sessions::Listed>,
     pub tokens: Vec<tokens::Listed>,
+    /// Their passkeys (never a key).
+    pub passkeys: Vec<crate::storage::passkeys::Passkey>,
 }
 
 /// `user`'s export; 429 `rate_limited` within a minute of the last.
@@ -63,5 +65,6 @@ pub async fn export(app: &App, user: &User) -> Result<Export, AppError> {
         flags: export::flags(db, user.id).await?,
         sessions: sessions::list(app, user).await?,
         tokens: tokens::list(app, user).await?,
+        passkeys: crate::storage::passkeys::of_user(db, user.id).await?,
     })
 }

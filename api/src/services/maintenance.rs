@@ -35,7 +35,8 @@ pub async fn health(app: &App) -> Result<(), AppError> {
 async fn sweep(app: &App) -> Result<(u64, u64), DbErr> {
     let sessions = sessions::sweep(app).await?;
     let failures = throttle::sweep(app).await?;
-    let resets = recovery::sweep(app).await?;
+    let resets =
+        recovery::sweep(app).await? + super::email::sweep(app).await? + super::passkeys::sweep(app).await?;
     let counted_by = app.now() - chrono::Duration::from_std(LONGEST_WINDOW).unwrap_or(chrono::Duration::MAX);
     let counts = app.db.write(async |tx| limits::sweep(tx, counted_by).await).await?;
     Ok((sessions, failures + resets + counts))

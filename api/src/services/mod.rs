@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod comments;
+pub mod email;
 pub mod export;
 pub mod feeds;
 pub mod flags;
@@ -18,6 +19,7 @@ pub mod marks;
 pub mod moderation;
 pub mod mutes;
 pub mod notifications;
+pub mod passkeys;
 pub mod passwords;
 pub mod people;
 pub mod posts;
@@ -47,6 +49,8 @@ pub struct App {
     pub postbox: Postbox,
     /// `PUBLIC_URL`'s origin, as browsers send it in `Origin` and as links in mails start.
     pub origin: String,
+    /// The site as passkeys know it.
+    pub passkeys: passkeys::RelyingParty,
 }
 
 impl App {
@@ -54,6 +58,7 @@ impl App {
     pub fn new(db: Db, config: Config) -> Self {
         Self {
             origin: config.public_url.origin().ascii_serialization(),
+            passkeys: passkeys::RelyingParty::of(&config.public_url),
             passwords: passwords::PasswordHasher::new(config.bcrypt_cost),
             postbox: Postbox::start(&config.mail),
             config: Arc::new(config),
@@ -78,6 +83,8 @@ pub struct User {
     pub role: Role,
     /// How many of their notifications were unread as of this request.
     pub unread: u64,
+    /// Whether their address was verified as of this request (DESIGN.md section 23).
+    pub email_verified: bool,
 }
 
 impl User {
@@ -90,8 +97,18 @@ impl User {
             session_id,
             role: Role::from_column(&row.role),
             unread: u64::try_from(row.unread).unwrap_or(0),
+            email_verified: row.email_verified_at.is_some(),
         }
     }
+}
+
+/// Refuses new content from `user` while `REQUIRE_VERIFIED_EMAIL` is on and their address is not
+/// verified (DESIGN.md section 23).
+fn may_contribute(app: &App, user: &User) -> Result<(), AppError> {
+    if app.config.require_verified_email && !user.email_verified {
+        return Err(AppError::EmailUnverified);
+    }
+    Ok(())
 }
 
 /// Who is asking for something the answer cache may hold.

@@ -176,6 +176,7 @@ pub async fn create(
     user: &User,
     new: NewPost,
 ) -> Result<Result<Summary, AlreadyPosted>, AppError> {
+    super::may_contribute(app, user)?;
     let NewPost { title, url, text, tags } = new;
     if url.is_none() && text.is_none() {
         return Err(AppError::validation("post_url", "a post needs a link (post_url), a text, or both"));

@@ -16,13 +16,26 @@ use crate::{
 /// The two keys one login attempt counts under, hashed, so the table never holds an e-mail
 /// address or an IP address in the clear.
 pub struct Attempt {
-    account: String,
+    /// `None` while the account is not known (a passkey not yet identified).
+    account: Option<String>,
     address: String,
 }
 
 impl Attempt {
     pub fn new(email: &Email, address: IpAddr) -> Self {
-        Self { account: key("account", email.as_str()), address: key("address", &address.to_string()) }
+        Self { account: Some(key("account", email.as_str())), address: key("address", &address.to_string()) }
+    }
+
+    /// An attempt whose account is not known yet: it counts under its address only.
+    pub fn from_address(address: IpAddr) -> Self {
+        Self { account: None, address: key("address", &address.to_string()) }
+    }
+
+    /// The keys it counts under, with their limits.
+    fn keys<'a>(&'a self, app: &App) -> impl Iterator<Item = (&'a str, u64)> {
+        let config = &app.config;
+        let account = self.account.as_deref().map(|key| (key, config.login_max_failures_per_account));
+        account.into_iter().chain([(self.address.as_str(), config.login_max_failures_per_address)])
     }
 }
 
@@ -38,12 +51,8 @@ fn window(app: &App) -> chrono::Duration {
 /// `Some(wait)` when this attempt must be refused before any password is checked.
 pub async fn check(app: &App, attempt: &Attempt) -> Result<Option<Duration>, DbErr> {
     let (now, length) = (app.now(), window(app));
-    let config = &app.config;
     let mut wait = None;
-    for (key, max) in [
-        (&attempt.account, config.login_max_failures_per_account),
-        (&attempt.address, config.login_max_failures_per_address),
-    ] {
+    for (key, max) in attempt.keys(app) {
         let failures = login_failures::window(&app.db, key, now - length).await?;
         wait = wait.max(failures.wait(max, length, now));
     }
@@ -53,14 +62,17 @@ pub async fn check(app: &App, attempt: &Attempt) -> Result<Option<Duration>, DbE
 /// Counts a failed attempt against both its account and its address.
 pub async fn record_failure(app: &App, attempt: &Attempt) -> Result<(), DbErr> {
     let now = app.now();
-    let keys = [attempt.account.as_str(), attempt.address.as_str()];
+    let keys: Vec<&str> = attempt.keys(app).map(|(key, _)| key).collect();
     app.db.write(async |tx| login_failures::record(tx, &keys, now).await).await
 }
 
 /// A successful login clears its account's count (not its address's), in the login's unit of
 /// work.
 pub async fn clear_account(tx: &Tx, attempt: &Attempt) -> Result<(), DbErr> {
-    login_failures::clear(tx, &attempt.account).await
+    match &attempt.account {
+        Some(account) => login_failures::clear(tx, account).await,
+        None => Ok(()),
+    }
 }
 
 /// Deletes failures older than the window; returns how many.

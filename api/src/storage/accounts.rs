@@ -109,6 +109,47 @@ pub async fn set_password_hash(tx: &Tx, id: i32, password_hash: String) -> Resul
     Ok(())
 }
 
+/// Marks `user`'s address verified, if it is still `email`; returns whether it was.
+pub async fn set_verified(tx: &Tx, user: i32, email: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    tx.changed(Change::Person(user));
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user))
+        .filter(user::Column::Email.eq(email))
+        .exec(tx)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Puts `email` on `user`'s account, verified at `now`: `false` when another account has it (the
+/// unique key decides, so two people confirming one address cannot both win). End the transaction
+/// after a `false`: on PostgreSQL the failed statement has spoilt it.
+pub async fn set_email(tx: &Tx, user: i32, email: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    tx.changed(Change::Person(user));
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::Email, Expr::value(email))
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user))
+        .exec(tx)
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if super::is_unique_violation(&err) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// `user`'s WebAuthn user handle, made (a random UUID) if they have none yet.
+pub async fn passkey_handle(tx: &Tx, user: i32, fresh: &str) -> Result<Option<String>, DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::PasskeyHandle, Expr::value(fresh))
+        .filter(user::Column::Id.eq(user))
+        .filter(user::Column::PasskeyHandle.is_null())
+        .exec(tx)
+        .await?;
+    Ok(by_id(tx, user).await?.and_then(|account| account.passkey_handle))
+}
+
 /// Sets user `id`'s role; returns whether there is such a user. Their sessions carry the role,
 /// and what they are shown depends on it.
 pub async fn set_role(tx: &Tx, id: i32, role: Role) -> Result<bool, DbErr> {

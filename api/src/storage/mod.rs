@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod changes;
 pub mod comments;
+pub mod email_tokens;
 pub mod export;
 pub mod flags;
 pub mod invites;
@@ -18,6 +19,7 @@ pub mod marks;
 pub mod moderation_log;
 pub mod mutes;
 pub mod notifications;
+pub mod passkeys;
 pub mod posts;
 pub mod ranking;
 pub mod removals;
@@ -52,8 +54,9 @@ pub enum Change {
     Sessions(Sessions),
     /// A session was seen at `at`: its `last_seen_at` was written.
     SessionSeen { token_hash: String, at: DateTime<Utc> },
-    /// This person's count of unread notifications, which their sessions are read with, changed.
-    Inbox(i32),
+    /// What this person's sessions are read with changed: their count of unread notifications,
+    /// or whether their address is verified.
+    Person(i32),
 }
 
 /// Which sessions a [`Change::Sessions`] is about.

@@ -170,7 +170,7 @@ pub async fn notify(tx: &Tx, cause: &Cause, now: DateTime<Utc>) -> Result<(), Db
     }
     for row in &rows {
         if let Set(person) = row.user_id {
-            tx.changed(Change::Inbox(person));
+            tx.changed(Change::Person(person));
         }
     }
     notification::Entity::insert_many(rows).exec_without_returning(tx).await?;
@@ -337,7 +337,7 @@ async fn read(tx: &Tx, user: i32, which: Expr, now: DateTime<Utc>) -> Result<(),
         .exec(tx)
         .await?;
     if marked.rows_affected > 0 {
-        tx.changed(Change::Inbox(user));
+        tx.changed(Change::Person(user));
     }
     Ok(())
 }
@@ -359,7 +359,7 @@ pub async fn posts_going(tx: &Tx, which: Expr) -> Result<(), DbErr> {
         .and_where(Expr::col((notification::Entity, notification::Column::ReadAt)).is_null());
     let backend = tx.get_database_backend();
     for row in tx.query_all_raw(backend.build(&readers)).await? {
-        tx.changed(Change::Inbox(row.try_get("", "user_id")?));
+        tx.changed(Change::Person(row.try_get("", "user_id")?));
     }
     Ok(())
 }

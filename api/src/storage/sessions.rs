@@ -34,6 +34,8 @@ pub struct LiveSession {
     pub role: String,
     pub banned_at: Option<DateTime<Utc>>,
     pub banned_until: Option<DateTime<Utc>>,
+    /// When the user's address was verified (DESIGN.md section 23); `None`: it is not.
+    pub email_verified_at: Option<DateTime<Utc>>,
     /// How many of the user's notifications are unread (DESIGN.md section 20).
     pub unread: i64,
     /// A personal API token's scopes (`storage::tokens`); `None` for a browser's session.
@@ -102,6 +104,7 @@ pub fn lookup_sql(backend: DatabaseBackend) -> &'static str {
                 user::Column::Role,
                 user::Column::BannedAt,
                 user::Column::BannedUntil,
+                user::Column::EmailVerifiedAt,
             ])
             .column_as(
                 notifications::unread_of(Expr::col((session::Entity, session::Column::UserId))),

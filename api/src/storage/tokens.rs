@@ -58,6 +58,7 @@ fn lookup_sql(backend: DatabaseBackend) -> &'static str {
                 user::Column::Role,
                 user::Column::BannedAt,
                 user::Column::BannedUntil,
+                user::Column::EmailVerifiedAt,
             ])
             .column_as(notifications::unread_of(token(api_token::Column::UserId)), "unread")
             .columns([api_token::Column::Scopes, api_token::Column::ExpiresAt])

@@ -10,7 +10,7 @@ use crate::{
         error_body::{ErrorBody, ErrorCode},
         openapi::{
             Failure, JsonBody, Nullable,
-            kind::{Action, Limited, OwnForbidden, Submission},
+            kind::{Action, Contribution, Limited, OwnForbidden, Submission},
         },
     },
     services::{
@@ -190,7 +190,7 @@ impl CommentsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         body: JsonBody<NewComment>,
-    ) -> Result<CreateResponse, Failure<Limited<Submission>>> {
+    ) -> Result<CreateResponse, Failure<Limited<Contribution>>> {
         let NewComment { post_id, parent_id, comment_text: text } = body.parse()?;
         let parent_id = parent_id.and_then(|parent| parent.0);
         let Written { id, depth, html, created_at } =

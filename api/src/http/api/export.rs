@@ -23,6 +23,8 @@ struct ExportProfile {
     id: i32,
     username: String,
     email: String,
+    /// Whether you proved the address is yours.
+    email_verified: bool,
     created_at: DateTime<Utc>,
     /// Whether logging in needs a second factor.
     two_factor: bool,
@@ -112,6 +114,7 @@ struct ExportSession {
 struct ExportPasskey {
     name: String,
     created_at: DateTime<Utc>,
+    last_used_at: Nullable<DateTime<Utc>>,
 }
 
 /// Everything the site keeps that is yours.
@@ -184,6 +187,7 @@ fn shaped(data: Export) -> ExportData {
             id: profile.id,
             username: profile.username,
             email: profile.email,
+            email_verified: profile.email_verified,
             created_at: profile.created_at,
             two_factor: profile.two_factor,
         },
@@ -256,7 +260,14 @@ fn shaped(data: Export) -> ExportData {
             })
             .collect(),
         tokens: data.tokens.into_iter().map(TokenView::from).collect(),
-        // Passkeys come with DESIGN.md section 23; none are kept yet.
-        passkeys: Vec::new(),
+        passkeys: data
+            .passkeys
+            .into_iter()
+            .map(|p| ExportPasskey {
+                name: p.name,
+                created_at: p.created_at,
+                last_used_at: Nullable(p.last_used_at),
+            })
+            .collect(),
     }
 }

@@ -10,7 +10,7 @@ use crate::{
         client::client_address,
         error_body::{ErrorBody, ErrorCode},
         openapi::{
-            Failure, JsonBody,
+            Failure, JsonBody, Nullable,
             kind::{Action, CookieOnly, OwnForbidden, PrivateRead, Submission},
         },
     },
@@ -31,6 +31,10 @@ struct Profile {
     username: String,
     /// Your email address (only you see it).
     email: String,
+    /// Whether you proved the address is yours, by opening the link mailed to it.
+    email_verified: bool,
+    /// The address you asked to change to, while the link mailed to it works; `null` otherwise.
+    pending_email: Nullable<String>,
     /// When you signed up.
     created_at: DateTime<Utc>,
     /// Whether logging in needs a second factor (a TOTP code or a recovery code).
@@ -184,12 +188,23 @@ impl AccountApi {
         state: Data<&AppState>,
         me: CurrentUser,
     ) -> Result<ProfileResponse, Failure<PrivateRead>> {
-        let accounts::Profile { id, username, email, created_at, two_factor, recovery_codes_left, settings } =
-            accounts::profile(&state, &me).await?;
+        let accounts::Profile {
+            id,
+            username,
+            email,
+            email_verified,
+            pending_email,
+            created_at,
+            two_factor,
+            recovery_codes_left,
+            settings,
+        } = accounts::profile(&state, &me).await?;
         Ok(ProfileResponse::Ok(Json(Profile {
             id,
             username,
             email,
+            email_verified,
+            pending_email: Nullable(pending_email),
             created_at,
             two_factor,
             recovery_codes_left,

@@ -4,6 +4,7 @@
 
 mod bans;
 mod comments;
+mod email;
 mod export;
 mod flags;
 mod health;
@@ -13,6 +14,7 @@ mod me;
 mod moderation;
 mod mutes;
 mod notifications;
+mod passkeys;
 mod people;
 mod posts;
 mod recovery;
@@ -28,6 +30,7 @@ use poem_openapi::{Object, OpenApiService, Tags};
 
 pub use bans::BansApi;
 pub use comments::CommentsApi;
+pub use email::EmailApi;
 pub use export::ExportApi;
 pub use flags::{CommentFlagsApi, PostFlagsApi};
 pub use health::HealthApi;
@@ -37,6 +40,7 @@ pub use me::AccountApi;
 pub use moderation::{AdminApi, ModerationApi, ModerationLogApi};
 pub use mutes::MutesApi;
 pub use notifications::NotificationsApi;
+pub use passkeys::PasskeysApi;
 pub use people::PeopleApi;
 pub use posts::{PostApi, PostsApi};
 pub use recovery::PasswordResetApi;
@@ -110,7 +114,17 @@ impl Removal {
 
 /// Every resource's operations, in the order the spec lists their paths.
 type Apis = (
-    (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi, TokensApi, ExportApi),
+    (
+        UsersApi,
+        PasswordResetApi,
+        SessionApi,
+        AccountApi,
+        EmailApi,
+        PasskeysApi,
+        TwoFactorApi,
+        TokensApi,
+        ExportApi,
+    ),
     (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi, TagsApi, FiltersApi),
     (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi, NotificationsApi),
     (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),
@@ -121,7 +135,17 @@ pub type ApiService = OpenApiService<Apis, ()>;
 
 pub fn service() -> ApiService {
     let apis = (
-        (UsersApi, PasswordResetApi, SessionApi, AccountApi, TwoFactorApi, TokensApi, ExportApi),
+        (
+            UsersApi,
+            PasswordResetApi,
+            SessionApi,
+            AccountApi,
+            EmailApi,
+            PasskeysApi,
+            TwoFactorApi,
+            TokensApi,
+            ExportApi,
+        ),
         (PostsApi, SearchApi, PostApi, VotesApi, PostFlagsApi, MarksApi, TagsApi, FiltersApi),
         (CommentsApi, CommentFlagsApi, PeopleApi, MutesApi, NotificationsApi),
         (ModerationApi, BansApi, ModerationLogApi, AdminApi, InvitesApi, HealthApi),

@@ -15,7 +15,7 @@ use crate::{
         error_body::{ErrorBody, ErrorCode},
         openapi::{
             Failure, JsonBody, Nullable, RenderedJson,
-            kind::{Action, Limited, Listing, OwnForbidden, Read, Submission},
+            kind::{Action, Contribution, Limited, Listing, OwnForbidden, Read, Submission},
         },
     },
     services::{
@@ -400,7 +400,7 @@ impl PostsApi {
         state: Data<&AppState>,
         user: CurrentUser,
         body: JsonBody<NewPost>,
-    ) -> Result<CreateResponse, Failure<Limited<Submission>>> {
+    ) -> Result<CreateResponse, Failure<Limited<Contribution>>> {
         let NewPost { title, post_url, text, tags } = body.parse()?;
         let new = posts::NewPost { title, url: post_url, text, tags: tags.unwrap_or_default() };
         Ok(match posts::create(&state, &user, new).await? {

@@ -26,6 +26,9 @@ struct SessionUser {
     /// How many of their notifications are unread: what the header's "inbox (N)" shows, the
     /// `unread` of `GET /notifications`.
     unread: u64,
+    /// Whether they proved their e-mail address is theirs: while not, pages show a banner that
+    /// offers a new link.
+    email_verified: bool,
 }
 
 /// Who may sign up.
@@ -72,8 +75,13 @@ impl SessionApi {
         state: Data<&AppState>,
         user: MaybeUser,
     ) -> Result<SessionResponse, Failure<Read>> {
-        let user =
-            user.0.map(|u| SessionUser { id: u.id, username: u.username, role: u.role, unread: u.unread });
+        let user = user.0.map(|u| SessionUser {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+            unread: u.unread,
+            email_verified: u.email_verified,
+        });
         let registration = match state.config.registration {
             Registration::Open => SignUps::Open,
             Registration::Invite => SignUps::Invite,

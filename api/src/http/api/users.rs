@@ -219,7 +219,7 @@ impl UsersApi {
 }
 
 /// Where a request to log in comes from.
-fn client<'a>(state: &AppState, session: &'a SessionContext, req: &'a Request) -> Client<'a> {
+pub(super) fn client<'a>(state: &AppState, session: &'a SessionContext, req: &'a Request) -> Client<'a> {
     Client {
         address: client_address(req, state.config.trust_proxy),
         user_agent: req.header(USER_AGENT),
@@ -228,7 +228,7 @@ fn client<'a>(state: &AppState, session: &'a SessionContext, req: &'a Request) -
 }
 
 /// Who logged in, and the cookie that hands the browser its token.
-fn logged_in_as(state: &AppState, logged_in: LoggedIn) -> (UserRef, String) {
+pub(super) fn logged_in_as(state: &AppState, logged_in: LoggedIn) -> (UserRef, String) {
     let LoggedIn { id, username, token } = logged_in;
     (UserRef { id, username }, state.cookie.issue(&token))
 }

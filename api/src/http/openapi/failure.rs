@@ -60,6 +60,9 @@ pub trait Kind: 'static {
     /// It takes the session cookie only, never a bearer token (an `Owner`): 403
     /// `insufficient_scope` for a token.
     const COOKIE_ONLY: bool = false;
+    /// It writes what `REQUIRE_VERIFIED_EMAIL` keeps from people whose address is not verified:
+    /// 403 `email_unverified`.
+    const VERIFIED_ONLY: bool = false;
 
     /// The shared failures, by status.
     fn responses() -> Vec<MetaResponse> {
@@ -87,6 +90,11 @@ pub trait Kind: 'static {
         };
         responses.push(error_meta(401, unauthorized, vec![challenge()]));
         let forbidden = match (Self::CHANGES_STATE, Self::NEEDS_ROLE, Self::COOKIE_ONLY) {
+            (true, false, false) if Self::VERIFIED_ONLY => Some(
+                "A cross-site request (`cross_site_request`), a bearer token without the `write` \
+                 scope (`insufficient_scope`), or, with `REQUIRE_VERIFIED_EMAIL` on, an address not \
+                 verified yet (`email_unverified`).",
+            ),
             (true, false, false) => Some(CROSS_SITE),
             (true, false, true) => Some(
                 "A cross-site request (`cross_site_request`), or a bearer token: this takes the \
@@ -226,6 +234,16 @@ pub mod kind {
         const TAKES_BODY: bool = true;
     }
 
+    /// New content (a post, a comment): a submission that `REQUIRE_VERIFIED_EMAIL` keeps from
+    /// people whose address is not verified.
+    pub struct Contribution;
+    impl Kind for Contribution {
+        const NEEDS_LOGIN: bool = true;
+        const CHANGES_STATE: bool = true;
+        const TAKES_BODY: bool = true;
+        const VERIFIED_ONLY: bool = true;
+    }
+
     /// An operation of kind `K` that only moderators (or admins) may make.
     pub struct Staff<K>(PhantomData<K>);
     impl<K: Kind> Kind for Staff<K> {
@@ -236,6 +254,7 @@ pub mod kind {
         const NEEDS_ROLE: bool = true;
         const RATE_LIMITED: bool = K::RATE_LIMITED;
         const COOKIE_ONLY: bool = K::COOKIE_ONLY;
+        const VERIFIED_ONLY: bool = K::VERIFIED_ONLY;
     }
 
     /// An operation of kind `K` whose writes a rate limit counts.
@@ -248,6 +267,7 @@ pub mod kind {
         const NEEDS_ROLE: bool = K::NEEDS_ROLE;
         const RATE_LIMITED: bool = true;
         const COOKIE_ONLY: bool = K::COOKIE_ONLY;
+        const VERIFIED_ONLY: bool = K::VERIFIED_ONLY;
     }
 
     /// An operation of kind `K` that takes the session cookie only: what a person does to their
@@ -275,6 +295,7 @@ pub mod kind {
         const NEEDS_ROLE: bool = K::NEEDS_ROLE;
         const RATE_LIMITED: bool = K::RATE_LIMITED;
         const COOKIE_ONLY: bool = K::COOKIE_ONLY;
+        const VERIFIED_ONLY: bool = K::VERIFIED_ONLY;
 
         fn responses() -> Vec<MetaResponse> {
             K::responses().into_iter().filter(|response| response.status != Some(STATUS)).collect()
