@@ -94,6 +94,7 @@ pub fn test_config(database_url: &str) -> Config {
         registration: just_tech_news::config::Registration::Open,
         invite_min_age: std::time::Duration::ZERO,
         trust_proxy: false,
+        require_verified_email: false,
         mail: just_tech_news::config::MailConfig {
             smtp: None,
             from: "Just Tech News <no-reply@127.0.0.1>".parse().unwrap(),
@@ -356,6 +357,47 @@ impl TestApp {
         let row = self.db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
         row.try_get_by_index::<i64>(0).unwrap()
     }
+
+    /// Every `table.column` of the database with a text value that holds `secret` (letters,
+    /// digits, `-` and `_` only): to show a secret is stored only as its hash, whatever the table.
+    pub async fn columns_holding(&self, secret: &str) -> Vec<String> {
+        assert!(secret.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)), "{secret}");
+        let backend = self.db.get_database_backend();
+        let (columns, holds) = match backend {
+            sea_orm::DatabaseBackend::Sqlite => (
+                "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c \
+                 WHERE m.type = 'table'",
+                "instr(CAST(\"{c}\" AS TEXT), '{s}') > 0",
+            ),
+            sea_orm::DatabaseBackend::Postgres => (
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() \
+                 AND data_type IN ('text', 'character varying', 'character')",
+                "strpos(\"{c}\", '{s}') > 0",
+            ),
+            _ => (
+                "SELECT CAST(table_name AS CHAR), CAST(column_name AS CHAR) FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() AND data_type IN ('char', 'varchar', 'text', 'mediumtext', 'longtext')",
+                "LOCATE('{s}', `{c}`) > 0",
+            ),
+        };
+        let rows = self.db.query_all_raw(Statement::from_string(backend, columns)).await.unwrap();
+        let mut holding = Vec::new();
+        for row in rows {
+            let (table, column): (String, String) =
+                (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap());
+            let quoted = if backend == sea_orm::DatabaseBackend::MySql {
+                format!("`{table}`")
+            } else {
+                format!("\"{table}\"")
+            };
+            let condition = holds.replace("{c}", &column).replace("{s}", secret);
+            if self.scalar(&format!("SELECT COUNT(*) FROM {quoted} WHERE {condition}")).await > 0 {
+                holding.push(format!("{table}.{column}"));
+            }
+        }
+        holding
+    }
 }
 
 /// A browser: a cookie-keeping HTTP client pointed at one server.
@@ -445,32 +487,55 @@ pub async fn assert_error(resp: Response, status: StatusCode, code: &str) -> Val
     body
 }
 
+/// The subject of the mail that asks a person to prove an address is theirs (DESIGN.md section
+/// 23): sent by every sign-up, and again on request.
+pub const VERIFICATION_SUBJECT: &str = "Confirm your e-mail address for Just Tech News";
+
 impl TestApp {
-    /// The mails written to this server's outbox so far, oldest first, their bodies decoded.
-    pub fn outbox(&self) -> Vec<Mail> {
+    /// Every mail written to this server's outbox so far, oldest first, their bodies decoded. A
+    /// file still being written (every sign-up writes one, so one may be at any moment) is left
+    /// out until it is whole; [`TestApp::mails`] reads again once no more come.
+    pub fn all_mails(&self) -> Vec<Mail> {
         let Ok(entries) = std::fs::read_dir(&self.config.mail.dir) else { return Vec::new() };
         let mut mails: Vec<(std::time::SystemTime, Mail)> = entries
             .filter_map(Result::ok)
             .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
-            .map(|entry| {
-                let modified = entry.metadata().and_then(|m| m.modified()).unwrap();
-                (modified, Mail::parse(&std::fs::read_to_string(entry.path()).unwrap()))
+            .filter_map(|entry| {
+                let modified = entry.metadata().and_then(|m| m.modified()).ok()?;
+                Some((modified, Mail::try_parse(&std::fs::read_to_string(entry.path()).ok()?)?))
             })
             .collect();
         mails.sort_by_key(|(modified, _)| *modified);
         mails.into_iter().map(|(_, mail)| mail).collect()
     }
 
-    /// Waits (up to 10 s) until the outbox holds `count` mails, then a little longer to see that
-    /// no more come; answers them all.
+    /// The mails in the outbox but the verification mails ([`VERIFICATION_SUBJECT`]): every
+    /// sign-up sends one, and the tests that count mails count those their own actions send
+    /// (resets, notifications, address changes). [`TestApp::verification_mails`] counts the rest.
+    pub fn outbox(&self) -> Vec<Mail> {
+        self.all_mails().into_iter().filter(|mail| !mail.is_verification()).collect()
+    }
+
+    /// Waits (up to 10 s) until the [`TestApp::outbox`] holds `count` mails, then a little longer
+    /// to see that no more come; answers them all.
     pub async fn mails(&self, count: usize) -> Vec<Mail> {
+        self.settled(count, "mails in the outbox (but verification mails)", || self.outbox()).await
+    }
+
+    /// Like [`TestApp::mails`], for the verification mails alone.
+    pub async fn verification_mails(&self, count: usize) -> Vec<Mail> {
+        let verifications = || self.all_mails().into_iter().filter(Mail::is_verification).collect();
+        self.settled(count, "verification mails in the outbox", verifications).await
+    }
+
+    async fn settled(&self, count: usize, what: &str, mails: impl Fn() -> Vec<Mail>) -> Vec<Mail> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.outbox().len() < count && std::time::Instant::now() < deadline {
+        while mails().len() < count && std::time::Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let mails = self.outbox();
-        assert_eq!(mails.len(), count, "mails in the outbox");
+        let mails = mails();
+        assert_eq!(mails.len(), count, "{what}: {mails:#?}");
         mails
     }
 }
@@ -487,25 +552,42 @@ pub struct Mail {
 impl Mail {
     /// A message as a file holds it (CRLF line ends as lettre writes it, LF as a maildir may).
     pub fn parse(raw: &str) -> Self {
+        Self::try_parse(raw).expect("headers, a blank line, a body")
+    }
+
+    /// Like [`Mail::parse`]; `None` for what is not (yet) a whole message.
+    pub fn try_parse(raw: &str) -> Option<Self> {
         let raw = raw.replace("\r\n", "\n");
-        let (head, body) = raw.split_once("\n\n").expect("headers, a blank line, a body");
+        let (head, body) = raw.split_once("\n\n")?;
         let header = |name: &str| {
             head.lines()
                 .find_map(|line| line.strip_prefix(name)?.strip_prefix(": ").map(str::to_owned))
                 .unwrap_or_default()
         };
         let body = if header("Content-Transfer-Encoding") == "quoted-printable" {
-            let decoded = quoted_printable::decode(body, quoted_printable::ParseMode::Robust).unwrap();
-            String::from_utf8(decoded).unwrap()
+            let decoded = quoted_printable::decode(body, quoted_printable::ParseMode::Robust).ok()?;
+            String::from_utf8(decoded).ok()?
         } else {
             body.to_owned()
         };
-        Self { to: header("To"), subject: header("Subject"), body }
+        Some(Self { to: header("To"), subject: header("Subject"), body })
     }
 
     /// The token of the reset link in this mail.
     pub fn reset_token(&self) -> String {
-        let start = self.body.find("/reset#token=").expect("a reset link") + "/reset#token=".len();
-        self.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect()
+        self.link_token("/reset#token=")
+    }
+
+    /// The token of the link in this mail whose path and fragment start with `start`, such as
+    /// `"/verify#token="` or `"/confirm-email#token="`.
+    pub fn link_token(&self, start: &str) -> String {
+        let at =
+            self.body.find(start).unwrap_or_else(|| panic!("a {start} link in {}", self.body)) + start.len();
+        self.body[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect()
+    }
+
+    /// Whether this is a mail asking to prove an address ([`VERIFICATION_SUBJECT`]).
+    pub fn is_verification(&self) -> bool {
+        self.subject == VERIFICATION_SUBJECT
     }
 }

@@ -1,6 +1,6 @@
 //! Mail through a real SMTP server on loopback (Python's aiosmtpd, which `.ci/run` installs as
-//! Debian's `python3-aiosmtpd`): the reset link arrives and works, and a server that is down at
-//! first gets the mail once it is up, because sending is retried.
+//! Debian's `python3-aiosmtpd`): the reset and verification links arrive and work, and a server
+//! that is down at first gets the mail once it is up, because sending is retried.
 
 use std::{
     path::{Path, PathBuf},
@@ -71,17 +71,24 @@ impl SmtpServer {
         panic!("aiosmtpd did not start listening");
     }
 
-    /// Waits (up to `within`) for the first mail delivered.
+    /// Waits (up to `within`) for the first mail delivered but the verification mails every
+    /// sign-up sends (as [`TestApp::outbox`] leaves them out).
     async fn first_mail(&self, within: Duration) -> Mail {
+        self.first_mail_where(within, |mail| !mail.is_verification()).await
+    }
+
+    /// Waits (up to `within`) for the first mail delivered that `wanted` picks.
+    async fn first_mail_where(&self, within: Duration, wanted: impl Fn(&Mail) -> bool) -> Mail {
         let deadline = std::time::Instant::now() + within;
         loop {
             let delivered = std::fs::read_dir(self.maildir.join("new"))
                 .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect::<Vec<_>>())
                 .unwrap_or_default();
-            if let Some(path) = delivered.first() {
-                return Mail::parse(&std::fs::read_to_string(path).unwrap());
+            let mut mails = delivered.iter().map(|path| Mail::parse(&std::fs::read_to_string(path).unwrap()));
+            if let Some(mail) = mails.find(|mail| wanted(mail)) {
+                return mail;
             }
-            assert!(std::time::Instant::now() < deadline, "no mail reached the SMTP server");
+            assert!(std::time::Instant::now() < deadline, "no such mail reached the SMTP server");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -175,4 +182,29 @@ async fn a_notification_is_mailed_through_a_real_smtp_server() {
     assert!(mail.subject.starts_with("bob commented on your post"), "{}", mail.subject);
     let link = format!("http://127.0.0.1:3000/post/{story}#comment-{said}");
     assert!(mail.body.split_whitespace().any(|word| word == link), "{}", mail.body);
+}
+
+#[tokio::test]
+async fn a_verification_link_arrives_through_a_real_smtp_server_and_works() {
+    let Some(python) = smtp_python() else { return };
+    let folder = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = SmtpServer::start(&python, port, &folder.path().join("maildir"));
+    let db = TestDatabase::create(Backend::Sqlite).await;
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let server = start_with(&db.url, 4, &[("SMTP_URL", smtp_url.as_str())]).await;
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    sign_up_ada(&http, &server.url).await;
+
+    let mail = smtp.first_mail_where(Duration::from_secs(10), Mail::is_verification).await;
+    assert_eq!(mail.to, "ada@example.com");
+    let token = mail.link_token("/verify#token=");
+    assert!(mail.body.contains(&format!("{}/verify#token={token}", server.url)), "{}", mail.body);
+    let verify = json!({ "token": token });
+    let resp =
+        http.post(format!("{}/api/users/me/email/verify", server.url)).json(&verify).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let session: serde_json::Value =
+        http.get(format!("{}/api/session", server.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(session["user"]["email_verified"], true, "{session}");
 }

@@ -8,8 +8,10 @@ mod harness;
 
 mod account;
 mod accounts;
+mod authenticator;
 mod comments;
 mod duplicates;
+mod email;
 mod errors;
 mod faults;
 mod feeds;
@@ -22,6 +24,7 @@ mod mail;
 mod moderation;
 mod mutes;
 mod operations;
+mod passkeys;
 mod people;
 mod posts;
 mod process;

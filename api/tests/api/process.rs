@@ -30,6 +30,9 @@ pub async fn start_with(database_url: &str, bcrypt_cost: u32, env: &[(&str, &str
     let url = format!("http://127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_just-tech-news"))
         .arg("--no-demo")
+        // Every sign-up mails a link; unless a test reads its mail, it goes where the in-process
+        // servers' goes, never into the source tree's `data/outbox`.
+        .env("MAIL_DIR", std::env::temp_dir().join("jtn-test-outbox"))
         .envs(env.iter().copied())
         .env("DATABASE_URL", database_url)
         .env("BIND", format!("127.0.0.1:{port}"))

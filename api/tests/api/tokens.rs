@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Makes a token for `client` and answers the whole 201 body.
-async fn make(client: &Client, name: &str, scopes: &[&str], expires_in_days: Value) -> Value {
+pub async fn make(client: &Client, name: &str, scopes: &[&str], expires_in_days: Value) -> Value {
     let body =
         json!({"name": name, "scopes": scopes, "expires_in_days": expires_in_days, "password": PASSWORD});
     let resp = client.post("/api/users/me/tokens", &body).await;
@@ -30,7 +30,7 @@ async fn make(client: &Client, name: &str, scopes: &[&str], expires_in_days: Val
 }
 
 /// A program: sends `token` as a bearer token on every request, and no cookie.
-fn program(token: &str) -> reqwest::Client {
+pub fn program(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
     reqwest::Client::builder().default_headers(headers).build().unwrap()

@@ -14,7 +14,10 @@ use just_tech_news::domain::TotpSecret;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Client, PASSWORD, TestApp, each_backend, issued_token};
+use crate::{
+    authenticator::Authenticator,
+    harness::{Backend, Client, Mail, PASSWORD, TestApp, each_backend_with, issued_token},
+};
 
 /// The pages a reader reads, so that whatever can be cached of them is.
 const PAGES: [&str; 7] = [
@@ -78,9 +81,27 @@ async fn listed(reader: &Client, id: &Value) -> Option<Value> {
     lines.pop().flatten()
 }
 
+/// Where passkeys can be: a site at a domain name (browsers refuse an IP address).
+const SITE: &str = "http://localhost:3000";
+
+/// The token of the `nth` link (from 1) to `path` (`/verify#token=`) mailed to `to`, waiting up
+/// to 10 s for it to be written.
+async fn mailed_link(app: &TestApp, to: &str, path: &str, nth: usize) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mails: Vec<Mail> =
+            app.all_mails().into_iter().filter(|mail| mail.to == to && mail.body.contains(path)).collect();
+        if let Some(mail) = mails.get(nth - 1) {
+            return mail.link_token(path);
+        }
+        assert!(std::time::Instant::now() < deadline, "no mail to {to} with {path}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
-    each_backend(|app| async move {
+    each_backend_with(|config| config.public_url = SITE.parse().unwrap(), |app| async move {
         let sibling = match app.test_database().backend {
             Backend::Sqlite => None,
             _ => Some(app.sibling().await),
@@ -387,6 +408,7 @@ async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
         assert_eq!(json(&stranger, "/api/users/zed").await["banned"], Value::Null);
         done.insert("unban_user");
 
+
         assert_eq!(status(ada.post("/api/invites", &json!({})).await).await, 201);
         assert_eq!(json(&ada_there, "/api/invites").await["invites"].as_array().unwrap().len(), 1);
         done.insert("create_invite");
@@ -435,6 +457,65 @@ async fn every_write_operation_is_seen_by_the_next_read_on_every_instance() {
         assert_eq!(there.client_with_cookie(&zed_token).logged_in_as().await, None, "a reset ends every session");
         assert_eq!(status(there.client().log_in("zed@example.com", "a brand new passphrase").await).await, 200);
         done.insert("confirm_password_reset");
+
+        // Kit's address: verified, then changed (DESIGN.md section 23).
+        let (kit, _) = app.signed_up("kit").await;
+        let kit_there = there.client_with_cookie(&login_token(&app, "kit").await);
+        assert_eq!(kit_there.session().await["user"]["email_verified"], false);
+        assert_eq!(status(kit.post("/api/users/me/email/verification", &json!({})).await).await, 202);
+        let token = mailed_link(&app, "kit@example.com", "/verify#token=", 2).await;
+        done.insert("resend_verification");
+        let verify = app.client().post("/api/users/me/email/verify", &json!({"token": token})).await;
+        assert_eq!(status(verify).await, 204);
+        assert_eq!(kit_there.session().await["user"]["email_verified"], true);
+        done.insert("verify_email");
+        let change = json!({"email": "kit@example.org", "password": PASSWORD});
+        assert_eq!(status(kit.put("/api/users/me/email", &change).await).await, 202);
+        assert_eq!(json(&kit_there, "/api/users/me").await["pending_email"], "kit@example.org");
+        done.insert("change_email");
+        let token = mailed_link(&app, "kit@example.org", "/confirm-email#token=", 1).await;
+        let confirm = kit.post("/api/users/me/email/confirm", &json!({"token": token})).await;
+        assert_eq!(status(confirm).await, 204);
+        assert_eq!(kit_there.logged_in_as().await, None, "the change ends her other sessions");
+        let kit_there = there.client();
+        assert_eq!(kit_there.log_in("kit@example.org", PASSWORD).await.status(), StatusCode::OK);
+        assert_eq!(json(&kit_there, "/api/users/me").await["email"], "kit@example.org");
+        done.insert("confirm_email_change");
+
+        // Kit's passkey: made on one instance, used on the other.
+        let mut authenticator = Authenticator::new();
+        let begun = kit.post("/api/users/me/passkeys/registration", &json!({"password": PASSWORD})).await;
+        assert_eq!(begun.status(), StatusCode::OK);
+        let credential = authenticator.register(SITE, &begun.json().await.unwrap());
+        done.insert("begin_passkey_registration");
+        let passkeys = || async { json(&kit_there, "/api/users/me/passkeys").await["passkeys"].clone() };
+        let added = kit.post("/api/users/me/passkeys", &json!({"name": "laptop", "credential": credential})).await;
+        assert_eq!(added.status(), StatusCode::CREATED);
+        let passkey = format!("/api/users/me/passkeys/{}", added.json::<Value>().await.unwrap()["id"]);
+        assert_eq!(passkeys().await[0]["name"], "laptop");
+        done.insert("add_passkey");
+        assert_eq!(status(kit.put(&passkey, &json!({"name": "old laptop"})).await).await, 200);
+        assert_eq!(passkeys().await[0]["name"], "old laptop");
+        done.insert("rename_passkey");
+        let options = || async {
+            let resp = app.client().post("/api/session/passkey/options", &json!({})).await;
+            assert_eq!(resp.status(), StatusCode::OK);
+            resp.json::<Value>().await.unwrap()
+        };
+        let signed = authenticator.authenticate(SITE, &options().await);
+        done.insert("begin_passkey_login");
+        let browser = there.client();
+        let resp = browser.post("/api/session/passkey", &json!({"credential": signed})).await;
+        assert_eq!(resp.status(), StatusCode::OK, "a ceremony begun on one instance ends on the other");
+        assert_eq!(browser.logged_in_as().await.as_deref(), Some("kit"));
+        assert!(passkeys().await[0]["last_used_at"].is_string());
+        done.insert("log_in_with_passkey");
+        assert_eq!(status(kit.delete(&passkey).await).await, 204);
+        assert_eq!(passkeys().await, json!([]));
+        let signed = authenticator.authenticate(SITE, &options().await);
+        let resp = there.client().post("/api/session/passkey", &json!({"credential": signed})).await;
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "a removed passkey logs nobody in");
+        done.insert("remove_passkey");
 
         // Ada's sessions: `ada` is one browser, `ada_token2` another.
         let change = json!({"current_password": PASSWORD, "new_password": "another fine passphrase"});
