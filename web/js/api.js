@@ -1,6 +1,7 @@
 // The one way the pages talk to the API: JSON in and out, same-origin cookies,
 // and every failure as an ApiError carrying the API's `{code, message, field}` (and anything
-// else the error body says, such as `already_posted`'s `post_id`, in `details`).
+// else the error body says, such as `already_posted`'s `post_id`, in `details`; a refusal's
+// `Retry-After` header, when it has one, in `retryAfter`).
 
 export class ApiError extends Error {
   constructor(status, { code = 'unknown', message, field = null, ...details } = {}) {
@@ -32,7 +33,9 @@ export async function api(method, path, body) {
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new ApiError(response.status, data && typeof data === 'object' ? data : undefined);
+    const error = new ApiError(response.status, data && typeof data === 'object' ? data : undefined);
+    error.retryAfter = response.headers.get('Retry-After');
+    throw error;
   }
   return data;
 }

@@ -3,10 +3,12 @@
 // saved / account / logout" or "login" drawn from what GET /api/session says, "inbox" with the
 // count of unread notifications when there are some ("inbox (3)"). The page the reader is on is
 // marked aria-current="page". The search box beside them is in each page's HTML, a plain GET form
-// to /search that needs no script.
+// to /search that needs no script. Below the header, while the person's e-mail address is not
+// confirmed, a banner says so with "Send the link again" (`email.js`).
 
 import { api, getSession } from './api.js';
 import { el, fill, pageMessage } from './dom.js';
+import { showVerifyBanner } from './email.js';
 import { inboxLabel } from './inbox.js';
 
 function navLink(href, text) {
@@ -64,6 +66,7 @@ export function renderNav(session) {
   const list = (className, items) => el('ul', { className }, items.map((item) => el('li', {}, item)));
   fill(nav, list('nav-listings', listings), list('nav-account', account),
     el('span', { id: 'nav-error', className: 'nav-error', role: 'alert' }));
+  showVerifyBanner(session);
 }
 
 /**

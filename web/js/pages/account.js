@@ -1,16 +1,19 @@
-// `/account`: your profile, invitations, change password, two-factor authentication, the tags
-// you filter out, the people you muted, whether notifications are e-mailed, your sessions, your
-// API tokens, your private feeds, the download of your data, delete account.
+// `/account`: your profile, your e-mail address (confirmed or not, and changing it), invitations,
+// change password, two-factor authentication, passkeys, the tags you filter out, the people you
+// muted, whether notifications are e-mailed, your sessions, your API tokens, your private feeds,
+// the download of your data, delete account.
 
 import { api } from '../api.js';
 import { el, fill } from '../dom.js';
 import { filtersForm, loadFilters } from '../filters.js';
 import { formatDate } from '../format.js';
+import { emailAddressSection } from '../email.js';
 import { busy, onSubmit, redirectIfLoggedOut } from '../forms.js';
 import { boot } from '../header.js';
 import { emailSettingSaved } from '../inbox.js';
 import { invitationsSection } from '../invitations.js';
 import { showMuted } from '../mutes.js';
+import { passkeysSection } from '../passkeys.js';
 import { privateFeedsSection } from '../private-feeds.js';
 import { allTags } from '../tags.js';
 import { tokensSection } from '../tokens.js';
@@ -116,7 +119,7 @@ boot(async (session) => {
   const muted = showMuted(document.getElementById('muted-list'), document.getElementById('muted-empty'));
   privateFeedsSection();
   yourDataSection();
-  const [me, refreshSessions, refreshTokens] = await Promise.all([showProfile(), showSessions(), tokensSection(), invitationsSection(), muted, showFilters(session)]);
+  const [me, refreshSessions, refreshTokens] = await Promise.all([showProfile(), showSessions(), tokensSection(), invitationsSection(), muted, showFilters(session), passkeysSection()]);
   // What ends every other session (a new password, two-factor turned off) ends the tokens too.
   const othersEnded = async () => {
     await refreshSessions();
@@ -127,6 +130,8 @@ boot(async (session) => {
   else twoFactor.hidden = true;
   if (me) emailSection(me);
   else document.getElementById('email-notifications').hidden = true;
+  if (me) emailAddressSection(me);
+  else document.getElementById('address').hidden = true;
 
   const passwordForm = document.getElementById('password-form');
   const status = document.getElementById('password-status');

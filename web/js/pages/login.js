@@ -2,11 +2,15 @@
 // the dashboard. Already logged in → dashboard.
 // An account with two-factor on is asked, in place, for a code from its authenticator app
 // (or a recovery code); the email and password wait in memory for the second request.
+// "Log in with a passkey" needs neither: the browser offers the site's passkeys on the device
+// (offered only where passkeys can work: a browser with them, on a domain name).
 
 import { api } from '../api.js';
 import { inviteFromHash } from '../community.js';
 import { clearError, onSubmit } from '../forms.js';
 import { boot } from '../header.js';
+import { passkeyProblem } from '../identity.js';
+import { logInWithPasskey, passkeysBlocked } from '../passkeys.js';
 import { withoutSpaces } from '../recovery.js';
 
 // An invitation link (`/login#invite=CODE`) fills in the code; the fragment leaves the address
@@ -74,6 +78,30 @@ function loginForm(form) {
   });
 }
 
+/** "Log in with a passkey": on to the dashboard, as a password login; a cancelled prompt is said calmly. */
+function passkeyLogin() {
+  const $ = (id) => document.getElementById(id);
+  if (passkeysBlocked()) return;
+  const button = $('passkey-login-button');
+  const status = $('passkey-login-status');
+  const error = $('passkey-login-error');
+  $('passkey-login').hidden = false;
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = '';
+    error.textContent = '';
+    try {
+      await logInWithPasskey();
+    } catch (failure) {
+      const { text, calm } = passkeyProblem(failure, { login: true });
+      (calm ? status : error).textContent = text;
+      button.disabled = false;
+      return;
+    }
+    location.assign('/dashboard');
+  });
+}
+
 /**
  * Sign-up as the site's `registration` has it: open, by invitation (the code field shown and
  * required), or closed (the form hidden). A code from an invitation link is filled in whatever
@@ -121,5 +149,6 @@ boot(async (session) => {
   }
   document.getElementById('login-forms').hidden = false;
   loginForm(document.getElementById('login-form'));
+  passkeyLogin();
   signupForm(document.getElementById('signup-form'), session.registration || 'open');
 });

@@ -65,12 +65,14 @@ function runCommand(args, env) {
 
 /**
  * Starts the server on a fresh database with an empty outbox (`mailDir`), write limits off;
- * `env` adds or overrides environment variables (e.g. `{REGISTRATION: 'invite'}`).
+ * `env` adds or overrides environment variables (e.g. `{REGISTRATION: 'invite'}`). `host` is the
+ * name the site is reached by (`url`, and so `PUBLIC_URL`): 127.0.0.1 unless given, `localhost`
+ * for passkeys, which browsers refuse on an IP address. The server listens on 127.0.0.1 either way.
  * `restart({env})` replaces the process, keeping both and merging in `env`; `cli(...args)`
  * stops the server, runs the binary's command line on the same database (e.g. `'admin',
  * 'grant', 'bob', 'moderator'`), insists it succeeds and starts the server again.
  */
-export async function startServer({ env: extraEnv = {} } = {}) {
+export async function startServer({ env: extraEnv = {}, host = '127.0.0.1' } = {}) {
   if (!existsSync(BIN)) {
     throw new Error(`no server binary at ${BIN}: build it (cargo build) or point JTN_BIN at it`);
   }
@@ -78,7 +80,8 @@ export async function startServer({ env: extraEnv = {} } = {}) {
   const mailDir = path.join(dir, 'outbox');
   mkdirSync(mailDir);
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
+  const direct = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
     BIND: `127.0.0.1:${port}`,
@@ -104,7 +107,7 @@ export async function startServer({ env: extraEnv = {} } = {}) {
     child.once('exit', (code, signal) => {
       if (!stopping) process.stderr.write(`server exited unexpectedly (${code ?? signal}):\n${log.join('')}\n`);
     });
-    await waitForHealth(url, child, log);
+    await waitForHealth(direct, child, log);
   };
   const halt = async () => {
     stopping = true;
@@ -210,6 +213,25 @@ export async function accessibilityViolations(page) {
     return found.map((rule) => `${rule.id}: ${rule.nodes.map((node) => node.target.join(' ')).join(', ')}`);
   });
   return violations;
+}
+
+/**
+ * The page as it is now at a phone's and a desktop's width: a screenshot of each
+ * (tests/screenshots/NAME-375.png and NAME-1280.png), neither scrolling sideways, and nothing
+ * for axe-core to find at either; the viewport is put back afterwards.
+ */
+export async function atBothWidths(page, name) {
+  const viewport = page.viewportSize();
+  const found = [];
+  for (const [width, size] of [['375', PHONE], ['1280', DESKTOP]]) {
+    await page.setViewportSize(size);
+    await shot(page, `${name}-${width}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) found.push(`${width}px: scrolls sideways by ${overflow}px`);
+    for (const violation of await accessibilityViolations(page)) found.push(`${width}px: ${violation}`);
+  }
+  await page.setViewportSize(viewport);
+  return found;
 }
 
 let counter = 0;

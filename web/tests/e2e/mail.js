@@ -1,8 +1,10 @@
 // Reading the server's outbox: the .eml files it writes when no SMTP server is configured.
 // A message may be multipart and its parts quoted-printable or base64, so each part is decoded
-// before a link is looked for in it.
+// before a link is looked for in it. Since sign-up mails a confirmation link, an address gets
+// more than one kind of mail: a link is looked for by its page (`/reset`, `/verify`,
+// `/confirm-email`), a notice by its subject.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Quoted-printable (RFC 2045) to text: soft line breaks joined, `=XX` bytes decoded as UTF-8. */
@@ -45,13 +47,19 @@ export function textParts(message) {
   return [body];
 }
 
-/** The `.../reset#token=...` link in a message, or null. */
-export function resetLinkIn(message) {
+/** The `.../PAGE#token=...` link in a message (PAGE `reset`, `verify` or `confirm-email`), or null. */
+export function tokenLinkIn(message, page) {
+  const pattern = new RegExp(`https?://[^\\s"'<>]+/${page}#token=[^\\s"'<>&]+`);
   for (const text of textParts(message)) {
-    const link = /https?:\/\/[^\s"'<>]+\/reset#token=[^\s"'<>&]+/.exec(text);
+    const link = pattern.exec(text);
     if (link) return link[0];
   }
   return null;
+}
+
+/** The `.../reset#token=...` link in a message, or null. */
+export function resetLinkIn(message) {
+  return tokenLinkIn(message, 'reset');
 }
 
 /** The headers of a message, folded lines joined. */
@@ -60,20 +68,80 @@ function headersOf(message) {
   return raw.slice(0, raw.indexOf('\n\n')).replace(/\n[ \t]+/g, ' ');
 }
 
+/** A message's `Subject` header, RFC 2047 encoded words (`=?UTF-8?B?...?=`, `=?UTF-8?Q?...?=`) decoded. */
+export function subjectOf(message) {
+  return header(headersOf(message), 'Subject')
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, charset, kind, text) => (kind.toUpperCase() === 'B'
+      ? Buffer.from(text, 'base64').toString('utf8')
+      : decodeQuotedPrintable(text.replace(/_/g, ' '))));
+}
+
+/** Whether a message's `To` header names `address` (alone or as `Name <address>`), whatever its case. */
+export function isTo(message, address) {
+  const to = header(headersOf(message), 'To').toLowerCase();
+  return to.split(',').some((one) => {
+    const bare = one.trim();
+    const angled = /<([^>]+)>/.exec(bare);
+    return (angled ? angled[1] : bare).trim() === address.toLowerCase();
+  });
+}
+
+/** Every message in `dir` so far, oldest first (a file still being written may be cut short). */
+async function messages(dir) {
+  const names = (await readdir(dir)).filter((file) => file.endsWith('.eml'));
+  const read = await Promise.all(names.map(async (name) => {
+    const file = path.join(dir, name);
+    return { text: await readFile(file, 'utf8'), mtime: (await stat(file)).mtimeMs };
+  }));
+  return read.sort((a, b) => a.mtime - b.mtime).map((message) => message.text);
+}
+
 /**
- * Polls `dir` until a message to `address` holding a reset link appears (a file still being
- * written is read again on the next round); returns that link. `skip` lists links already used.
+ * Polls `dir` until a message to `address` holds a `/PAGE#token=...` link (see `tokenLinkIn`)
+ * that `skip` does not list; returns that link (a file still being written is read again on
+ * the next round).
  */
-export async function waitForResetLink(dir, address, { skip = [], timeout = 15_000 } = {}) {
+export async function waitForTokenLink(dir, address, page, { skip = [], timeout = 15_000 } = {}) {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
-    for (const name of (await readdir(dir)).filter((file) => file.endsWith('.eml'))) {
-      const message = await readFile(path.join(dir, name), 'utf8');
-      if (!header(headersOf(message), 'To').toLowerCase().includes(address.toLowerCase())) continue;
-      const link = resetLinkIn(message);
+    for (const message of await messages(dir)) {
+      if (!isTo(message, address)) continue;
+      const link = tokenLinkIn(message, page);
       if (link && !skip.includes(link)) return link;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`no reset mail to ${address} in ${dir} within ${timeout} ms: ${(await readdir(dir)).join(', ')}`);
+  throw new Error(`no ${page} mail to ${address} in ${dir} within ${timeout} ms: ${(await readdir(dir)).join(', ')}`);
+}
+
+/** Polls `dir` until a message to `address` holds a reset link not in `skip`; returns that link. */
+export function waitForResetLink(dir, address, options = {}) {
+  return waitForTokenLink(dir, address, 'reset', options);
+}
+
+/** Polls `dir` until a message to `address` has the subject `subject`; returns the message. */
+export async function waitForMail(dir, address, subject, { timeout = 15_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const found = (await messages(dir)).find((message) => isTo(message, address) && subjectOf(message) === subject);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail "${subject}" to ${address} in ${dir} within ${timeout} ms`);
+}
+
+/** Polls `dir` until there are at least `count` messages to `address`; returns them, oldest first. */
+export async function waitForMails(dir, address, count, { timeout = 15_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const found = (await messages(dir)).filter((message) => isTo(message, address));
+    if (found.length >= count || Date.now() >= deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The messages to `address` in `dir` now, oldest first. */
+export async function mailsTo(dir, address) {
+  return (await messages(dir)).filter((message) => isTo(message, address));
 }

@@ -87,3 +87,17 @@ test('a network failure becomes an ApiError with status 0', async () => {
     return true;
   });
 });
+
+test('a refusal keeps its Retry-After, so the page can say how long to wait', async () => {
+  globalThis.fetch = async () => new Response(JSON.stringify({ code: 'rate_limited', message: 'too many' }), {
+    status: 429,
+    headers: { 'Content-Type': 'application/json', 'Retry-After': '120' },
+  });
+  await assert.rejects(api('POST', '/api/users/me/email/verification'), (error) => {
+    assert.equal(error.status, 429);
+    assert.equal(error.retryAfter, '120');
+    return true;
+  });
+  answer(404, { code: 'not_found', message: 'no such post' });
+  await assert.rejects(api('GET', '/api/posts/9'), (error) => error.retryAfter === null);
+});
