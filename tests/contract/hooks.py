@@ -16,8 +16,8 @@ the pass: 0 anonymous, 1 logged in with the session cookie, token with a persona
       request that carried it) ends the session: we check GET /session and,
       when it says logged out, sign up a new user before the next case.
   So that those success paths really run (a random password never matches), about
-  half of the schema-valid delete_account / change_password / create_token / two-factor
-  bodies get the session user's real password (chosen by a hash of the generated value,
+  half of the schema-valid delete_account / change_password / create_token / two-factor /
+  change_email / begin_passkey_registration bodies get the session user's real password (chosen by a hash of the generated value,
   so a case replays the same); the hook tracks that password through sign-ups, logins
   and password changes made with our session.
   Only log_out is excluded from the logged-in run (see tests/contract/run).
@@ -99,6 +99,8 @@ _REAUTH_FIELDS = {
     "disable_two_factor": "password",
     "regenerate_recovery_codes": "password",
     "create_token": "password",
+    "change_email": "password",
+    "begin_passkey_registration": "password",
 }
 
 
@@ -346,9 +348,10 @@ def after_call(context, case, response):
                 )
 
 
-# The anonymous operations whose answer is a browser's cookie (sign-up, login, logout): a bearer
-# request never gets one, so the server refuses a token there (403 `insufficient_scope`).
-BROWSER_ONLY = {"sign_up", "log_in", "log_out"}
+# The anonymous operations whose answer is a browser's cookie (sign-up, the logins, logout) or
+# leads to one (a passkey login's options): a bearer request never gets one, so the server
+# refuses a token there (403 `insufficient_scope`).
+BROWSER_ONLY = {"sign_up", "log_in", "log_out", "begin_passkey_login", "log_in_with_passkey"}
 
 
 def _after_bearer_call(case, response) -> None:
