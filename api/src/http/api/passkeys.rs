@@ -32,13 +32,21 @@ use crate::{
 
 pub struct PasskeysApi;
 
+/// A WebAuthn credential as the browser's JSON has it: an object (its members are webauthn-rs's
+/// to read).
+type Credential = std::collections::BTreeMap<String, serde_json::Value>;
+
+fn as_json(fields: Credential) -> serde_json::Value {
+    serde_json::Value::Object(fields.into_iter().collect())
+}
+
 /// A passkey the browser made.
 #[derive(Object)]
 struct NewPasskey {
     /// What to call it ("laptop", "phone"): 1–50 characters.
     name: String,
     /// What `navigator.credentials.create` answered, as `PublicKeyCredential.toJSON()` gives it.
-    credential: serde_json::Value,
+    credential: Credential,
 }
 
 /// A new name for a passkey.
@@ -52,7 +60,7 @@ struct PasskeyName {
 #[derive(Object)]
 struct PasskeyLogin {
     /// What `navigator.credentials.get` answered, as `PublicKeyCredential.toJSON()` gives it.
-    credential: serde_json::Value,
+    credential: Credential,
 }
 
 /// WebAuthn options for the browser, as JSON: `{publicKey: {...}}`, to pass to
@@ -271,7 +279,7 @@ impl PasskeysApi {
     ) -> Result<AddResponse, Failure<OwnUnprocessable<CookieOnly<Submission>>>> {
         let NewPasskey { name, credential } = body.parse()?;
         let name = passkeys::name(&name)?;
-        Ok(match passkeys::register(&state, &me, &name, credential).await? {
+        Ok(match passkeys::register(&state, &me, &name, as_json(credential)).await? {
             Ok(view) => AddResponse::Created(Json(view.into())),
             Err(Refused::TooMany) => AddResponse::Unprocessable(too_many()),
             Err(_) => AddResponse::Unavailable(unavailable()),
@@ -361,7 +369,7 @@ impl PasskeysApi {
     ) -> Result<LoginResponse, Failure<OwnUnauthorized<OwnForbidden<Form>>>> {
         session.browser_only()?;
         let PasskeyLogin { credential } = body.parse()?;
-        Ok(match passkeys::log_in(&state, credential, client(&state, &session, req)).await? {
+        Ok(match passkeys::log_in(&state, as_json(credential), client(&state, &session, req)).await? {
             Ok(logged_in) => {
                 let (user, cookie) = logged_in_as(&state, logged_in);
                 LoginResponse::Ok(Json(user), cookie)
