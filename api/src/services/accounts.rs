@@ -243,11 +243,11 @@ pub struct Profile {
 
 /// `user`'s own account.
 pub async fn profile(app: &App, user: &User) -> Result<Profile, AppError> {
-    let account = accounts::by_id(&app.db, user.id).await?.ok_or(AppError::LoginRequired)?;
+    let (account, pending_email) =
+        accounts::with_pending_email(&app.db, user.id, app.now()).await?.ok_or(AppError::LoginRequired)?;
     let two_factor = is_on(&account);
     let recovery_codes_left =
         if two_factor { two_factor::recovery_codes_left(&app.db, user.id).await? } else { 0 };
-    let pending_email = super::email::pending_change(app, user.id).await?;
     Ok(Profile {
         id: account.id,
         username: account.username,

@@ -230,11 +230,6 @@ pub async fn confirm_change(
     Refusal::split(written)
 }
 
-/// The address `user` asked to change to, while its link is live.
-pub async fn pending_change(app: &App, user: i32) -> Result<Option<String>, AppError> {
-    Ok(email_tokens::pending_change(&app.db, user, app.now()).await?)
-}
-
 /// Deletes links made more than [`KEPT_FOR`] ago; returns how many.
 pub async fn sweep(app: &App) -> Result<u64, sea_orm::DbErr> {
     let made_by = app.now() - span(KEPT_FOR);

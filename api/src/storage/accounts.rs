@@ -12,7 +12,7 @@ use sea_orm::{
 use super::{Change, Sessions, Tx, comments, votes};
 use crate::{
     domain::{Email, Role, Username},
-    entities::{comment, invite, post, user},
+    entities::{comment, email_token, invite, post, user},
 };
 
 pub use user::Model as Account;
@@ -69,6 +69,37 @@ pub async fn by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<Opti
 /// The account with this id.
 pub async fn by_id(conn: &impl ConnectionTrait, id: i32) -> Result<Option<Account>, DbErr> {
     user::Entity::find_by_id(id).one(conn).await
+}
+
+/// The account with this id, and the address its owner asked to change to while that link is live
+/// (their newest change link, unused and unexpired at `now`), read in one statement.
+pub async fn with_pending_email(
+    conn: &impl ConnectionTrait,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<(Account, Option<String>)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        #[sea_orm(nested)]
+        account: Account,
+        pending_email: Option<String>,
+    }
+    let link = |column: email_token::Column| Expr::col((email_token::Entity, column));
+    let live = link(email_token::Column::UsedAt).is_null().and(link(email_token::Column::ExpiresAt).gt(now));
+    let newest_change = Query::select()
+        .expr(Expr::case(live, link(email_token::Column::Email)).finally(Expr::cust("NULL")))
+        .from(email_token::Entity)
+        .and_where(link(email_token::Column::UserId).equals((user::Entity, user::Column::Id)))
+        .and_where(link(email_token::Column::Purpose).eq("change"))
+        .order_by((email_token::Entity, email_token::Column::Id), sea_orm::Order::Desc)
+        .limit(1)
+        .to_owned();
+    let row = user::Entity::find_by_id(id)
+        .column_as(Expr::from(newest_change), "pending_email")
+        .into_model::<Row>()
+        .one(conn)
+        .await?;
+    Ok(row.map(|row| (row.account, row.pending_email)))
 }
 
 /// The id of the person with this name (ignoring case).

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, sea_query::Expr,
+    sea_query::Expr,
 };
 
 use super::Tx;
@@ -79,21 +79,6 @@ pub async fn live(
         .count(conn)
         .await?;
     Ok((newer == 0).then_some(link))
-}
-
-/// The address of `user`'s live change of address, if one waits to be confirmed.
-pub async fn pending_change(
-    conn: &impl ConnectionTrait,
-    user: i32,
-    now: DateTime<Utc>,
-) -> Result<Option<String>, DbErr> {
-    let newest = email_token::Entity::find()
-        .filter(email_token::Column::UserId.eq(user))
-        .filter(email_token::Column::Purpose.eq(Purpose::Change.as_str()))
-        .order_by_desc(email_token::Column::Id)
-        .one(conn)
-        .await?;
-    Ok(newest.filter(|link| link.used_at.is_none() && link.expires_at > now).map(|link| link.email))
 }
 
 /// Spends the link: `false` if it was spent meanwhile (two requests racing: one wins).
