@@ -10,8 +10,8 @@ use crate::{error::AppError, storage::limits};
 /// How often the sweep runs.
 const EVERY: Duration = Duration::from_secs(300);
 
-/// Deletes expired sessions, stale login failures, old password resets and old write counts,
-/// every few minutes, until dropped.
+/// Deletes expired sessions, stale login failures, old password resets and e-mail links, expired
+/// passkey ceremonies and old write counts, every few minutes, until dropped.
 pub async fn sweep_forever(app: App) {
     let mut every = tokio::time::interval(EVERY);
     loop {
