@@ -15,6 +15,7 @@ use super::{
     App, Refusal, User,
     accounts::{Refused, reauthenticate},
     limits::{self, Limit},
+    span,
 };
 use crate::{
     domain::{Email, Password, SessionToken},
@@ -234,8 +235,4 @@ pub async fn confirm_change(
 pub async fn sweep(app: &App) -> Result<u64, sea_orm::DbErr> {
     let made_by = app.now() - span(KEPT_FOR);
     app.db.write(async |tx| email_tokens::sweep(tx, made_by).await).await
-}
-
-fn span(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }

@@ -102,6 +102,11 @@ impl User {
     }
 }
 
+/// `duration` as chrono's, for moving a timestamp (longer than chrono can hold: its longest).
+fn span(duration: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
 /// Refuses new content from `user` while `REQUIRE_VERIFIED_EMAIL` is on and their address is not
 /// verified (DESIGN.md section 23).
 fn may_contribute(app: &App, user: &User) -> Result<(), AppError> {

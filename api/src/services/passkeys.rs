@@ -27,6 +27,7 @@ use webauthn_rs::prelude::{
 use super::{
     App, Refusal, User,
     accounts::{self, Client, LoggedIn, LoginRefused, reauthenticate},
+    span,
     throttle::{self, Attempt},
 };
 use crate::{
@@ -402,8 +403,4 @@ fn random() -> [u8; 16] {
 pub async fn sweep(app: &App) -> Result<u64, sea_orm::DbErr> {
     let now = app.now();
     app.db.write(async |tx| passkeys::sweep(tx, now).await).await
-}
-
-fn span(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }

@@ -14,6 +14,7 @@ use std::{net::IpAddr, time::Duration};
 use super::{
     App,
     limits::{self, Limit},
+    span,
     throttle::{self, Attempt},
 };
 use crate::{
@@ -135,8 +136,4 @@ pub async fn confirm(
 pub async fn sweep(app: &App) -> Result<u64, sea_orm::DbErr> {
     let made_by = app.now() - span(KEPT_FOR);
     app.db.write(async |tx| resets::sweep(tx, made_by).await).await
-}
-
-fn span(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
