@@ -157,6 +157,9 @@ describe('the inbox', () => {
     // This one arrives while the page is open: "mark all read" did not see it, so it stays unread.
     await bob.call('POST', '/api/comments', { post_id: post.id, comment_text: 'Fourth thoughts, meanwhile' });
     await page.getByRole('button', { name: 'Mark all read' }).click();
+    // The summary already said "1 unread" before the click: wait for the list drawn again, which
+    // is the first to show the fourth comment.
+    await page.locator('.notification.unread', { hasText: 'Fourth thoughts, meanwhile' }).waitFor();
     await page.locator('#inbox-summary', { hasText: '1 unread notification.' }).waitFor();
     assert.deepEqual(await inboxInHeader(page), ['inbox (1)', 'inbox, 1 unread']);
     assert.equal(await page.locator('#notification-list .notification').count(), 4);
