@@ -2,7 +2,8 @@
 //! here.
 //!
 //! Two caches: live sessions by token hash (browsers' sessions and personal API tokens alike, each
-//! by the hash of its own secret), and rendered answers of the read endpoints per viewer. A write
+//! by the hash of its own secret), and rendered answers of the read endpoints per viewer (a
+//! person's inbox and profile among them, which only they see). A write
 //! reports what it changed (`storage::Change`) after its transaction has committed and before its
 //! answer is sent (`Db::write`); nothing is invalidated before the commit (a read in between would
 //! cache the old row again), and a read that overlapped a write is not cached (see [`Cache`]).
@@ -12,15 +13,17 @@
 //! | `Content` (posts, comments, votes, removals, accounts, roles) | — | all |
 //! | `Sessions(which)` (ended; role or ban changed) | those | — |
 //! | `SessionSeen` | that one's `last_seen_at` set | — |
-//! | `Inbox(user)` (a notification made or read, or its post gone) | the user's | — |
+//! | `Person(user)` (a notification made or read or gone; their address verified or changed; their settings, two-factor or recovery codes) | the user's | the user's |
 //!
-//! Answers are invalidated all at once: any write to what they show may change any page (an
-//! order, a total, a count), and finer invalidation would need a concurrency test for each key
-//! it spares.
+//! Answers are invalidated all at once by `Content`: any write to what they show may change any
+//! page (an order, a total, a count), and finer invalidation would need a concurrency test for
+//! each key it spares. `Person(user)` forgets every answer cached for that viewer: what only
+//! they see changed (`tests/api/personal.rs` is that concurrency test).
 //!
 //! With a database server other instances write too. There sessions are never cached (a
 //! session ends on every instance the moment it is ended, and reading it is the one round trip
-//! a logged-in request makes anyway), and answers follow the change counter ([`super::counter`]).
+//! a logged-in request makes anyway), and answers follow the change counter ([`super::counter`]),
+//! which `Content` and `Person` advance.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -67,6 +70,11 @@ pub enum Answer {
     Search { query: std::sync::Arc<search::Query>, page: u32, per_page: u32, exclude: Vec<String> },
     /// Every tag with its count of posts.
     Tags,
+    /// A page of the viewer's notifications, all or only the unread.
+    Inbox { unread_only: bool, page: u32, per_page: u32 },
+    /// The viewer's own account (`GET /users/me`), kept only while no address change waits: a
+    /// pending address stops showing when its link expires, with no write to say so.
+    Profile,
 }
 
 /// Which posts a feed follows.
@@ -143,7 +151,9 @@ impl Caches {
             self.invalidate(change);
         }
         match &self.counter {
-            Some(counter) if changes.contains(&Change::Content) && !advanced => counter.advance().await,
+            Some(counter) if changes.iter().any(Change::reaches_answers) && !advanced => {
+                counter.advance().await
+            }
             _ => Ok(()),
         }
     }
@@ -163,7 +173,10 @@ impl Caches {
             Change::SessionSeen { token_hash, at } => {
                 self.sessions.update(token_hash, |s| s.last_seen_at = *at)
             }
-            Change::Person(user) => self.sessions.invalidate_where(|_, s| s.user_id == *user),
+            Change::Person(user) => {
+                self.sessions.invalidate_where(|_, s| s.user_id == *user);
+                self.answers.invalidate_where(|key, _| key.viewer == Some(*user));
+            }
         }
     }
 

@@ -147,6 +147,12 @@ impl Db {
         self.0.caches.answers.get_or_read(key, read).await
     }
 
+    /// Forgets the cached answer `key` names, if it is kept: for an answer read and kept that
+    /// will stop being true with time alone, no write saying so.
+    pub fn forget(&self, key: &AnswerKey) {
+        self.0.caches.answers.invalidate(key);
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.query_one_raw(Statement::from_string(self.get_database_backend(), "SELECT 1")).await?;

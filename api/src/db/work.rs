@@ -121,7 +121,7 @@ impl Db {
     pub(super) async fn commit(&self, tx: Tx, turn: Option<OwnedMutexGuard<()>>) -> Result<(), DbErr> {
         let (txn, changes) = tx.finish();
         let (commit, advances) =
-            changes::commit_sql(txn.backend(), changes.contains(&crate::storage::Change::Content));
+            changes::commit_sql(txn.backend(), changes.iter().any(crate::storage::Change::reaches_answers));
         let db = self.clone();
         let finishing = tokio::spawn(async move {
             let own = transaction::commit(txn, commit).await?;

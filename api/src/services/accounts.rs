@@ -3,6 +3,7 @@
 
 use std::{net::IpAddr, time::Duration};
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -13,6 +14,7 @@ use super::{
 };
 use crate::{
     config::Registration,
+    db::{Answer, AnswerKey},
     domain::{Ban, Email, Factor, InviteCode, NewPassword, Password, SessionToken, Username},
     error::AppError,
     storage::{Tx, accounts, accounts::Account, invites, sessions, tokens, two_factor},
@@ -259,6 +261,28 @@ pub async fn profile(app: &App, user: &User) -> Result<Profile, AppError> {
         recovery_codes_left,
         settings: super::notifications::Settings { email_notifications: account.email_notifications },
     })
+}
+
+/// `user`'s own account rendered by `render`, kept for them until what it shows changes
+/// (`Change::Person`, `Change::Content`; see `db::caches`) — but not while an address change
+/// waits, whose link stops being pending when it expires, with no write to say so.
+pub async fn rendered_profile(
+    app: &App,
+    user: &User,
+    render: impl FnOnce(Profile) -> Bytes,
+) -> Result<Bytes, AppError> {
+    let key = AnswerKey { viewer: Some(user.id), answer: Answer::Profile };
+    let mut pending = false;
+    let read = async {
+        let profile = profile(app, user).await?;
+        pending = profile.pending_email.is_some();
+        Ok::<_, AppError>(Some(render(profile)))
+    };
+    let answer = app.db.cached(user.changes, key.clone(), read).await?;
+    if pending {
+        app.db.forget(&key);
+    }
+    answer.ok_or(AppError::LoginRequired)
 }
 
 /// Why a password given again was not accepted.

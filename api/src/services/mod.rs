@@ -85,12 +85,15 @@ pub struct User {
     pub unread: u64,
     /// Whether their address was verified as of this request (DESIGN.md section 23).
     pub email_verified: bool,
+    /// The database's change counter as read with the session, if it was (see `db::counter`):
+    /// what their own cached answers (inbox, profile) are brought up to date with.
+    pub changes: Option<i64>,
 }
 
 impl User {
     /// The person a live session's (or token's) row names, on the session `session_id` (0 for
     /// a token: it rides on no browser session).
-    fn of(row: crate::storage::sessions::LiveSession, session_id: i32) -> Self {
+    fn of(row: crate::storage::sessions::LiveSession, session_id: i32, changes: Option<i64>) -> Self {
         Self {
             id: row.user_id,
             username: row.username,
@@ -98,6 +101,7 @@ impl User {
             role: Role::from_column(&row.role),
             unread: u64::try_from(row.unread).unwrap_or(0),
             email_verified: row.email_verified_at.is_some(),
+            changes,
         }
     }
 }

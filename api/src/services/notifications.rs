@@ -12,8 +12,11 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use super::{App, Page, Refusal, User};
 use crate::{
+    db::{Answer, AnswerKey},
     error::AppError,
     mail::Letter,
     storage::notifications::{self, Digest, Only},
@@ -34,18 +37,28 @@ pub struct Inbox {
     pub unread: u64,
 }
 
-/// A page of `user`'s notifications, newest first: all of them, or only the unread ones.
+/// A page of `user`'s notifications, newest first (all of them, or only the unread ones),
+/// rendered by `render` and kept for them until what it shows changes (`Change::Person` or
+/// `Change::Content`, see `db::caches`).
 pub async fn list(
     app: &App,
     user: &User,
     unread_only: bool,
-    page: u32,
-    per_page: u32,
-) -> Result<Inbox, AppError> {
-    let only = if unread_only { Only::Unread } else { Only::All };
-    let items = notifications::page(&app.db, user.id, only, page.into(), per_page.into()).await?;
-    let (total, unread) = notifications::counts(&app.db, user.id, only).await?;
-    Ok(Inbox { page: Page { items, page, per_page, total }, unread })
+    (page, per_page): (u32, u32),
+    render: impl FnOnce(Inbox) -> Bytes,
+) -> Result<Bytes, AppError> {
+    let read = async {
+        let only = if unread_only { Only::Unread } else { Only::All };
+        let items = notifications::page(&app.db, user.id, only, page.into(), per_page.into()).await?;
+        let (total, unread) = notifications::counts(&app.db, user.id, only).await?;
+        Ok::<_, AppError>(Some(render(Inbox { page: Page { items, page, per_page, total }, unread })))
+    };
+    let key = AnswerKey { viewer: Some(user.id), answer: Answer::Inbox { unread_only, page, per_page } };
+    // The read always answers a page (never "no such thing"), and so does whoever waited for it.
+    app.db
+        .cached(user.changes, key, read)
+        .await?
+        .ok_or_else(|| AppError::internal("an inbox was read as nothing"))
 }
 
 /// Marks `user`'s notification `id` read.

@@ -40,7 +40,7 @@ pub async fn resolve(app: &App, token_hash: &str) -> Result<Resolved, DbErr> {
         }
     };
     let session_id = session.id;
-    let user = alive.then(|| User::of(session, session_id));
+    let user = alive.then(|| User::of(session, session_id, changes));
     Ok(Resolved { user, changes })
 }
 

@@ -79,7 +79,7 @@ pub async fn resolve(app: &App, token_hash: &str) -> Result<Resolved, DbErr> {
     }
     let scopes = Scopes::from_column(token.scopes.as_deref().unwrap_or_default());
     // No browser session: a token's requests end no session and keep none.
-    let user = User::of(token, 0);
+    let user = User::of(token, 0, changes);
     Ok(Resolved { user: Some((user, scopes)), changes })
 }
 

@@ -34,11 +34,11 @@ pub fn advance_sql(backend: DatabaseBackend) -> Option<&'static str> {
 }
 
 /// The statement that commits a write's transaction, and whether it also advances the counter:
-/// on PostgreSQL a write that changed content sends `nextval` in the same message, run right
-/// after the `COMMIT` (one round trip for both; if the `COMMIT` fails, it does not run).
-pub fn commit_sql(backend: DatabaseBackend, content: bool) -> (&'static str, bool) {
+/// on PostgreSQL a write that changed what an answer shows sends `nextval` in the same message,
+/// run right after the `COMMIT` (one round trip for both; if the `COMMIT` fails, it does not run).
+pub fn commit_sql(backend: DatabaseBackend, shown: bool) -> (&'static str, bool) {
     match backend {
-        DatabaseBackend::Postgres if content => ("COMMIT; SELECT nextval('changes')", true),
+        DatabaseBackend::Postgres if shown => ("COMMIT; SELECT nextval('changes')", true),
         _ => ("COMMIT", false),
     }
 }

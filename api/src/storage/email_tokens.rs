@@ -38,6 +38,8 @@ pub async fn create(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<EmailToken, DbErr> {
+    // A change link is the profile's pending address.
+    tx.changed(super::Change::Person(user));
     let token = EmailToken::generate();
     let row = email_token::ActiveModel {
         user_id: Set(user),

@@ -54,9 +54,18 @@ pub enum Change {
     Sessions(Sessions),
     /// A session was seen at `at`: its `last_seen_at` was written.
     SessionSeen { token_hash: String, at: DateTime<Utc> },
-    /// What this person's sessions are read with changed: their count of unread notifications,
-    /// or whether their address is verified.
+    /// What this person's sessions are read with, or what only they see, changed: their
+    /// notifications (made, read, or gone with their post), whether their address is verified,
+    /// and what their profile shows (settings, two-factor, recovery codes, a pending address).
     Person(i32),
+}
+
+impl Change {
+    /// Whether it may make an answer cached by another instance untrue, so that on a database
+    /// server it advances the change counter (`db::counter`).
+    pub fn reaches_answers(&self) -> bool {
+        matches!(self, Self::Content | Self::Person(_))
+    }
 }
 
 /// Which sessions a [`Change::Sessions`] is about.

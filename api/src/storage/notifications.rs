@@ -421,6 +421,7 @@ pub async fn mute_thread(
 
 /// Turns `user`'s mail of notifications on or off; off, nothing waiting is mailed.
 pub async fn set_mail(tx: &Tx, user: i32, on: bool) -> Result<(), DbErr> {
+    tx.changed(Change::Person(user));
     user::Entity::update_many()
         .col_expr(user::Column::EmailNotifications, Expr::value(on))
         .filter(user::Column::Id.eq(user))

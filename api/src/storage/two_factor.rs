@@ -16,7 +16,7 @@ use sea_orm::{
     QueryFilter, sea_query::Expr,
 };
 
-use super::{Tx, accounts::Account};
+use super::{Change, Tx, accounts::Account};
 use crate::{
     domain::{Factor, TotpSecret, new_recovery_codes, recovery_hash},
     entities::{recovery_code, user},
@@ -47,6 +47,8 @@ pub async fn spend(
         }
         Factor::Recovery(code) => {
             let Some(hash) = recovery_hash(account.id, code) else { return Ok(false) };
+            // The profile counts the codes left.
+            tx.changed(Change::Person(account.id));
             let spent = recovery_code::Entity::update_many()
                 .col_expr(recovery_code::Column::UsedAt, Expr::value(now))
                 .filter(recovery_code::Column::UserId.eq(account.id))
@@ -115,6 +117,7 @@ pub async fn enable(
 
 /// Turns two-factor off and forgets the secret and the recovery codes; `false` if it was off.
 pub async fn disable(tx: &Tx, user_id: i32) -> Result<bool, DbErr> {
+    tx.changed(Change::Person(user_id));
     let result = user::Entity::update_many()
         .col_expr(user::Column::TotpSecret, Expr::value(Option::<String>::None))
         .col_expr(user::Column::TotpEnabledAt, Expr::value(Option::<DateTime<Utc>>::None))
@@ -130,6 +133,7 @@ pub async fn disable(tx: &Tx, user_id: i32) -> Result<bool, DbErr> {
 /// Replaces the user's recovery codes with ten fresh ones, and returns them (the only time they
 /// exist outside a hash).
 pub async fn replace_recovery_codes(tx: &Tx, user_id: i32) -> Result<Vec<String>, DbErr> {
+    tx.changed(Change::Person(user_id));
     recovery_code::Entity::delete_many().filter(recovery_code::Column::UserId.eq(user_id)).exec(tx).await?;
     let codes = new_recovery_codes();
     let rows = codes.iter().map(|code| recovery_code::ActiveModel {

@@ -26,6 +26,7 @@ mod mutes;
 mod operations;
 mod passkeys;
 mod people;
+mod personal;
 mod posts;
 mod process;
 mod ranking;

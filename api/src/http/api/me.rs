@@ -10,7 +10,7 @@ use crate::{
         client::client_address,
         error_body::{ErrorBody, ErrorCode},
         openapi::{
-            Failure, JsonBody, Nullable,
+            Failure, JsonBody, Nullable, RenderedJson,
             kind::{Action, CookieOnly, OwnForbidden, PrivateRead, Submission},
         },
     },
@@ -43,6 +43,35 @@ struct Profile {
     recovery_codes_left: u64,
     // Your settings. (No doc comment: on a `$ref` poem-openapi would wrap it in `allOf`.)
     settings: Settings,
+}
+
+impl Profile {
+    /// One's own account, rendered as the answer is sent.
+    fn render(profile: accounts::Profile) -> bytes::Bytes {
+        let accounts::Profile {
+            id,
+            username,
+            email,
+            email_verified,
+            pending_email,
+            created_at,
+            two_factor,
+            recovery_codes_left,
+            settings,
+        } = profile;
+        RenderedJson::render(&Self {
+            id,
+            username,
+            email,
+            email_verified,
+            pending_email: Nullable(pending_email),
+            created_at,
+            two_factor,
+            recovery_codes_left,
+            settings: settings.into(),
+        })
+        .bytes()
+    }
 }
 
 /// Your settings.
@@ -100,7 +129,7 @@ struct SessionList {
 enum ProfileResponse {
     /// Your profile.
     #[oai(status = 200)]
-    Ok(Json<Profile>),
+    Ok(RenderedJson<Profile>),
 }
 
 #[derive(ApiResponse)]
@@ -188,28 +217,8 @@ impl AccountApi {
         state: Data<&AppState>,
         me: CurrentUser,
     ) -> Result<ProfileResponse, Failure<PrivateRead>> {
-        let accounts::Profile {
-            id,
-            username,
-            email,
-            email_verified,
-            pending_email,
-            created_at,
-            two_factor,
-            recovery_codes_left,
-            settings,
-        } = accounts::profile(&state, &me).await?;
-        Ok(ProfileResponse::Ok(Json(Profile {
-            id,
-            username,
-            email,
-            email_verified,
-            pending_email: Nullable(pending_email),
-            created_at,
-            two_factor,
-            recovery_codes_left,
-            settings: settings.into(),
-        })))
+        let profile = accounts::rendered_profile(&state, &me, Profile::render).await?;
+        Ok(ProfileResponse::Ok(RenderedJson::from_bytes(profile)))
     }
 
     /// Change your settings

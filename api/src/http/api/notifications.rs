@@ -12,11 +12,14 @@ use crate::{
         AppState, CurrentUser,
         error_body::{ErrorBody, ErrorCode},
         openapi::{
-            Failure, JsonBody, Nullable,
+            Failure, JsonBody, Nullable, RenderedJson,
             kind::{Action, PrivateListing, Submission},
         },
     },
-    services::notifications::{self, Inbox, Kind, NotFound, Row},
+    services::{
+        Page,
+        notifications::{self, Inbox, Kind, NotFound, Row},
+    },
 };
 
 /// `/notifications` and `/posts/{id}/mute`: a person's inbox, and the threads they muted.
@@ -120,6 +123,15 @@ struct NotificationPage {
     unread: u64,
 }
 
+impl NotificationPage {
+    /// A page of the inbox, rendered as the answer is sent.
+    fn render(Inbox { page, unread }: Inbox) -> bytes::Bytes {
+        let Page { items, page, per_page, total } = page;
+        let notifications = items.into_iter().map(Notification::from).collect();
+        RenderedJson::render(&Self { notifications, page, per_page, total, unread }).bytes()
+    }
+}
+
 /// Which notifications to mark read.
 #[derive(Object)]
 struct ReadUpTo {
@@ -133,7 +145,7 @@ struct ReadUpTo {
 enum ListResponse {
     /// A page of your notifications.
     #[oai(status = 200)]
-    Ok(Json<NotificationPage>),
+    Ok(RenderedJson<NotificationPage>),
 }
 
 #[derive(ApiResponse)]
@@ -196,14 +208,9 @@ impl NotificationsApi {
         #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "100")))]
         per_page: Query<u32>,
     ) -> Result<ListResponse, Failure<PrivateListing>> {
-        let Inbox { page, unread } = notifications::list(&state, &user, unread.0, page.0, per_page.0).await?;
-        Ok(ListResponse::Ok(Json(NotificationPage {
-            notifications: page.items.into_iter().map(Notification::from).collect(),
-            page: page.page,
-            per_page: page.per_page,
-            total: page.total,
-            unread,
-        })))
+        let paging = (page.0, per_page.0);
+        let page = notifications::list(&state, &user, unread.0, paging, NotificationPage::render).await?;
+        Ok(ListResponse::Ok(RenderedJson::from_bytes(page)))
     }
 
     /// Mark a notification read
