@@ -19,6 +19,7 @@ mod m20261207_000003_tags_and_text_posts;
 mod m20261207_000004_inbox;
 mod m20261207_000005_api_tokens;
 mod m20261208_000001_accounts_kept;
+mod m20261209_000001_unread_count;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000004_inbox::Migration),
             Box::new(m20261207_000005_api_tokens::Migration),
             Box::new(m20261208_000001_accounts_kept::Migration),
+            Box::new(m20261209_000001_unread_count::Migration),
         ]
     }
 }
