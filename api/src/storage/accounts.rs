@@ -9,7 +9,7 @@ use sea_orm::{
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query},
 };
 
-use super::{Change, Sessions, Tx, comments, votes};
+use super::{Change, Sessions, Tx, comments, email_tokens, votes};
 use crate::{
     domain::{Email, Role, Username},
     entities::{comment, email_token, invite, post, user},
@@ -90,7 +90,7 @@ pub async fn with_pending_email(
         .expr(Expr::case(live, link(email_token::Column::Email)).finally(Expr::cust("NULL")))
         .from(email_token::Entity)
         .and_where(link(email_token::Column::UserId).equals((user::Entity, user::Column::Id)))
-        .and_where(link(email_token::Column::Purpose).eq("change"))
+        .and_where(link(email_token::Column::Purpose).eq(email_tokens::Purpose::Change.as_str()))
         .order_by((email_token::Entity, email_token::Column::Id), sea_orm::Order::Desc)
         .limit(1)
         .to_owned();
