@@ -47,7 +47,7 @@ const WRITERS_EMBEDDED: usize = 8;
 /// The page cache of each embedded SQLite connection, in KiB: they read rows by key, a few pages
 /// each, and the operating system's cache holds the file; SQLite's default (2 MiB each) would add
 /// up to 16 MiB of heap for nothing.
-const SQLITE_CACHE_KIB: i32 = 256;
+pub(super) const SQLITE_CACHE_KIB: i32 = 256;
 /// How long a statement waits for a connection, or for one to open, before failing (as the pool).
 const WAIT: Duration = Duration::from_secs(3);
 

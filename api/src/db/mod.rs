@@ -21,6 +21,7 @@ mod checkpoint;
 mod connect;
 mod connections;
 mod counter;
+mod direct;
 pub mod embedded;
 mod errors;
 mod migrate;
@@ -40,8 +41,9 @@ use self::{
     caches::Caches,
     connections::{Connections, Use},
     counter::Counter,
+    direct::Direct,
 };
-use crate::storage::{self, sessions::LiveSession};
+use crate::storage::{self, Row, Rows, sessions::LiveSession};
 
 /// Hears the SQL of every statement the server runs (tests count them).
 pub type StatementLog = Arc<dyn Fn(&str) + Send + Sync>;
@@ -56,6 +58,8 @@ struct Inner {
     pool: DatabaseConnection,
     /// Where reads run, where the database has them.
     connections: Option<Arc<Connections>>,
+    /// On an embedded file, where [`Db::rows`] reads, in the calling thread.
+    direct: Option<Direct>,
     /// Where write transactions run, where the database has them (else on the pool).
     writers: Option<Connections>,
     /// On an embedded file, the writers' turns: first come, first served (see [`work`]).
@@ -81,6 +85,10 @@ impl Db {
         let pool = connect::pool(url, log.clone()).await?;
         let backend = pool.get_database_backend();
         let connections = Connections::of(url, Use::Reads, log.clone()).map(Arc::new);
+        let direct = (backend == DbBackend::Sqlite && connections.is_some())
+            .then(|| embedded::path(url))
+            .flatten()
+            .map(|path| Direct::new(&path, connections::SQLITE_CACHE_KIB, log.clone()));
         let writers = Connections::of(url, Use::Writes, log);
         let counter = Counter::of(backend, connections.clone());
         let turn = (backend == DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
@@ -89,7 +97,7 @@ impl Db {
             checkpoint::start(url, commits);
         }
         let caches = Caches::new(budgets, counter);
-        Ok(Self(Arc::new(Inner { pool, connections, writers, turn, commits, caches })))
+        Ok(Self(Arc::new(Inner { pool, connections, direct, writers, turn, commits, caches })))
     }
 
     /// Runs pending migrations and derives what they leave for the server (see [`migrate`]);
@@ -164,6 +172,9 @@ impl Db {
         for connections in [self.0.connections.as_deref(), self.0.writers.as_ref()].into_iter().flatten() {
             connections.close();
         }
+        if let Some(direct) = &self.0.direct {
+            direct.close();
+        }
         self.0.pool.close_by_ref().await
     }
 
@@ -189,6 +200,8 @@ impl Db {
             .map(Connections::status)
             .fold((0, 0), |(open, in_use), (o, u)| (open + o, in_use + u));
         let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        // The direct readers are in use only within one thread's synchronous read: idle here.
+        let own_open = own_open + self.0.direct.as_ref().map_or(0, Direct::idle);
         let pool_in_use = u64::from(open).saturating_sub(count(idle));
         (u64::from(open) + count(own_open), pool_in_use + count(own_in_use))
     }
@@ -228,6 +241,23 @@ impl ConnectionTrait for Db {
             Some(connections) => connections.all(stmt).await,
             None => self.0.pool.query_all_raw(stmt).await,
         }
+    }
+}
+
+/// On an embedded file each row is decoded in the calling thread, straight from SQLite's buffers
+/// ([`direct`]); elsewhere from the rows the reader connections bring.
+impl Rows for Db {
+    async fn rows<T: Send>(
+        &self,
+        statement: Statement,
+        mut decode: impl FnMut(&Row<'_>) -> Result<T, DbErr> + Send,
+    ) -> Result<Vec<T>, DbErr> {
+        reads_only(&statement.sql)?;
+        if let Some(direct) = &self.0.direct {
+            return direct.rows(&statement, decode);
+        }
+        let rows = self.query_all_raw(statement).await?;
+        rows.iter().map(|row| decode(&Row::of(row, ""))).collect()
     }
 }
 

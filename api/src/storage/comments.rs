@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, sea_query::Expr,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait, Select,
+    sea_query::Expr,
 };
 
 use super::{
@@ -32,7 +33,7 @@ use crate::{
 pub const MAX_DEPTH: i32 = 8;
 
 /// A comment as pages show it: the row and its author's name (both `None` in a placeholder).
-#[derive(Clone, Debug, FromQueryResult)]
+#[derive(Clone, Debug)]
 pub struct Row {
     pub id: i32,
     pub post_id: i32,
@@ -50,8 +51,36 @@ pub struct Row {
     pub removed_reason: Option<String>,
     /// Whether the viewer muted its author (set by the post page's read, `posts::with_thread`;
     /// `false` everywhere else).
-    #[sea_orm(skip)]
     pub muted_author: bool,
+}
+
+impl Row {
+    /// The comment's columns of `row` (as [`ROW_COLUMNS`] and the author's `username` name them),
+    /// however it was read.
+    pub(super) fn decode(row: &super::Row<'_>) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: row.get("id")?,
+            post_id: row.get("post_id")?,
+            parent_id: row.get("parent_id")?,
+            depth: row.get("depth")?,
+            comment_text: row.get("comment_text")?,
+            comment_html: row.get("comment_html")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+            deleted: row.get("deleted")?,
+            user_id: row.get("user_id")?,
+            username: row.get("username")?,
+            removed_at: row.get("removed_at")?,
+            removed_reason: row.get("removed_reason")?,
+            muted_author: false,
+        })
+    }
+}
+
+impl FromQueryResult for Row {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Self::decode(&super::Row::of(row, prefix))
+    }
 }
 
 /// A comment with the title of the post it is on (a person's comments).

@@ -24,6 +24,7 @@ pub mod posts;
 pub mod ranking;
 pub mod removals;
 pub mod resets;
+mod rows;
 pub mod search;
 pub mod sessions;
 pub mod tags;
@@ -40,6 +41,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+pub use rows::{Column, Row, Rows};
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, SqlErr, Statement, sqlx,
 };

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::{
-    Change, Tx, comments, marks, mutes,
+    Change, Row, Rows, Tx, comments, marks, mutes,
     notifications::{self, Cause, Mentioned},
     tags::{self, Excluded},
 };
@@ -263,25 +263,30 @@ pub async fn summary(
 /// by its key, and the comment count is counted from the thread itself, so neither is a
 /// subquery run per row.
 pub async fn with_thread(
-    db: &impl ConnectionTrait,
+    db: &impl Rows,
     id: i32,
     viewer: Option<i32>,
     removed: Removed,
 ) -> Result<Option<WithThread>, DbErr> {
     let backend = db.get_database_backend();
     let statement = backend.build(&thread_statement(backend, id, viewer, removed));
-    let rows = db.query_all_raw(statement).await?;
-    let Some(first) = rows.first() else { return Ok(None) };
-    let post = ThreadPost::from_query_result(first, POST)?;
-    let mut thread = Vec::with_capacity(rows.len());
-    for row in &rows {
-        // A post without comments is one row whose comment columns are all NULL.
-        if row.try_get::<Option<i32>>("", "id")?.is_some() {
-            let mut comment = comments::Row::from_query_result(row, "")?;
-            comment.muted_author = row.try_get::<Option<i32>>("", "muter")?.is_some();
-            thread.push(comment);
-        }
-    }
+    let mut post = None;
+    let thread = db
+        .rows(statement, |row| {
+            if post.is_none() {
+                post = Some(ThreadPost::decode(row)?);
+            }
+            // A post without comments is one row whose comment columns are all NULL.
+            if row.get::<Option<i32>>("id")?.is_none() {
+                return Ok(None);
+            }
+            let mut comment = comments::Row::decode(row)?;
+            comment.muted_author = row.get::<Option<i32>>("muter")?.is_some();
+            Ok(Some(comment))
+        })
+        .await?;
+    let Some(post) = post else { return Ok(None) };
+    let thread: Vec<comments::Row> = thread.into_iter().flatten().collect();
     let comment_count = thread.iter().filter(|c| !c.deleted && c.removed_at.is_none()).count();
     let summary = Summary {
         id: post.id,
@@ -319,8 +324,7 @@ pub struct WithThread {
 /// are decoded once a row, the post's once).
 const POST: &str = "p_";
 
-/// The post's columns of a [`with_thread`] row.
-#[derive(FromQueryResult)]
+/// The post's columns of a [`with_thread`] row (each named with [`POST`] before it).
 struct ThreadPost {
     id: i32,
     title: String,
@@ -342,6 +346,30 @@ struct ThreadPost {
     saver: Option<i32>,
     /// The viewer's thread mute's `user_id`: there when the viewer muted the thread.
     thread_muter: Option<i32>,
+}
+
+impl ThreadPost {
+    fn decode(row: &Row<'_>) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: row.get("p_id")?,
+            title: row.get("p_title")?,
+            post_url: row.get("p_post_url")?,
+            created_at: row.get("p_created_at")?,
+            updated_at: row.get("p_updated_at")?,
+            user_id: row.get("p_user_id")?,
+            username: row.get("p_username")?,
+            vote_count: row.get("p_vote_count")?,
+            tag_list: row.get("p_tag_list")?,
+            hotness: row.get("p_hotness")?,
+            removed_at: row.get("p_removed_at")?,
+            removed_reason: row.get("p_removed_reason")?,
+            body: row.get("p_body")?,
+            body_html: row.get("p_body_html")?,
+            voter: row.get("p_voter")?,
+            saver: row.get("p_saver")?,
+            thread_muter: row.get("p_thread_muter")?,
+        })
+    }
 }
 
 fn thread_statement(
