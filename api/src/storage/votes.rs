@@ -3,11 +3,11 @@
 
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query},
 };
 
-use super::{Tx, ranking};
+use super::{Rows, Tx, ranking};
 use crate::entities::{post, vote};
 
 /// What casting a vote found. Anything but `Added` leaves the transaction to be abandoned: the
@@ -35,7 +35,7 @@ pub struct Seen {
 /// removed). One statement: the post by its key, the vote by its key. A vote or unvote that would
 /// change nothing is answered from it without a write transaction (on SQLite the one writer's
 /// lock): casting the vote already there, or taking back one that is not.
-pub async fn seen(conn: &impl ConnectionTrait, user: i32, post: i32) -> Result<Option<Seen>, DbErr> {
+pub async fn seen(conn: &impl Rows, user: i32, post: i32) -> Result<Option<Seen>, DbErr> {
     let mine = Query::select()
         .expr(Func::count(Expr::col(Asterisk)))
         .from(vote::Entity)
@@ -52,20 +52,16 @@ pub async fn seen(conn: &impl ConnectionTrait, user: i32, post: i32) -> Result<O
         .column_as(Expr::from(mine), "voted")
         .filter(post::Column::RemovedAt.is_null())
         .build(conn.get_database_backend());
-    let found = SeenRow::find_by_statement(statement).one(conn).await?;
-    Ok(found.map(|row| Seen {
-        voted: row.voted > 0,
-        votes: row.vote_count.into(),
-        created_at: row.created_at,
-    }))
-}
-
-/// The row [`seen`] reads.
-#[derive(FromQueryResult)]
-struct SeenRow {
-    vote_count: i32,
-    created_at: chrono::DateTime<chrono::Utc>,
-    voted: i64,
+    let found = conn
+        .rows(statement, |row| {
+            Ok(Seen {
+                voted: row.get::<i64>("voted")? > 0,
+                votes: row.get::<i32>("vote_count")?.into(),
+                created_at: row.get("created_at")?,
+            })
+        })
+        .await?;
+    Ok(found.into_iter().next())
 }
 
 /// Records `user`'s upvote of `post` (one shown, not removed), which [`seen`] found as `seen`;
