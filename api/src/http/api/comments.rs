@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, Removal, UserRef};
+use super::{ApiTags, Removal, Time, UserRef};
 use crate::{
     domain::CommentText,
     http::{
@@ -73,6 +73,27 @@ impl Comment {
             },
             None => row.into(),
         }
+    }
+}
+
+/// As `ToJSON` writes it: fields in name order (see `RenderedJson::serialize`).
+impl serde::Serialize for Comment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Comment", 12)?;
+        out.serialize_field("author", &self.author)?;
+        out.serialize_field("comment_html", &self.comment_html)?;
+        out.serialize_field("comment_text", &self.comment_text)?;
+        out.serialize_field("created_at", &Time(&self.created_at))?;
+        out.serialize_field("deleted", &self.deleted)?;
+        out.serialize_field("depth", &self.depth)?;
+        out.serialize_field("id", &self.id)?;
+        out.serialize_field("muted_author", &self.muted_author)?;
+        out.serialize_field("parent_id", &self.parent_id)?;
+        out.serialize_field("post_id", &self.post_id)?;
+        out.serialize_field("removed", &self.removed)?;
+        out.serialize_field("updated_at", &Nullable(self.updated_at.0.as_ref().map(Time)))?;
+        out.end()
     }
 }
 

@@ -87,8 +87,8 @@ fn default_per_page() -> u32 {
     20
 }
 
-/// A user as others see them.
-#[derive(Object, Clone, Debug)]
+/// A user as others see them. (Serialised as `ToJSON` writes it: its fields are in name order.)
+#[derive(Object, Clone, Debug, serde::Serialize)]
 pub struct UserRef {
     /// The user's id.
     pub id: i32,
@@ -103,6 +103,26 @@ pub struct Removal {
     pub reason: String,
     /// When it was removed.
     pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// As `ToJSON` writes it (see `RenderedJson::serialize`).
+impl serde::Serialize for Removal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Removal", 2)?;
+        out.serialize_field("at", &Time(&self.at))?;
+        out.serialize_field("reason", &self.reason)?;
+        out.end()
+    }
+}
+
+/// A time as `ToJSON` writes it: RFC 3339, with `+00:00`.
+pub struct Time<'t>(pub &'t chrono::DateTime<chrono::Utc>);
+
+impl serde::Serialize for Time<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_rfc3339())
+    }
 }
 
 impl Removal {

@@ -6,7 +6,7 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::{ApiTags, Removal, UserRef, comments::Comment, default_page, default_per_page};
+use super::{ApiTags, Removal, Time, UserRef, comments::Comment, default_page, default_per_page};
 use crate::{
     domain::{PostText, PostTitle, PostUrl, TagName},
     error::AppError,
@@ -100,6 +100,34 @@ struct PostDetail {
     /// The whole thread in display order: depth-first, each comment followed by its replies,
     /// siblings oldest first.
     comments: Vec<Comment>,
+}
+
+/// As `ToJSON` writes it: the post's fields and the thread's, in name order (see
+/// `RenderedJson::serialize`).
+impl serde::Serialize for PostDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let post = &self.post;
+        let mut out = serializer.serialize_struct("PostDetail", 17)?;
+        out.serialize_field("author", &post.author)?;
+        out.serialize_field("comment_count", &post.comment_count)?;
+        out.serialize_field("comments", &self.comments)?;
+        out.serialize_field("created_at", &Time(&post.created_at))?;
+        out.serialize_field("hotness", &post.hotness)?;
+        out.serialize_field("id", &post.id)?;
+        out.serialize_field("muted", &self.muted)?;
+        out.serialize_field("post_url", &post.post_url)?;
+        out.serialize_field("removed", &post.removed)?;
+        out.serialize_field("saved", &post.saved)?;
+        out.serialize_field("tags", &post.tags)?;
+        out.serialize_field("text", &self.text)?;
+        out.serialize_field("text_html", &self.text_html)?;
+        out.serialize_field("title", &post.title)?;
+        out.serialize_field("updated_at", &Time(&post.updated_at))?;
+        out.serialize_field("vote_count", &post.vote_count)?;
+        out.serialize_field("voted", &post.voted)?;
+        out.end()
+    }
 }
 
 /// How a listing is ordered.
@@ -476,5 +504,81 @@ fn render_thread(thread: Thread) -> bytes::Bytes {
     let Thread { post, body, comments, muted, staff } = thread;
     let comments = comments.into_iter().map(|row| Comment::seen_by(row, staff)).collect();
     let (text, text_html) = (Nullable(body.text), Nullable(body.html));
-    RenderedJson::render(&PostDetail { post: post.into(), text, text_html, muted, comments }).bytes()
+    RenderedJson::serialize(&PostDetail { post: post.into(), text, text_html, muted, comments }).bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+    use crate::storage::comments::Row;
+
+    fn comment(id: i32, parent: Option<i32>, removed: bool, deleted: bool) -> Row {
+        let at = Utc.with_ymd_and_hms(2026, 12, 8, 2, 3, 4).unwrap();
+        Row {
+            id,
+            post_id: 7,
+            parent_id: parent,
+            depth: i32::from(parent.is_some()),
+            comment_text: if deleted { String::new() } else { format!("said \"{id}\" — ünïcode\n<b>") },
+            comment_html: (!deleted).then(|| format!("<p>said &quot;{id}&quot;</p>\n")),
+            created_at: at + chrono::Duration::microseconds(i64::from(id) * 123_457),
+            updated_at: (id % 2 == 0).then_some(at + chrono::Duration::seconds(90)),
+            deleted,
+            user_id: (!deleted).then_some(40 + id),
+            username: (!deleted).then(|| format!("user_{id}")),
+            removed_at: removed.then_some(at),
+            removed_reason: removed.then(|| "off topic".to_owned()),
+            muted_author: id == 3,
+        }
+    }
+
+    fn detail(staff: bool, text: bool, removed: bool, comments: Vec<Row>) -> PostDetail {
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 58).unwrap();
+        let summary = Summary {
+            id: 7,
+            title: "A \"title\" with\ttabs".into(),
+            post_url: (!text).then(|| "https://example.com/a?b=c&d".into()),
+            created_at: at,
+            updated_at: at + chrono::Duration::nanoseconds(1_500),
+            user_id: 3,
+            username: "poster".into(),
+            vote_count: 12,
+            tag_list: Some("rust,databases".into()),
+            hotness: Some(45_123.456_789),
+            comment_count: 2,
+            viewer_votes: 1,
+            viewer_saves: 0,
+            removed_at: removed.then_some(at),
+            removed_reason: removed.then(|| "spam".into()),
+        };
+        PostDetail {
+            post: summary.into(),
+            text: Nullable(text.then(|| "Some *text*".into())),
+            text_html: Nullable(text.then(|| "<p>Some <em>text</em></p>\n".into())),
+            muted: !text,
+            comments: comments.into_iter().map(|row| Comment::seen_by(row, staff)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_thread_serialised_straight_is_byte_for_byte_what_to_json_writes() {
+        let threads = [
+            detail(true, true, true, vec![comment(1, None, false, false), comment(2, Some(1), true, false)]),
+            detail(
+                false,
+                false,
+                false,
+                vec![comment(3, None, true, false), comment(4, Some(3), false, true)],
+            ),
+            detail(false, true, false, Vec::new()),
+        ];
+        for thread in &threads {
+            let straight = serde_json::to_string(thread).unwrap();
+            let through_value = serde_json::to_string(&thread.to_json().unwrap()).unwrap();
+            assert_eq!(straight, through_value);
+        }
+    }
 }

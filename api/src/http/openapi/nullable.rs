@@ -10,7 +10,8 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(transparent)]
 pub struct Nullable<T>(pub Option<T>);
 
 impl<T: Type> Type for Nullable<T> {

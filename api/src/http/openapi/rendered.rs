@@ -28,6 +28,17 @@ impl<T: ToJSON> RenderedJson<T> {
     }
 }
 
+impl<T: ToJSON + serde::Serialize> RenderedJson<T> {
+    /// Serialises `value` straight into the body, with no `serde_json::Value` tree built first:
+    /// for the answers that are rendered afresh for most requests. `T`'s `Serialize` writes the
+    /// same bytes as [`RenderedJson::render`] (its fields in name order, times as RFC 3339), which
+    /// a test of each such `T` checks.
+    pub fn serialize(value: &T) -> Self {
+        let bytes = serde_json::to_vec(value).expect("a JSON answer always serialises");
+        Self::from_bytes(Bytes::from(bytes))
+    }
+}
+
 impl<T> RenderedJson<T> {
     /// Bytes made by [`RenderedJson::render`] for the same `T`.
     pub fn from_bytes(bytes: Bytes) -> Self {
