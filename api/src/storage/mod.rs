@@ -28,6 +28,7 @@ mod rows;
 pub mod search;
 pub mod sessions;
 pub mod tags;
+mod template;
 pub mod tokens;
 pub mod two_factor;
 pub mod votes;

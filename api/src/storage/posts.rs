@@ -2,11 +2,13 @@
 //! voted first. A post a moderator removed is in no listing, and is found by id only for those
 //! who may see it.
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Statement,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 
@@ -14,6 +16,7 @@ use super::{
     Change, Row, Rows, Tx, comments, marks, mutes,
     notifications::{self, Cause, Mentioned},
     tags::{self, Excluded},
+    template::Template,
 };
 use crate::{
     domain::{PostText, PostTitle, PostUrl, links, ranking::hotness},
@@ -268,8 +271,7 @@ pub async fn with_thread(
     viewer: Option<i32>,
     removed: Removed,
 ) -> Result<Option<WithThread>, DbErr> {
-    let backend = db.get_database_backend();
-    let statement = backend.build(&thread_statement(backend, id, viewer, removed));
+    let statement = thread_read(db.get_database_backend(), id, viewer, removed);
     let mut post = None;
     let thread = db
         .rows(statement, |row| {
@@ -369,6 +371,23 @@ impl ThreadPost {
             saver: row.get("p_saver")?,
             thread_muter: row.get("p_thread_muter")?,
         })
+    }
+}
+
+/// [`with_thread`]'s statement, its SQL built once for each backend and `removed`.
+fn thread_read(backend: DatabaseBackend, id: i32, viewer: Option<i32>, removed: Removed) -> Statement {
+    static SHAPES: [[OnceLock<Option<Template>>; 2]; 3] = [const { [const { OnceLock::new() }; 2] }; 3];
+    let on = match backend {
+        DatabaseBackend::Postgres => 0,
+        DatabaseBackend::MySql => 1,
+        _ => 2,
+    };
+    let shape = SHAPES[on][usize::from(removed == Removed::Hidden)].get_or_init(|| {
+        Template::of(|[id, viewer]| backend.build(&thread_statement(backend, id, Some(viewer), removed)))
+    });
+    match shape {
+        Some(template) => template.bind(backend, [id, viewer.unwrap_or(0)]),
+        None => backend.build(&thread_statement(backend, id, viewer, removed)),
     }
 }
 
@@ -718,4 +737,26 @@ pub fn removed() -> SelectStatement {
         .from(post::Entity)
         .and_where(Expr::col((post::Entity, post::Column::RemovedAt)).is_not_null())
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_page_is_read_with_its_statement_built_once_and_bound_as_if_built_afresh() {
+        for backend in [DatabaseBackend::Sqlite, DatabaseBackend::Postgres, DatabaseBackend::MySql] {
+            for removed in [Removed::Shown, Removed::Hidden] {
+                let build = |[id, viewer]: [i32; 2]| {
+                    backend.build(&thread_statement(backend, id, Some(viewer), removed))
+                };
+                assert!(Template::of(build).is_some(), "its shape does not follow its arguments");
+                for (id, viewer) in [(1, None), (5, Some(9)), (9, Some(5))] {
+                    let read = thread_read(backend, id, viewer, removed);
+                    let afresh = backend.build(&thread_statement(backend, id, viewer, removed));
+                    assert_eq!((read.sql, read.values), (afresh.sql, afresh.values));
+                }
+            }
+        }
+    }
 }
