@@ -87,7 +87,8 @@ fn default_per_page() -> u32 {
     20
 }
 
-/// A user as others see them. (Serialised as `ToJSON` writes it: its fields are in name order.)
+/// A user as others see them.
+// Its derived `Serialize` writes what `ToJSON` writes: its fields are in name order.
 #[derive(Object, Clone, Debug, serde::Serialize)]
 pub struct UserRef {
     /// The user's id.

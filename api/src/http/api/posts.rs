@@ -513,7 +513,7 @@ mod tests {
     use poem_openapi::types::ToJSON;
 
     use super::*;
-    use crate::storage::comments::Row;
+    use crate::services::comments::Row;
 
     fn comment(id: i32, parent: Option<i32>, removed: bool, deleted: bool) -> Row {
         let at = Utc.with_ymd_and_hms(2026, 12, 8, 2, 3, 4).unwrap();
