@@ -250,14 +250,13 @@ impl Rows for Db {
     async fn rows<T: Send>(
         &self,
         statement: Statement,
-        mut decode: impl FnMut(&Row<'_>) -> Result<T, DbErr> + Send,
+        decode: impl FnMut(&Row<'_>) -> Result<T, DbErr> + Send,
     ) -> Result<Vec<T>, DbErr> {
         reads_only(&statement.sql)?;
-        if let Some(direct) = &self.0.direct {
-            return direct.rows(&statement, decode);
+        match &self.0.direct {
+            Some(direct) => direct.rows(&statement, decode),
+            None => storage::decoded(self, statement, decode).await,
         }
-        let rows = self.query_all_raw(statement).await?;
-        rows.iter().map(|row| decode(&Row::of(row, ""))).collect()
     }
 }
 

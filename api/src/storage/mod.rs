@@ -42,7 +42,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-pub use rows::{Column, Row, Rows};
+pub use rows::{Column, Row, Rows, decoded};
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, SqlErr, Statement, sqlx,
 };
@@ -169,16 +169,7 @@ impl ConnectionTrait for Tx {
 }
 
 /// Inside a transaction each row is decoded from sea-orm's.
-impl Rows for Tx {
-    async fn rows<T: Send>(
-        &self,
-        statement: Statement,
-        mut decode: impl FnMut(&Row<'_>) -> Result<T, DbErr> + Send,
-    ) -> Result<Vec<T>, DbErr> {
-        let rows = self.query_all_raw(statement).await?;
-        rows.iter().map(|row| decode(&Row::of(row, ""))).collect()
-    }
-}
+impl Rows for Tx {}
 
 /// Whether `err` says the database chose this transaction as a deadlock's victim and rolled it
 /// back, to be run again (by SQLSTATE: 40001, MariaDB's 1213 and PostgreSQL's serialization

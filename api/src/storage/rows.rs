@@ -7,14 +7,28 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, TryGetable};
 
 /// A connection that can decode each row of a read as it reads it: the database's readers
 /// (`db::Db`, which on an embedded file read in the calling thread, straight from SQLite's own
-/// buffers). For the reads of many rows where nothing is cached; the rest read through sea-orm.
+/// buffers) and a transaction. For the reads of many rows where nothing is cached; the rest read
+/// through sea-orm.
 pub trait Rows: ConnectionTrait {
-    /// Every row `statement` (a `SELECT`) reads, each decoded by `decode`.
+    /// Every row `statement` (a `SELECT`) reads, each decoded by `decode`; by default from the
+    /// rows sea-orm brings ([`decoded`]).
     fn rows<T: Send>(
         &self,
         statement: Statement,
         decode: impl FnMut(&Row<'_>) -> Result<T, DbErr> + Send,
-    ) -> impl Future<Output = Result<Vec<T>, DbErr>> + Send;
+    ) -> impl Future<Output = Result<Vec<T>, DbErr>> + Send {
+        decoded(self, statement, decode)
+    }
+}
+
+/// Every row `statement` reads on `conn`, read by sea-orm and each decoded by `decode`.
+pub async fn decoded<T>(
+    conn: &(impl ConnectionTrait + ?Sized),
+    statement: Statement,
+    mut decode: impl FnMut(&Row<'_>) -> Result<T, DbErr>,
+) -> Result<Vec<T>, DbErr> {
+    let rows = conn.query_all_raw(statement).await?;
+    rows.iter().map(|row| decode(&Row::of(row, ""))).collect()
 }
 
 /// A row read, from which a type decodes its columns by name: SQLite's row where the database
