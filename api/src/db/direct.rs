@@ -25,7 +25,6 @@ use std::{
     time::Duration,
 };
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{OpenFlags, types::Value as Bound};
 use sea_orm::{DbErr, RuntimeErr, Statement, Value};
 
@@ -137,13 +136,9 @@ fn bind(value: &Value) -> Result<Bound, DbErr> {
         Value::Float(x) => x.map_or(Bound::Null, |x| Bound::Real(f64::from(x))),
         Value::Double(x) => x.map_or(Bound::Null, Bound::Real),
         Value::String(s) => s.as_ref().map_or(Bound::Null, |s| Bound::Text(s.clone())),
-        Value::ChronoDateTimeUtc(t) => t.as_ref().map_or(Bound::Null, |t| Bound::Text(rfc3339(t))),
+        Value::ChronoDateTimeUtc(t) => t.as_ref().map_or(Bound::Null, |t| Bound::Text(t.to_rfc3339())),
         _ => return Err(DbErr::Custom("a value the direct SQLite reads do not bind".into())),
     })
-}
-
-fn rfc3339(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
 fn failed(err: rusqlite::Error) -> DbErr {

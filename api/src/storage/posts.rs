@@ -272,23 +272,21 @@ pub async fn with_thread(
     removed: Removed,
 ) -> Result<Option<WithThread>, DbErr> {
     let statement = thread_read(db.get_database_backend(), id, viewer, removed);
-    let mut post = None;
-    let thread = db
-        .rows(statement, |row| {
-            if post.is_none() {
-                post = Some(ThreadPost::decode(row)?);
-            }
-            // A post without comments is one row whose comment columns are all NULL.
-            if row.get::<Option<i32>>("id")?.is_none() {
-                return Ok(None);
-            }
+    let (mut post, mut thread) = (None, Vec::new());
+    db.rows(statement, |row| {
+        if post.is_none() {
+            post = Some(ThreadPost::decode(row)?);
+        }
+        // A post without comments is one row whose comment columns are all NULL.
+        if row.get::<Option<i32>>("id")?.is_some() {
             let mut comment = comments::Row::decode(row)?;
             comment.muted_author = row.get::<Option<i32>>("muter")?.is_some();
-            Ok(Some(comment))
-        })
-        .await?;
+            thread.push(comment);
+        }
+        Ok(())
+    })
+    .await?;
     let Some(post) = post else { return Ok(None) };
-    let thread: Vec<comments::Row> = thread.into_iter().flatten().collect();
     let comment_count = thread.iter().filter(|c| !c.deleted && c.removed_at.is_none()).count();
     let summary = Summary {
         id: post.id,
