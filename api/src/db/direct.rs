@@ -121,8 +121,9 @@ impl Direct {
     }
 }
 
-/// `value` as SQLite is given it: as sqlx would bind it (a time as RFC 3339 text).
-fn bind(value: &Value) -> Result<Bound, DbErr> {
+/// `value` as SQLite is given it: as sqlx would bind it (a time as RFC 3339 text). The values
+/// sea-orm binds for our entities' columns and for `LIMIT`; anything else is refused.
+pub(super) fn bind(value: &Value) -> Result<Bound, DbErr> {
     let int = |n: Option<i64>| n.map_or(Bound::Null, Bound::Integer);
     Ok(match value {
         Value::Bool(b) => int(b.map(i64::from)),
@@ -133,11 +134,15 @@ fn bind(value: &Value) -> Result<Bound, DbErr> {
         Value::TinyUnsigned(n) => int(n.map(i64::from)),
         Value::SmallUnsigned(n) => int(n.map(i64::from)),
         Value::Unsigned(n) => int(n.map(i64::from)),
+        // A `LIMIT`, which sea-orm binds unsigned; SQLite's integers stop at `i64::MAX`.
+        Value::BigUnsigned(n) => int(n.map(|n| i64::try_from(n).unwrap_or(i64::MAX))),
         Value::Float(x) => x.map_or(Bound::Null, |x| Bound::Real(f64::from(x))),
         Value::Double(x) => x.map_or(Bound::Null, Bound::Real),
         Value::String(s) => s.as_ref().map_or(Bound::Null, |s| Bound::Text(s.clone())),
+        Value::Char(c) => c.map_or(Bound::Null, |c| Bound::Text(c.to_string())),
+        Value::Bytes(b) => b.as_ref().map_or(Bound::Null, |b| Bound::Blob(b.clone())),
         Value::ChronoDateTimeUtc(t) => t.as_ref().map_or(Bound::Null, |t| Bound::Text(t.to_rfc3339())),
-        _ => return Err(DbErr::Custom("a value the direct SQLite reads do not bind".into())),
+        _ => return Err(DbErr::Custom("a value the direct SQLite statements do not bind".into())),
     })
 }
 

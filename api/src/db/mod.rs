@@ -4,8 +4,9 @@
 //!   on one of the server's own connections ([`connections`]; the pool where there are none), and
 //!   a statement that is not a read is refused, so a write cannot slip past the unit of work.
 //! - **Writes** go through [`Db::write`], the one unit of work: it begins a transaction (on a
-//!   writer's connection of the server's own, [`transaction`]), takes the
-//!   embedded file's write turn where there is one, runs the work, commits, and reports what the
+//!   database server on a writer's connection of the server's own, [`transaction`]; on an
+//!   embedded file on its one writer, in the calling thread, once it has the write turn,
+//!   [`writer`]), runs the work, commits, and reports what the
 //!   work changed to the caches (and, on a database server, to the other instances through the
 //!   change counter) before it returns.
 //! - **Caches** ([`caches`]) are reached only through `Db`'s lookups ([`Db::session`],
@@ -27,6 +28,7 @@ mod errors;
 mod migrate;
 mod transaction;
 mod work;
+mod writer;
 
 use std::{future::Future, sync::Arc};
 
@@ -42,6 +44,7 @@ use self::{
     connections::{Connections, Use},
     counter::Counter,
     direct::Direct,
+    writer::Writer,
 };
 use crate::storage::{self, Row, Rows, sessions::LiveSession};
 
@@ -60,9 +63,13 @@ struct Inner {
     connections: Option<Arc<Connections>>,
     /// On an embedded file, where [`Db::rows`] reads, in the calling thread.
     direct: Option<Direct>,
-    /// Where write transactions run, where the database has them (else on the pool).
+    /// Where write transactions run on a database server.
     writers: Option<Connections>,
-    /// On an embedded file, the writers' turns: first come, first served (see [`work`]).
+    /// On an embedded file, where write transactions run, in the calling thread, one at a time
+    /// ([`writer`]).
+    writer: Option<Writer>,
+    /// On an in-memory SQLite database, the writers' turns on the pool: first come, first served
+    /// (see [`work`]).
     turn: Option<Arc<tokio::sync::Mutex<()>>>,
     /// On an embedded file, its commits, which its log's checkpointer follows ([`checkpoint`]).
     commits: Option<Arc<checkpoint::Commits>>,
@@ -89,15 +96,20 @@ impl Db {
             .then(|| embedded::path(url))
             .flatten()
             .map(|path| Direct::new(&path, connections::SQLITE_CACHE_KIB, log.clone()));
-        let writers = Connections::of(url, Use::Writes, log);
+        let writer = (backend == DbBackend::Sqlite && connections.is_some())
+            .then(|| embedded::path(url))
+            .flatten()
+            .map(|path| Writer::new(&path, connections::SQLITE_CACHE_KIB, log.clone()));
+        let writers = if writer.is_some() { None } else { Connections::of(url, Use::Writes, log) };
         let counter = Counter::of(backend, connections.clone());
-        let turn = (backend == DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let turn =
+            (backend == DbBackend::Sqlite && writer.is_none()).then(|| Arc::new(tokio::sync::Mutex::new(())));
         let commits = embedded::path(url).map(|_| Arc::new(checkpoint::Commits::default()));
         if let Some(commits) = &commits {
             checkpoint::start(url, commits);
         }
         let caches = Caches::new(budgets, counter);
-        Ok(Self(Arc::new(Inner { pool, connections, direct, writers, turn, commits, caches })))
+        Ok(Self(Arc::new(Inner { pool, connections, direct, writers, writer, turn, commits, caches })))
     }
 
     /// Runs pending migrations and derives what they leave for the server (see [`migrate`]);
@@ -175,6 +187,9 @@ impl Db {
         if let Some(direct) = &self.0.direct {
             direct.close();
         }
+        if let Some(writer) = &self.0.writer {
+            writer.close();
+        }
         self.0.pool.close_by_ref().await
     }
 
@@ -198,6 +213,7 @@ impl Db {
             .into_iter()
             .flatten()
             .map(Connections::status)
+            .chain(self.0.writer.as_ref().map(Writer::status))
             .fold((0, 0), |(open, in_use), (o, u)| (open + o, in_use + u));
         let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         // The direct readers are in use only within one thread's synchronous read: idle here.

@@ -1,8 +1,9 @@
-//! The transactions of the unit of work (`Db::write`), begun, committed and abandoned here.
+//! The transactions of the unit of work (`Db::write`), committed and abandoned here; on a
+//! database server also begun here (an embedded file's begin on its writer, [`super::writer`]).
 //!
-//! A write's transaction runs on a connection of the server's own writers ([`Connections`] for
-//! writes), not on sqlx's pool: the pool pings every connection given back to it, a round trip
-//! per write (on SQLite a hand-off to the connection's thread and back), and would set MariaDB's
+//! On a database server a write's transaction runs on a connection of the server's own writers
+//! ([`Connections`] for writes), not on sqlx's pool: the pool pings every connection given back
+//! to it, a round trip per write, and would set MariaDB's
 //! isolation level in every transaction where a writer's session sets it once. Owning the
 //! `COMMIT` also lets PostgreSQL advance the change counter in the same message, right after it
 //! (`storage::changes::commit_sql`), one round trip where there were two. Where the server has
@@ -19,6 +20,7 @@ use sea_orm::{
 use super::{
     connections::{Connections, Held},
     errors::is_broken_connection,
+    writer::Writing,
 };
 use crate::storage::Transaction;
 
@@ -139,24 +141,32 @@ impl Transaction for DatabaseTransaction {
 /// Commits a transaction the unit of work began: with `commit` where it is the server's own
 /// (`Ok(true)`), else as sea-orm commits (`Ok(false)`: only the `COMMIT` ran).
 pub async fn commit(txn: Box<dyn Transaction>, commit: &str) -> Result<bool, DbErr> {
-    match txn.into_any().downcast::<Own>() {
-        Ok(own) => own.commit(commit).await.map(|()| true),
-        Err(other) => match other.downcast::<DatabaseTransaction>() {
-            Ok(txn) => txn.commit().await.map(|()| false),
-            Err(_) => Err(DbErr::Custom("a transaction of an unknown kind".into())),
-        },
+    let txn = match txn.into_any().downcast::<Own>() {
+        Ok(own) => return own.commit(commit).await.map(|()| true),
+        Err(other) => other,
+    };
+    let txn = match txn.downcast::<Writing>() {
+        Ok(writing) => return writing.commit(commit).map(|()| true),
+        Err(other) => other,
+    };
+    match txn.downcast::<DatabaseTransaction>() {
+        Ok(txn) => txn.commit().await.map(|()| false),
+        Err(_) => Err(DbErr::Custom("a transaction of an unknown kind".into())),
     }
 }
 
 /// Rolls back a transaction the unit of work began.
 pub async fn abandon(txn: Box<dyn Transaction>) {
-    match txn.into_any().downcast::<Own>() {
-        Ok(own) => own.abandon().await,
-        Err(other) => {
-            if let Ok(txn) = other.downcast::<DatabaseTransaction>() {
-                let _ = txn.rollback().await;
-            }
-        }
+    let txn = match txn.into_any().downcast::<Own>() {
+        Ok(own) => return own.abandon().await,
+        Err(other) => other,
+    };
+    let txn = match txn.downcast::<Writing>() {
+        Ok(writing) => return writing.abandon(),
+        Err(other) => other,
+    };
+    if let Ok(txn) = txn.downcast::<DatabaseTransaction>() {
+        let _ = txn.rollback().await;
     }
 }
 

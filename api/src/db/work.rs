@@ -19,16 +19,17 @@ const DEADLOCK_ATTEMPTS: u32 = 5;
 impl Db {
     /// Runs `work` as one transaction, and returns what it returns.
     ///
-    /// 1. **Begins** a transaction on one of the server's own writers' connections (see
-    ///    [`transaction`]; the pool's where it has none). A connection found broken before any
-    ///    of the work ran (the database restarted, failed over, or cut an idle connection) is
-    ///    dropped and another taken, so the first write after an outage succeeds; the work itself
-    ///    never runs twice.
-    /// 2. **Takes the write turn** on an embedded file: its writers wait here, first come first
-    ///    served, and each starts the moment the one ahead commits, instead of sleeping in
-    ///    SQLite's busy handler (1, 2, 5, 10… ms between tries, however soon the writer ahead
-    ///    finishes). The turn is taken once the transaction has its connection, so a writer never
-    ///    waits for a connection while others wait for it. A database server locks rows instead.
+    /// 1. **Begins** a transaction: on a database server on one of the server's own writers'
+    ///    connections (see [`transaction`]), on an embedded file on its one writer, in the calling
+    ///    thread ([`super::writer`]), and on the pool where there is neither (an in-memory
+    ///    database). A server's connection found broken before any of the work ran (the database
+    ///    restarted, failed over, or cut an idle connection) is dropped and another taken, so the
+    ///    first write after an outage succeeds; the work itself never runs twice.
+    /// 2. **Takes the write turn** on SQLite: its writers wait here, first come first served, and
+    ///    each starts the moment the one ahead commits, instead of sleeping in SQLite's busy
+    ///    handler (1, 2, 5, 10… ms between tries, however soon the writer ahead finishes). On an
+    ///    embedded file the turn is the writer's own lock, taken as the transaction begins. A
+    ///    database server locks rows instead.
     /// 3. **Runs the work**. An `Err` abandons the transaction (it is rolled back) and is
     ///    answered as it is: nothing was written, nothing is reported. If the database chose
     ///    the transaction as a deadlock's victim, it rolled it back whole and asks for it to be
@@ -92,6 +93,9 @@ impl Db {
     /// A transaction on a connection that answers: one of the server's own writers', or the
     /// pool's where it has none (see [`transaction`]).
     async fn begin(&self) -> Result<Tx, DbErr> {
+        if let Some(writer) = &self.0.writer {
+            return Ok(Tx::new(writer.begin().await?));
+        }
         if let Some(writers) = &self.0.writers {
             return Ok(Tx::new(Own::begin(writers).await?));
         }
@@ -109,7 +113,8 @@ impl Db {
         }
     }
 
-    /// The embedded file's write turn, held until the commit; nothing on a database server.
+    /// An in-memory SQLite database's write turn, held until the commit; nothing elsewhere (an
+    /// embedded file's is its writer's, taken as its transaction begins: [`super::writer`]).
     async fn turn(&self) -> Option<OwnedMutexGuard<()>> {
         match &self.0.turn {
             Some(turn) => Some(Arc::clone(turn).lock_owned().await),
@@ -162,15 +167,15 @@ mod tests {
     #[tokio::test]
     async fn on_an_embedded_file_one_write_has_its_turn_at_a_time_first_come_first_served() {
         let (db, _dir) = embedded().await;
-        let first = db.turn().await;
-        assert!(first.is_some());
+        // On an embedded file the turn is taken when the transaction begins (`writer`).
+        let first = db.begin().await.unwrap();
         // Two more writers queue up behind it, in the order they came.
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut waiting = Vec::new();
         for n in [2, 3] {
             let (db, order) = (db.clone(), order.clone());
             waiting.push(tokio::spawn(async move {
-                let _turn = db.turn().await;
+                let _turn = db.begin().await.unwrap();
                 order.lock().unwrap().push(n);
             }));
             tokio::task::yield_now().await;

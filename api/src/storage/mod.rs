@@ -186,9 +186,25 @@ pub fn is_deadlock(err: &DbErr) -> bool {
 /// Whether `err` is a unique key's refusal (by the error's code, on every database).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+        || database_error(err).is_some_and(|db| db.is_unique_violation())
 }
 
 /// Whether `err` is a foreign key's refusal: the row referred to is not there (any more).
 pub fn is_missing_reference(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+        || database_error(err).is_some_and(|db| db.is_foreign_key_violation())
+}
+
+/// The database's own error within `err`, if it is one. sea-orm's `sql_err` knows the errors of
+/// sqlx's drivers by their types; the embedded file's writer reports SQLite's errors with a type
+/// of its own (`db::writer`), known by its kind.
+fn database_error(err: &DbErr) -> Option<&dyn sqlx::error::DatabaseError> {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => match &**sqlx
+        {
+            sqlx::Error::Database(db) => Some(&**db),
+            _ => None,
+        },
+        _ => None,
+    }
 }
