@@ -106,7 +106,7 @@ impl Db {
             (backend == DbBackend::Sqlite && writer.is_none()).then(|| Arc::new(tokio::sync::Mutex::new(())));
         let commits = embedded::path(url).map(|_| Arc::new(checkpoint::Commits::default()));
         if let Some(commits) = &commits {
-            checkpoint::start(url, commits);
+            checkpoint::start(url, commits, writer.as_ref().map(Writer::turn));
         }
         let caches = Caches::new(budgets, counter);
         Ok(Self(Arc::new(Inner { pool, connections, direct, writers, writer, turn, commits, caches })))

@@ -25,7 +25,7 @@ use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
     sync::{
-        Arc, Mutex, PoisonError,
+        Arc, Mutex, PoisonError, Weak,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -43,14 +43,18 @@ use crate::storage::Transaction;
 /// Prepared statements the writer keeps, by their SQL.
 const STATEMENTS: usize = 64;
 
+/// The write turn: whoever holds it writes, on the connection it guards (`None` until the first
+/// write opens it). The checkpointer takes it too, to reset the log (`checkpoint`).
+pub type Turn = tokio::sync::Mutex<Option<rusqlite::Connection>>;
+
 /// The one writer connection of an embedded file, and the turn to use it.
 pub struct Writer {
     path: PathBuf,
     /// Its page cache, in KiB (as the reader connections').
     cache_kib: i32,
-    /// The turn: whoever holds it writes. The connection is opened by the first write (and again
-    /// after one whose end left it in a state not known).
-    turn: Arc<tokio::sync::Mutex<Option<rusqlite::Connection>>>,
+    /// The turn. The connection is opened by the first write (and again after one whose end left
+    /// it in a state not known).
+    turn: Arc<Turn>,
     closed: AtomicBool,
     log: Option<StatementLog>,
 }
@@ -76,6 +80,11 @@ impl Writer {
         conn.execute_batch("BEGIN").map_err(exec_error)?;
         *turn = Some(conn);
         Ok(Writing { held: Mutex::new(Some(turn)), log: self.log.clone() })
+    }
+
+    /// The turn, for the checkpointer, which holds it while it resets the log.
+    pub fn turn(&self) -> Weak<Turn> {
+        Arc::downgrade(&self.turn)
     }
 
     /// Closes the connection once the write that has it ends, and refuses every write from now on.
@@ -106,6 +115,8 @@ impl Writer {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -self.cache_kib)?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // The log is cut back to this when the writer starts it again from the beginning.
+        conn.pragma_update(None, "journal_size_limit", super::checkpoint::LOG_KEPT_BYTES)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
         Ok(conn)
     }
@@ -366,6 +377,11 @@ mod tests {
         (db, dir)
     }
 
+    /// Every user's name, as the readers read them.
+    async fn usernames(db: &Db) -> Vec<String> {
+        user::Entity::find().select_only().column(user::Column::Username).into_tuple().all(db).await.unwrap()
+    }
+
     fn someone(name: &str, at: chrono::DateTime<chrono::Utc>) -> user::ActiveModel {
         user::ActiveModel {
             username: Set(name.to_owned()),
@@ -456,13 +472,7 @@ mod tests {
             })
             .await;
         assert!(storage::is_missing_reference(&orphan.unwrap_err()));
-        let names: Vec<String> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Username)
-            .into_tuple()
-            .all(&db)
-            .await
-            .unwrap();
+        let names = usernames(&db).await;
         assert_eq!(names, ["ada"], "the failed write's first insert was rolled back");
     }
 
@@ -486,13 +496,7 @@ mod tests {
         stuck.abort();
         let _ = stuck.await;
         db.write(async move |tx| someone("bob", at).insert(tx).await.map(|_| ())).await.unwrap();
-        let names: Vec<String> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Username)
-            .into_tuple()
-            .all(&db)
-            .await
-            .unwrap();
+        let names = usernames(&db).await;
         assert_eq!(names, ["bob"]);
     }
 }
