@@ -87,10 +87,17 @@ impl Writer {
         Arc::downgrade(&self.turn)
     }
 
-    /// Closes the connection once the write that has it ends, and refuses every write from now on.
+    /// Copies the log back into the file and empties it, closes the connection (once the write
+    /// that has it ends, if one does), and refuses every write from now on. The last connection
+    /// to close would copy the log back by itself, but the checkpointer's may outlive this one.
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         if let Ok(mut turn) = self.turn.try_lock() {
+            if let Some(conn) = turn.as_ref()
+                && let Err(err) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            {
+                tracing::warn!(error = %err, "the log could not be copied back as the database closed");
+            }
             *turn = None;
         }
     }
@@ -119,6 +126,13 @@ impl Writer {
         conn.pragma_update(None, "journal_size_limit", super::checkpoint::LOG_KEPT_BYTES)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
         Ok(conn)
+    }
+}
+
+/// Dropped with the database (the server stopping), the writer copies the log back as it closes.
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 
@@ -474,6 +488,24 @@ mod tests {
         assert!(storage::is_missing_reference(&orphan.unwrap_err()));
         let names = usernames(&db).await;
         assert_eq!(names, ["ada"], "the failed write's first insert was rolled back");
+    }
+
+    #[tokio::test]
+    async fn closing_copies_the_log_back_into_the_file_and_empties_it() {
+        let (db, dir) = migrated().await;
+        db.write(async move |tx| someone("ada", chrono::Utc::now()).insert(tx).await.map(|_| ()))
+            .await
+            .unwrap();
+        let log = dir.path().join("test.db-wal");
+        let size = || std::fs::metadata(&log).map_or(0, |meta| meta.len());
+        assert!(size() > 0, "the write went to the log");
+        // Another connection outlives the writer's, as the checkpointer's may: the writer's is not
+        // the last to close, which would copy the log back by itself.
+        let other = rusqlite::Connection::open(dir.path().join("test.db")).unwrap();
+        other.query_row("SELECT count(*) FROM users", [], |_| Ok(())).unwrap();
+        db.close().await.unwrap();
+        assert_eq!(size(), 0);
+        drop(other);
     }
 
     #[tokio::test]
