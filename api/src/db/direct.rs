@@ -63,13 +63,12 @@ impl Direct {
         }
         let conn = self.take()?;
         let answer = (|| {
-            let values = statement.values.as_ref().map_or(&[][..], |values| &values.0[..]);
-            let bound = values.iter().map(bind).collect::<Result<Vec<_>, _>>()?;
+            let bound = params(statement)?;
             let mut prepared = conn.prepare_cached(&statement.sql).map_err(failed)?;
             // Columns are found by name among these, not by SQLite's own lookup, which reads
             // every column's name again for each one asked.
             let names: Vec<String> = prepared.column_names().into_iter().map(str::to_owned).collect();
-            let mut rows = prepared.query(rusqlite::params_from_iter(bound)).map_err(failed)?;
+            let mut rows = prepared.query(bound).map_err(failed)?;
             let mut found = Vec::new();
             while let Some(row) = rows.next().map_err(failed)? {
                 found.push(decode(&Row::sqlite(row, &names))?);
@@ -121,9 +120,15 @@ impl Direct {
     }
 }
 
+/// `statement`'s values, bound as sqlx would bind them ([`bind`]).
+pub(super) fn params(statement: &Statement) -> Result<rusqlite::ParamsFromIter<Vec<Bound>>, DbErr> {
+    let values = statement.values.as_ref().map_or(&[][..], |values| &values.0[..]);
+    Ok(rusqlite::params_from_iter(values.iter().map(bind).collect::<Result<Vec<_>, _>>()?))
+}
+
 /// `value` as SQLite is given it: as sqlx would bind it (a time as RFC 3339 text). The values
 /// sea-orm binds for our entities' columns and for `LIMIT`; anything else is refused.
-pub(super) fn bind(value: &Value) -> Result<Bound, DbErr> {
+fn bind(value: &Value) -> Result<Bound, DbErr> {
     let int = |n: Option<i64>| n.map_or(Bound::Null, Bound::Integer);
     Ok(match value {
         Value::Bool(b) => int(b.map(i64::from)),

@@ -37,7 +37,7 @@ use sea_orm::{
 };
 use tokio::sync::OwnedMutexGuard;
 
-use super::{StatementLog, direct::bind};
+use super::{StatementLog, direct::params};
 use crate::storage::Transaction;
 
 /// Prepared statements the writer keeps, by their SQL.
@@ -261,11 +261,6 @@ impl Transaction for Writing {
 fn done(conn: &rusqlite::Connection, rows_affected: u64) -> ExecResult {
     let last_insert_id = u64::try_from(conn.last_insert_rowid()).unwrap_or_default();
     ProxyExecResult::new(last_insert_id, rows_affected).into()
-}
-
-fn params(statement: &Statement) -> Result<rusqlite::ParamsFromIter<Vec<rusqlite::types::Value>>, DbErr> {
-    let values = statement.values.as_ref().map_or(&[][..], |values| &values.0[..]);
-    Ok(rusqlite::params_from_iter(values.iter().map(bind).collect::<Result<Vec<_>, _>>()?))
 }
 
 fn ended() -> DbErr {
